@@ -1,0 +1,40 @@
+/**
+ * A reader with no device: taps come from the local API (`POST /api/v1/sales` with a
+ * card uid, or the demo). Used by the demo and by tests of everything above the drivers.
+ */
+import { type CardId, cardId, isCardId } from "../../protocol/card.js";
+import { CardReader, type ReaderStatus } from "./card-reader.js";
+
+export class SimulatedReader extends CardReader {
+  readonly type = "simulated";
+  private lastEventAt: string | null = null;
+  private closed = false;
+
+  constructor(
+    readonly id: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    super();
+  }
+
+  async start(): Promise<void> {
+    this.closed = false;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  /** Present a card: a full card id (`ic:04A1…`) or a bare uid, taken as an IC card. */
+  tap(uid: string): CardId {
+    const id = isCardId(uid) ? uid : cardId("ic", uid);
+    const at = this.now();
+    this.lastEventAt = new Date(at).toISOString();
+    this.emit("tap", { readerId: this.id, cardId: id, at });
+    return id;
+  }
+
+  status(): ReaderStatus {
+    return { id: this.id, type: this.type, state: this.closed ? "closed" : "present", lastEventAt: this.lastEventAt };
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * What a cashier reads when a transaction is declined, in zh-CN and en.
+ * Server-side declines (online) use the same codes where they mean the same thing.
+ */
+import type { DeclineCode } from "./offline-rules.js";
+
+export type OnlineDeclineCode = "CARD_NOT_FOUND" | "CARD_NOT_ACTIVE" | "INSUFFICIENT_BALANCE" | "NO_POLICY";
+export type AnyDeclineCode = DeclineCode | OnlineDeclineCode;
+export type Language = "zh-CN" | "en";
+
+const TEXT: Record<AnyDeclineCode, { "zh-CN": string; en: string }> = {
+  OFFLINE_DISABLED: {
+    "zh-CN": "网络中断，本机不允许离线消费",
+    en: "Network down and offline sales are disabled on this till",
+  },
+  CARD_TYPE_ONLINE_ONLY: { "zh-CN": "此卡类型仅限联网消费", en: "This card type can only be used online" },
+  CARD_UNKNOWN: {
+    "zh-CN": "网络中断，本机未识别此卡，请联网后再试",
+    en: "Network down and this card is not known to this till",
+  },
+  CARD_NOT_FOUND: { "zh-CN": "卡号不存在", en: "Card not found" },
+  CARD_HOTLISTED: { "zh-CN": "此卡已挂失或冻结，不能消费", en: "This card is reported lost or frozen" },
+  CARD_NOT_ACTIVE: {
+    "zh-CN": "此卡状态不可用（挂失/冻结/注销）",
+    en: "This card is not active (lost, frozen or cancelled)",
+  },
+  OFFLINE_LIMIT_TXN: { "zh-CN": "超过离线单笔限额", en: "Over the offline limit for one payment" },
+  OFFLINE_LIMIT_CARD_AMOUNT: { "zh-CN": "超过此卡离线累计限额", en: "Over this card's offline total limit" },
+  OFFLINE_LIMIT_CARD_COUNT: { "zh-CN": "超过此卡离线笔数限制", en: "Over this card's offline payment count" },
+  OFFLINE_LIMIT_TERMINAL_AMOUNT: {
+    "zh-CN": "本机离线累计金额已满，请联网",
+    en: "This till's offline total is full; reconnect first",
+  },
+  OFFLINE_LIMIT_TERMINAL_COUNT: {
+    "zh-CN": "本机离线笔数已满，请联网",
+    en: "This till's offline payment count is full; reconnect first",
+  },
+  OFFLINE_TOO_LONG: { "zh-CN": "离线时间过长，请联网后再消费", en: "Offline for too long; reconnect first" },
+  INSUFFICIENT_BALANCE: { "zh-CN": "卡内余额不足", en: "Insufficient balance" },
+  NO_POLICY: { "zh-CN": "本机尚未收到卡类型规则，请联网", en: "Card rules not yet received; reconnect first" },
+};
+
+export function declineText(code: AnyDeclineCode, lang: Language): string {
+  return TEXT[code][lang];
+}

@@ -1,0 +1,61 @@
+/**
+ * One error class for the whole product, a stable code per failure.
+ *
+ * Codes are part of the technician's contract: they appear in logs, in API replies
+ * (`{ code, message }`) and in docs/errors.md. A test checks that every code here is
+ * documented there, so adding a code means writing its line for the technician.
+ */
+
+export const ERROR_CODES = {
+  // configuration (permanent: never retried)
+  CT_CONFIG_INVALID: "the configuration file is invalid",
+  CT_CONFIG_NOT_FOUND: "the configuration file does not exist or cannot be read",
+  CT_CONFIG_YAML: "the configuration file is not valid YAML",
+  // money and input
+  CT_AMOUNT_INVALID: "an amount is not a valid decimal of at most two places",
+  CT_BAD_REQUEST: "a request to the local API is malformed",
+  CT_NOT_FOUND: "the requested object does not exist",
+  // devices (transient: retried with backoff)
+  CT_READER_LOST: "a card reader was lost and is being reopened",
+  CT_READER_UNAVAILABLE: "a configured card reader cannot be used on this box",
+  CT_NO_TAP: "no card was tapped in time",
+  CT_PRINTER_OFFLINE: "the receipt printer does not answer",
+  // journal and store
+  CT_STORE_WRITE_FAILED: "the durable store could not be written (disk full or I/O error)",
+  CT_JOURNAL_CORRUPT: "the journal failed verification; approvals are refused",
+  // link to the central server
+  CT_SERVER_TIMEOUT: "the central server did not answer in time",
+  CT_MESSAGE_INVALID: "an MQTT message was malformed and was dropped",
+  // decisions (declines): shown to cashiers
+  CT_DECLINED: "the transaction was declined",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Failures worth retrying (IO that may come back); everything else is permanent. */
+const TRANSIENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "CT_READER_LOST",
+  "CT_PRINTER_OFFLINE",
+  "CT_STORE_WRITE_FAILED",
+  "CT_SERVER_TIMEOUT",
+]);
+
+export class CardtermError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(`${code}: ${message}`, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "CardtermError";
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+export function isCardtermError(err: unknown, code?: ErrorCode): err is CardtermError {
+  return err instanceof CardtermError && (code === undefined || err.code === code);
+}
+
+export function isTransient(err: unknown): boolean {
+  return err instanceof CardtermError && TRANSIENT.has(err.code);
+}

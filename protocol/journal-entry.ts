@@ -1,0 +1,114 @@
+/**
+ * Journal entries: what a terminal commits for every transaction (DESIGN §5).
+ *
+ * Each entry carries a per-terminal sequence number with no gaps, the hash of the
+ * previous entry and an HMAC with the terminal's key, so deletion, reordering and
+ * editing are detectable on the box and at the server. The hash covers a canonical JSON
+ * form (sorted keys) of every field but `hash` and `mac`.
+ */
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import type { CardId } from "./card.js";
+import type { Minor } from "./money.js";
+
+export const GENESIS_HASH = "0".repeat(64);
+
+export type TxnKind = "sale" | "topup";
+export type TxnMode = "online" | "offline";
+
+export interface EntryBody {
+  terminalId: string;
+  seq: number;
+  prevHash: string;
+  txnId: string;
+  kind: TxnKind;
+  mode: TxnMode;
+  /** ISO-8601 UTC time of approval on the terminal's clock. */
+  at: string;
+  /** The store's business day (YYYY-MM-DD) the transaction counts in. */
+  businessDay: string;
+  operatorId: string;
+  cardId: CardId;
+  gross: Minor;
+  discount: Minor;
+  /** Stored value moved: debited for a sale, credited (with bonus) for a top-up. */
+  net: Minor;
+  bonus: Minor;
+  pointsEarned: number;
+  /** For online approvals: the account's balance after this transaction, from the server. */
+  balanceAfter: Minor | null;
+}
+
+export interface JournalEntry extends EntryBody {
+  hash: string;
+  mac: string;
+}
+
+/** JSON with keys sorted at every level: the same object always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(",")}}`;
+}
+
+export function hashBody(body: EntryBody): string {
+  const { hash: _h, mac: _m, ...rest } = body as Partial<JournalEntry> & EntryBody;
+  return createHash("sha256").update(canonicalJson(rest)).digest("hex");
+}
+
+export function macOf(hash: string, key: Buffer): string {
+  return createHmac("sha256", key).update(hash).digest("hex");
+}
+
+export function sealEntry(body: EntryBody, key: Buffer): JournalEntry {
+  const hash = hashBody(body);
+  return { ...body, hash, mac: macOf(hash, key) };
+}
+
+export type EntryProblem =
+  | { kind: "hash-mismatch"; seq: number }
+  | { kind: "mac-mismatch"; seq: number }
+  | { kind: "chain-broken"; seq: number; expectedPrev: string }
+  | { kind: "sequence-gap"; seq: number; expectedSeq: number }
+  | { kind: "wrong-terminal"; seq: number; terminalId: string };
+
+/** Check one entry against the one before it (seq and hash of the previous entry). */
+export function checkEntry(
+  entry: JournalEntry,
+  expected: { terminalId: string; seq: number; prevHash: string },
+  key: Buffer,
+): EntryProblem | null {
+  if (entry.terminalId !== expected.terminalId)
+    return { kind: "wrong-terminal", seq: entry.seq, terminalId: entry.terminalId };
+  if (entry.seq !== expected.seq) return { kind: "sequence-gap", seq: entry.seq, expectedSeq: expected.seq };
+  if (entry.prevHash !== expected.prevHash)
+    return { kind: "chain-broken", seq: entry.seq, expectedPrev: expected.prevHash };
+  if (hashBody(entry) !== entry.hash) return { kind: "hash-mismatch", seq: entry.seq };
+  const mac = Buffer.from(macOf(entry.hash, key), "hex");
+  const given = Buffer.from(entry.mac, "hex");
+  if (mac.length !== given.length || !timingSafeEqual(mac, given)) return { kind: "mac-mismatch", seq: entry.seq };
+  return null;
+}
+
+export function describeProblem(p: EntryProblem): string {
+  switch (p.kind) {
+    case "hash-mismatch":
+      return `entry #${p.seq} was edited: its content does not match its hash`;
+    case "mac-mismatch":
+      return `entry #${p.seq} has a MAC that does not match the terminal key`;
+    case "chain-broken":
+      return `entry #${p.seq} does not follow the entry before it (deleted or reordered entry)`;
+    case "sequence-gap":
+      return `entry #${p.seq} found where #${p.expectedSeq} was expected (missing or reordered entries)`;
+    case "wrong-terminal":
+      return `entry #${p.seq} belongs to terminal ${p.terminalId}`;
+  }
+}
+
+/** Signed effect of an entry on the account's stored value. */
+export function balanceDelta(e: Pick<EntryBody, "kind" | "net" | "bonus">): Minor {
+  return e.kind === "sale" ? -e.net : e.net + e.bonus;
+}

@@ -1,0 +1,280 @@
+/**
+ * Message payloads on each topic, with JSON Schemas validated at both ends.
+ * A message that fails validation is logged with its reason and dropped (CT_MESSAGE_INVALID).
+ */
+import { Ajv, type ValidateFunction } from "ajv";
+import type { CardSnapshot } from "./card.js";
+import { CARD_STATUSES } from "./card.js";
+import type { AnyDeclineCode } from "./decline-text.js";
+import type { JournalEntry } from "./journal-entry.js";
+import type { Minor } from "./money.js";
+import type { PolicyDocument } from "./policy.js";
+
+export const PROTOCOL_VERSION = 1;
+
+export interface JournalBatch {
+  v: 1;
+  terminalId: string;
+  entries: JournalEntry[];
+}
+
+export interface JournalAck {
+  v: 1;
+  /** Highest sequence such that it and everything below it is applied at the server. */
+  ackedSeq: number;
+  /** Sequences refused (bad MAC, conflicting content): the terminal must alert, not resend forever. */
+  rejected: { seq: number; reason: string }[];
+}
+
+export interface AuthRequest {
+  v: 1;
+  corr: string;
+  txnId: string;
+  terminalId: string;
+  operatorId: string;
+  cardId: string;
+  kind: "sale";
+  gross: Minor;
+  /** Business day and date (MM-DD) at the till, for birthday rules. */
+  businessDay: string;
+  at: string;
+}
+
+export type AuthReply =
+  | {
+      v: 1;
+      corr: string;
+      txnId: string;
+      approved: true;
+      gross: Minor;
+      discount: Minor;
+      net: Minor;
+      pointsEarned: number;
+      balanceAfter: Minor;
+      card: CardSnapshot;
+    }
+  | { v: 1; corr: string; txnId: string; approved: false; code: AnyDeclineCode; card: CardSnapshot | null };
+
+export interface Presence {
+  v: 1;
+  state: "online" | "offline";
+  at: string;
+}
+
+export interface Heartbeat {
+  v: 1;
+  at: string;
+  pending: number;
+  policyVersion: number | null;
+  hotlistVersion: number | null;
+  devices: Record<string, string>;
+}
+
+export interface HotlistDocument {
+  version: number;
+  cards: string[];
+}
+
+const minor = { type: "integer", minimum: 0, maximum: 10_000_000_000 };
+const str = { type: "string", minLength: 1, maxLength: 200 };
+const snapshot = {
+  type: "object",
+  required: ["cardId", "accountId", "memberName", "cardType", "status", "balance", "points"],
+  properties: {
+    cardId: str,
+    accountId: str,
+    memberName: { type: "string", maxLength: 200 },
+    cardType: str,
+    status: { enum: [...CARD_STATUSES] },
+    balance: { type: "integer" },
+    points: { type: "integer" },
+    birthday: { type: "string", pattern: "^\\d\\d-\\d\\d$" },
+  },
+};
+const entry = {
+  type: "object",
+  additionalProperties: false,
+  required: [
+    "terminalId",
+    "seq",
+    "prevHash",
+    "txnId",
+    "kind",
+    "mode",
+    "at",
+    "businessDay",
+    "operatorId",
+    "cardId",
+    "gross",
+    "discount",
+    "net",
+    "bonus",
+    "pointsEarned",
+    "balanceAfter",
+    "hash",
+    "mac",
+  ],
+  properties: {
+    terminalId: str,
+    seq: { type: "integer", minimum: 1 },
+    prevHash: { type: "string", pattern: "^[0-9a-f]{64}$" },
+    txnId: str,
+    kind: { enum: ["sale", "topup"] },
+    mode: { enum: ["online", "offline"] },
+    at: str,
+    businessDay: { type: "string", pattern: "^\\d{4}-\\d\\d-\\d\\d$" },
+    operatorId: str,
+    cardId: str,
+    gross: minor,
+    discount: minor,
+    net: minor,
+    bonus: minor,
+    pointsEarned: { type: "integer", minimum: 0 },
+    balanceAfter: { anyOf: [{ type: "integer" }, { type: "null" }] },
+    hash: { type: "string", pattern: "^[0-9a-f]{64}$" },
+    mac: { type: "string", pattern: "^[0-9a-f]{64}$" },
+  },
+};
+
+const schemas = {
+  journalBatch: {
+    type: "object",
+    required: ["v", "terminalId", "entries"],
+    properties: { v: { const: 1 }, terminalId: str, entries: { type: "array", maxItems: 1000, items: entry } },
+  },
+  journalAck: {
+    type: "object",
+    required: ["v", "ackedSeq", "rejected"],
+    properties: {
+      v: { const: 1 },
+      ackedSeq: { type: "integer", minimum: 0 },
+      rejected: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["seq", "reason"],
+          properties: { seq: { type: "integer" }, reason: { type: "string" } },
+        },
+      },
+    },
+  },
+  authRequest: {
+    type: "object",
+    required: ["v", "corr", "txnId", "terminalId", "operatorId", "cardId", "kind", "gross", "businessDay", "at"],
+    properties: {
+      v: { const: 1 },
+      corr: str,
+      txnId: str,
+      terminalId: str,
+      operatorId: str,
+      cardId: str,
+      kind: { const: "sale" },
+      gross: minor,
+      businessDay: { type: "string", pattern: "^\\d{4}-\\d\\d-\\d\\d$" },
+      at: str,
+    },
+  },
+  authReply: {
+    type: "object",
+    required: ["v", "corr", "txnId", "approved"],
+    properties: {
+      v: { const: 1 },
+      corr: str,
+      txnId: str,
+      approved: { type: "boolean" },
+      card: { anyOf: [snapshot, { type: "null" }] },
+    },
+    if: { properties: { approved: { const: true } } },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema if/then/else, not a thenable
+    then: {
+      required: ["gross", "discount", "net", "pointsEarned", "balanceAfter", "card"],
+      properties: {
+        gross: minor,
+        discount: minor,
+        net: minor,
+        pointsEarned: { type: "integer" },
+        balanceAfter: { type: "integer" },
+      },
+    },
+    else: { required: ["code"], properties: { code: str } },
+  },
+  policy: {
+    type: "object",
+    required: ["version", "currency", "cardTypes"],
+    properties: {
+      version: { type: "integer", minimum: 1 },
+      currency: { const: "CNY" },
+      cardTypes: {
+        type: "object",
+        additionalProperties: {
+          type: "object",
+          required: ["id", "name", "payRateBp", "points", "topUpBonus", "offlineAllowed", "pinAboveMinor"],
+          properties: {
+            id: str,
+            name: str,
+            payRateBp: { type: "integer", minimum: 0, maximum: 10_000 },
+            points: {
+              type: "object",
+              required: ["perMinor", "points", "birthdayMultiplier"],
+              properties: {
+                perMinor: { type: "integer", minimum: 1 },
+                points: { type: "integer", minimum: 0 },
+                birthdayMultiplier: { type: "integer", minimum: 1 },
+              },
+            },
+            topUpBonus: {
+              type: "array",
+              items: { type: "object", required: ["minMinor", "bonusMinor", "bonusPoints"] },
+            },
+            offlineAllowed: { type: "boolean" },
+            pinAboveMinor: { anyOf: [minor, { type: "null" }] },
+          },
+        },
+      },
+    },
+  },
+  hotlist: {
+    type: "object",
+    required: ["version", "cards"],
+    properties: { version: { type: "integer", minimum: 0 }, cards: { type: "array", items: str } },
+  },
+} as const;
+
+export interface MessageTypes {
+  journalBatch: JournalBatch;
+  journalAck: JournalAck;
+  authRequest: AuthRequest;
+  authReply: AuthReply;
+  policy: PolicyDocument;
+  hotlist: HotlistDocument;
+}
+export type MessageName = keyof MessageTypes;
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+const validators = new Map<MessageName, ValidateFunction>();
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Parse and validate an MQTT payload; never throws. */
+export function decodeMessage<N extends MessageName>(name: N, payload: Buffer | string): Decoded<MessageTypes[N]> {
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof payload === "string" ? payload : payload.toString("utf8"));
+  } catch (err) {
+    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
+  }
+  let validate = validators.get(name);
+  if (!validate) {
+    validate = ajv.compile(schemas[name]);
+    validators.set(name, validate);
+  }
+  if (!validate(value)) {
+    const e = validate.errors?.[0];
+    return { ok: false, reason: `${name}: ${e?.instancePath || "/"} ${e?.message ?? "invalid"}` };
+  }
+  return { ok: true, value: value as MessageTypes[N] };
+}
+
+export function encodeMessage<N extends MessageName>(_name: N, value: MessageTypes[N]): string {
+  return JSON.stringify(value);
+}

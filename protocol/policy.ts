@@ -1,0 +1,85 @@
+/**
+ * The policy document: the chain-wide card types and rules, versioned, published by the
+ * server as a retained MQTT message and cached by every terminal (DESIGN §2, §5).
+ */
+import type { Minor } from "./money.js";
+
+export interface PointsRule {
+  /** Points are earned per this many minor units paid (2000 = 1 point per 20 yuan). */
+  perMinor: Minor;
+  points: number;
+  /** Multiplier on the member's birthday (1 = none). */
+  birthdayMultiplier: number;
+}
+
+export interface TopUpBonusTier {
+  /** The tier applies to a top-up of at least this amount; the highest matching tier wins. */
+  minMinor: Minor;
+  bonusMinor: Minor;
+  bonusPoints: number;
+}
+
+export interface CardTypePolicy {
+  id: string;
+  name: string;
+  /** Share of the price the member pays, in basis points: 10000 = full price, 8800 = 88折. */
+  payRateBp: number;
+  points: PointsRule;
+  topUpBonus: TopUpBonusTier[];
+  /** Whether debits on this card type may be approved offline at all (DESIGN §4 rule 1). */
+  offlineAllowed: boolean;
+  /** A PIN is required for debits above this amount; null = never. */
+  pinAboveMinor: Minor | null;
+}
+
+export interface PolicyDocument {
+  version: number;
+  currency: "CNY";
+  cardTypes: Record<string, CardTypePolicy>;
+}
+
+export function cardTypeOf(policy: PolicyDocument, cardType: string): CardTypePolicy | undefined {
+  return Object.hasOwn(policy.cardTypes, cardType) ? policy.cardTypes[cardType] : undefined;
+}
+
+/** The demo chain's policy: 普卡 / 银卡 / 金卡, also the seed of a new server. */
+export function demoPolicy(): PolicyDocument {
+  const points = (birthdayMultiplier: number): PointsRule => ({ perMinor: 2000, points: 1, birthdayMultiplier });
+  const bonus: TopUpBonusTier[] = [
+    { minMinor: 100_000, bonusMinor: 10_000, bonusPoints: 0 },
+    { minMinor: 500_000, bonusMinor: 0, bonusPoints: 5000 },
+  ];
+  return {
+    version: 1,
+    currency: "CNY",
+    cardTypes: {
+      standard: {
+        id: "standard",
+        name: "普卡",
+        payRateBp: 10_000,
+        points: points(1),
+        topUpBonus: bonus,
+        offlineAllowed: true,
+        pinAboveMinor: null,
+      },
+      silver: {
+        id: "silver",
+        name: "银卡",
+        payRateBp: 9_500,
+        points: points(2),
+        topUpBonus: bonus,
+        offlineAllowed: true,
+        pinAboveMinor: null,
+      },
+      gold: {
+        id: "gold",
+        name: "金卡",
+        payRateBp: 8_800,
+        points: points(2),
+        topUpBonus: bonus,
+        offlineAllowed: true,
+        pinAboveMinor: 100_000,
+      },
+    },
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * MQTT topic names, one place for both ends and for the broker ACL.
+ *
+ * Everything a terminal publishes lives under `cardterm/v1/t/<terminalId>/…`, so a
+ * broker ACL `pattern write cardterm/v1/t/%u/up/#` confines a terminal to its own id.
+ * Correlation ids travel in payloads, not in MQTT 5 properties, so MQTT 3.1.1 brokers
+ * (aedes) work too (DESIGN §5).
+ */
+export const TOPIC_ROOT = "cardterm/v1";
+
+export const topics = {
+  /** terminal → server: a batch of journal entries (QoS 1). */
+  journal: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/up/journal`,
+  /** terminal → server: online authorisation request (QoS 1). */
+  authRequest: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/up/auth`,
+  /** terminal → anyone: retained presence, `online` / `offline` (last will). */
+  presence: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/up/presence`,
+  /** terminal → server: heartbeat with device status and queue depth. */
+  heartbeat: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/up/heartbeat`,
+  /** server → terminal: application ack of the highest contiguous sequence applied. */
+  ack: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/down/ack`,
+  /** server → terminal: answer to an authorisation request. */
+  authReply: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/down/auth`,
+  /** server → all terminals: retained policy document. */
+  policy: () => `${TOPIC_ROOT}/policy`,
+  /** server → all terminals: retained hotlist document. */
+  hotlist: () => `${TOPIC_ROOT}/hotlist`,
+} as const;
+
+/** Subscriptions of the server's ingest; `+` stands for the terminal id. */
+export const serverSubscriptions = {
+  journal: `${TOPIC_ROOT}/t/+/up/journal`,
+  authRequest: `${TOPIC_ROOT}/t/+/up/auth`,
+  presence: `${TOPIC_ROOT}/t/+/up/presence`,
+  heartbeat: `${TOPIC_ROOT}/t/+/up/heartbeat`,
+} as const;
+
+/** The terminal id in a topic under `cardterm/v1/t/<id>/`, or undefined. */
+export function terminalIdOf(topic: string): string | undefined {
+  const parts = topic.split("/");
+  return parts[0] === "cardterm" && parts[1] === "v1" && parts[2] === "t" && parts[3] ? parts[3] : undefined;
+}
+
+const TERMINAL_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export function isTerminalId(value: unknown): value is string {
+  return typeof value === "string" && TERMINAL_ID.test(value);
+}
