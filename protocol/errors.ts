@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   CT_MESSAGE_INVALID: "an MQTT message was malformed and was dropped",
   // decisions (declines): shown to cashiers
   CT_DECLINED: "the transaction was declined",
+  // anything else: a defect, reported with the log line that explains it
+  CT_INTERNAL: "an unexpected internal error; the agent log has the details",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -52,8 +52,18 @@ export type AuthReply =
       pointsEarned: number;
       balanceAfter: Minor;
       card: CardSnapshot;
+      /** This terminal's highest journal sequence applied at the server when it answered. */
+      appliedSeq?: number;
     }
-  | { v: 1; corr: string; txnId: string; approved: false; code: AnyDeclineCode; card: CardSnapshot | null };
+  | {
+      v: 1;
+      corr: string;
+      txnId: string;
+      approved: false;
+      code: AnyDeclineCode;
+      card: CardSnapshot | null;
+      appliedSeq?: number;
+    };
 
 export interface Presence {
   v: 1;

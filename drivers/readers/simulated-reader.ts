@@ -3,7 +3,7 @@
  * card uid, or the demo). Used by the demo and by tests of everything above the drivers.
  */
 import { type CardId, cardId, isCardId } from "../../protocol/card.js";
-import { CardReader, type ReaderStatus } from "./card-reader.js";
+import { CardReader, type CardTap, type ReaderStatus } from "./card-reader.js";
 
 export class SimulatedReader extends CardReader {
   readonly type = "simulated";
@@ -25,13 +25,23 @@ export class SimulatedReader extends CardReader {
     this.closed = true;
   }
 
-  /** Present a card: a full card id (`ic:04A1…`) or a bare uid, taken as an IC card. */
+  /** Present a card as if tapped: emits `tap` like a real reader. */
   tap(uid: string): CardId {
-    const id = isCardId(uid) ? uid : cardId("ic", uid);
+    const tap = this.read(uid);
+    this.emit("tap", tap);
+    return tap.cardId;
+  }
+
+  /**
+   * Read a card without emitting: for a card uid that comes with an API request and
+   * belongs to that request only. A full card id (`ic:04A1…`) or a bare uid, taken as
+   * an IC card. Throws TypeError on an invalid uid.
+   */
+  read(uid: string): CardTap {
+    const id: CardId = isCardId(uid) ? uid : cardId("ic", uid);
     const at = this.now();
     this.lastEventAt = new Date(at).toISOString();
-    this.emit("tap", { readerId: this.id, cardId: id, at });
-    return id;
+    return { readerId: this.id, cardId: id, at };
   }
 
   status(): ReaderStatus {

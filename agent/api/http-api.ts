@@ -1,0 +1,86 @@
+/**
+ * The local HTTP API for the POS app, on 127.0.0.1 (default port 7070). Every error is
+ * `{ code, message }` with a stable code; a declined sale is not an error but a decision.
+ */
+import Fastify, { type FastifyInstance } from "fastify";
+import { maskCardId } from "../../protocol/card.js";
+import { type ErrorCode, isCardtermError } from "../../protocol/errors.js";
+import type { Logger } from "../logger.js";
+import type { SaleInput, SaleOutcome, SaleService } from "../sale/sale-service.js";
+import { openApiDocument, saleRequestSchema } from "./openapi.js";
+
+export interface ApiDeps {
+  sales: SaleService;
+  status: () => Record<string, unknown>;
+  version: string;
+  log: Logger;
+}
+
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  CT_BAD_REQUEST: 400,
+  CT_AMOUNT_INVALID: 400,
+  CT_NOT_FOUND: 404,
+  CT_NO_TAP: 408,
+  CT_JOURNAL_CORRUPT: 503,
+  CT_STORE_WRITE_FAILED: 503,
+};
+
+export function buildApi(deps: ApiDeps): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+
+  app.setErrorHandler((err, _req, reply) => {
+    if (isCardtermError(err)) {
+      return reply.status(HTTP_STATUS[err.code] ?? 500).send({ code: err.code, message: err.message });
+    }
+    const e = err as { validation?: unknown; statusCode?: number; message: string };
+    if (e.validation || (e.statusCode !== undefined && e.statusCode < 500)) {
+      return reply.status(400).send({ code: "CT_BAD_REQUEST", message: e.message });
+    }
+    deps.log.error({ err: e.message }, "API request failed");
+    return reply.status(500).send({ code: "CT_INTERNAL", message: "internal error; see the agent log" });
+  });
+
+  app.get("/healthz", async () => ({ ok: true }));
+  app.get("/api/v1/openapi.json", async () => openApiDocument(deps.version));
+  app.get("/api/v1/status", async () => deps.status());
+  app.post<{ Body: SaleInput }>("/api/v1/sales", { schema: { body: saleRequestSchema } }, async (req) =>
+    saleReply(await deps.sales.sale(req.body)),
+  );
+  return app;
+}
+
+function saleReply(outcome: SaleOutcome): Record<string, unknown> {
+  const { decision, tap } = outcome;
+  const card = decision.card
+    ? { id: maskCardId(tap.cardId), memberName: decision.card.memberName, cardType: decision.card.cardType }
+    : { id: maskCardId(tap.cardId) };
+  if (!decision.approved) {
+    return {
+      approved: false,
+      mode: decision.mode,
+      txnId: decision.txnId,
+      code: decision.code,
+      reason: decision.reason,
+      card,
+    };
+  }
+  const e = decision.entry;
+  return {
+    approved: true,
+    mode: decision.mode,
+    txnId: decision.txnId,
+    card,
+    transaction: {
+      seq: e.seq,
+      at: e.at,
+      businessDay: e.businessDay,
+      gross: e.gross,
+      discount: e.discount,
+      net: e.net,
+      pointsEarned: e.pointsEarned,
+      operatorId: e.operatorId,
+    },
+    balanceAfter: decision.balanceAfter,
+    receipt: outcome.receipt,
+  };
+}

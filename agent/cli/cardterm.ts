@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+/**
+ * The `cardterm` command.
+ *
+ *   cardterm run --config /etc/cardterm/cardterm.yaml   the agent, as systemd runs it
+ *   cardterm demo [--api-port 7070] [--dir ./var/demo]  everything on embedded defaults
+ *
+ * Errors a technician can meet print their stable code and exit non-zero; an invalid
+ * config exits 2 (never retried: systemd should not loop on it).
+ */
+import { parseArgs } from "node:util";
+import { loadConfig } from "../../config/load-config.js";
+import { isCardtermError } from "../../protocol/errors.js";
+import { startAgent } from "../agent.js";
+import { runDemo } from "../demo/run-demo.js";
+import { createLogger } from "../logger.js";
+import { AGENT_VERSION } from "../version.js";
+
+const USAGE = `cardterm ${AGENT_VERSION} — membership-card terminal agent
+
+usage:
+  cardterm run --config FILE     run the agent with a technician's YAML config
+  cardterm demo [--api-port N] [--mqtt-port N] [--dir DIR]
+                                 run the demo: embedded broker, central server, simulated reader
+  cardterm --version
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "run":
+      return run(rest);
+    case "demo":
+      return demo(rest);
+    case "--version":
+    case "version":
+      console.log(AGENT_VERSION);
+      return 0;
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      console.error(`unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: "string", short: "c" } } });
+  if (!values.config) {
+    console.error("cardterm run needs --config FILE");
+    return 2;
+  }
+  const config = await loadConfig(values.config);
+  const agent = await startAgent(config, { log: createLogger() });
+  await untilSignal();
+  await agent.close();
+  return 0;
+}
+
+async function demo(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { "api-port": { type: "string" }, "mqtt-port": { type: "string" }, dir: { type: "string" } },
+  });
+  const running = await runDemo({
+    apiPort: values["api-port"] ? Number(values["api-port"]) : 7070,
+    mqttPort: values["mqtt-port"] ? Number(values["mqtt-port"]) : 1883,
+    dir: values.dir ?? "var/demo",
+  });
+  await untilSignal();
+  await running.close();
+  return 0;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (isCardtermError(err)) {
+      console.error(err.message);
+      process.exit(err.code.startsWith("CT_CONFIG") ? 2 : 1);
+    }
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,224 @@
+/**
+ * The terminal's ledger: the journal (outbox) and the card cache, on the box.
+ *
+ * - `commit` seals an entry into the chain and makes it durable before it resolves:
+ *   nothing is approved, shown or printed before that (DESIGN §5).
+ * - `acknowledge` folds entries the server has applied into the card cache, writes the
+ *   cache, and only then trims them from the journal: a crash in between re-sends
+ *   entries the server skips as duplicates, and never loses one.
+ * - The exposure and balance figures the offline rules need are derived from the
+ *   pending entries, never kept as separate counters that could drift.
+ *
+ * Not thread-safe by itself: the decider serialises check + commit under one lock.
+ */
+import { Low } from "lowdb";
+import type { CardId, CardSnapshot } from "../../protocol/card.js";
+import { CardtermError } from "../../protocol/errors.js";
+import { balanceDelta, type EntryBody, type JournalEntry, sealEntry } from "../../protocol/journal-entry.js";
+import type { Minor } from "../../protocol/money.js";
+import { SerialLock } from "../sale/serial-lock.js";
+import type { DurableFs } from "../store/durable-file.js";
+import { DurableJsonAdapter } from "../store/durable-json-adapter.js";
+import { type CachedCard, type CardCacheDoc, emptyJournal, includes, type JournalDoc } from "./journal-state.js";
+import { type Integrity, verifyJournal } from "./verify-journal.js";
+
+export type NewEntry = Omit<EntryBody, "terminalId" | "seq" | "prevHash">;
+
+export interface Exposure {
+  minor: Minor;
+  count: number;
+}
+
+export class TerminalLedger {
+  private journal!: Low<JournalDoc>;
+  private cache!: Low<CardCacheDoc>;
+  private integrity: Integrity = { ok: true };
+  /** Every write to either document goes through this lock, so an ack never races a commit. */
+  private readonly writes = new SerialLock();
+
+  private constructor(
+    private readonly terminalId: string,
+    private readonly key: Buffer,
+  ) {}
+
+  static async open(opts: {
+    dataDir: string;
+    terminalId: string;
+    key: Buffer;
+    fs?: DurableFs;
+  }): Promise<TerminalLedger> {
+    const ledger = new TerminalLedger(opts.terminalId, opts.key);
+    ledger.journal = new Low(
+      new DurableJsonAdapter<JournalDoc>(`${opts.dataDir}/journal.json`, opts.fs),
+      emptyJournal(opts.terminalId),
+    );
+    ledger.cache = new Low(new DurableJsonAdapter<CardCacheDoc>(`${opts.dataDir}/cards.json`, opts.fs), {
+      format: 1,
+      cards: {},
+    });
+    try {
+      await ledger.journal.read();
+      await ledger.cache.read();
+    } catch (err) {
+      ledger.integrity = { ok: false, problem: (err as Error).message };
+      return ledger;
+    }
+    const doc = ledger.journal.data;
+    ledger.integrity =
+      doc.terminalId === opts.terminalId
+        ? verifyJournal(doc, opts.key)
+        : { ok: false, problem: `the journal belongs to terminal ${doc.terminalId}, not ${opts.terminalId}` };
+    return ledger;
+  }
+
+  /** Whether the journal verified at start-up; approvals are refused when it did not. */
+  checkIntegrity(): Integrity {
+    return this.integrity;
+  }
+
+  assertUsable(): void {
+    if (!this.integrity.ok) {
+      throw new CardtermError(
+        "CT_JOURNAL_CORRUPT",
+        `${this.integrity.problem}; approvals are refused until it is repaired`,
+      );
+    }
+  }
+
+  /** Seal and durably write one entry. Throws CT_STORE_WRITE_FAILED and leaves no trace when the disk fails. */
+  async commit(entry: NewEntry, lastContactAt?: number | null): Promise<JournalEntry> {
+    this.assertUsable();
+    return this.writes.run(() => this.commitNow(entry, lastContactAt));
+  }
+
+  private async commitNow(entry: NewEntry, lastContactAt?: number | null): Promise<JournalEntry> {
+    const before = this.journal.data;
+    const sealed = sealEntry(
+      { ...entry, terminalId: this.terminalId, seq: before.nextSeq, prevHash: before.headHash },
+      this.key,
+    );
+    this.journal.data = {
+      ...before,
+      nextSeq: before.nextSeq + 1,
+      headHash: sealed.hash,
+      pending: [...before.pending, sealed],
+      lastContactAt: lastContactAt === undefined ? before.lastContactAt : lastContactAt,
+    };
+    try {
+      await this.journal.write();
+    } catch (err) {
+      this.journal.data = before;
+      throw err;
+    }
+    return sealed;
+  }
+
+  /**
+   * The server has applied every entry up to `ackedSeq`. Fold them into the card cache,
+   * persist the cache, then trim the journal. Returns how many entries were trimmed.
+   */
+  acknowledge(ackedSeq: number, contactAt: number): Promise<number> {
+    return this.writes.run(() => this.acknowledgeNow(ackedSeq, contactAt));
+  }
+
+  private async acknowledgeNow(ackedSeq: number, contactAt: number): Promise<number> {
+    const doc = this.journal.data;
+    const done = doc.pending.filter((e) => e.seq <= ackedSeq);
+    if (done.length === 0) {
+      doc.lastContactAt = contactAt;
+      return 0;
+    }
+    const cards = { ...this.cache.data.cards };
+    for (const e of done) {
+      const card = cards[e.cardId];
+      if (card && !includes(card, e)) cards[e.cardId] = foldEntry(card, e);
+    }
+    this.cache.data = { format: 1, cards };
+    await this.cache.write();
+    const last = done[done.length - 1]!;
+    this.journal.data = {
+      ...doc,
+      ackedSeq: last.seq,
+      ackedHash: last.hash,
+      pending: doc.pending.filter((e) => e.seq > last.seq),
+      lastContactAt: contactAt,
+    };
+    await this.journal.write();
+    return done.length;
+  }
+
+  /**
+   * Remember what the server just said about a card. `appliedSeq` is the server's word on
+   * which of our entries it had applied; `onlineThrough` the newest online entry it had
+   * authorised (online approvals are applied at once).
+   */
+  async rememberCard(
+    snapshot: CardSnapshot,
+    seen: { appliedSeq: number; onlineThrough: number },
+    at: number,
+  ): Promise<void> {
+    await this.writes.run(async () => {
+      const current = this.cache.data.cards[snapshot.cardId];
+      if (current && current.onlineThrough > seen.onlineThrough) return;
+      const includedThrough = Math.max(seen.appliedSeq, current?.includedThrough ?? 0);
+      const card = { ...snapshot, includedThrough, onlineThrough: seen.onlineThrough, refreshedAt: at };
+      this.cache.data = { format: 1, cards: { ...this.cache.data.cards, [snapshot.cardId]: card } };
+      await this.cache.write();
+    });
+  }
+
+  card(cardId: CardId): CachedCard | undefined {
+    return this.cache.data.cards[cardId];
+  }
+
+  /** The card's balance as this terminal knows it: the cached snapshot, moved by every pending entry it does not include. */
+  knownBalance(cardId: CardId): Minor | undefined {
+    const card = this.card(cardId);
+    if (!card) return undefined;
+    let balance = card.balance;
+    for (const e of this.journal.data.pending) {
+      if (e.cardId === cardId && !includes(card, e)) balance += balanceDelta(e);
+    }
+    return balance;
+  }
+
+  /** Offline debits not yet acknowledged by the server, for one card or (no argument) the terminal. */
+  offlineExposure(cardId?: CardId): Exposure {
+    let minor = 0;
+    let count = 0;
+    for (const e of this.journal.data.pending) {
+      if (e.mode !== "offline" || e.kind !== "sale") continue;
+      if (cardId !== undefined && e.cardId !== cardId) continue;
+      minor += e.net;
+      count += 1;
+    }
+    return { minor, count };
+  }
+
+  pending(): readonly JournalEntry[] {
+    return this.journal.data.pending;
+  }
+
+  lastContactAt(): number | null {
+    return this.journal.data.lastContactAt;
+  }
+
+  /** Record a contact without forcing a write; it is persisted with the next commit or ack. */
+  noteContact(at: number): void {
+    this.journal.data.lastContactAt = at;
+  }
+
+  summary(): { nextSeq: number; ackedSeq: number; pending: number; lastContactAt: number | null } {
+    const d = this.journal.data;
+    return { nextSeq: d.nextSeq, ackedSeq: d.ackedSeq, pending: d.pending.length, lastContactAt: d.lastContactAt };
+  }
+}
+
+function foldEntry(card: CachedCard, e: JournalEntry): CachedCard {
+  return {
+    ...card,
+    balance: card.balance + balanceDelta(e),
+    points: card.points + e.pointsEarned,
+    includedThrough: Math.max(card.includedThrough, e.seq),
+  };
+}

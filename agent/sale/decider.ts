@@ -1,0 +1,179 @@
+/**
+ * Approve or decline a debit (DESIGN §4): online against the server when it answers in
+ * time, otherwise under the offline rules — with the same transaction id, so the server
+ * can never apply it twice. Every approval is durable before this returns.
+ */
+import type { AgentConfig } from "../../config/agent-config.js";
+import type { CardId } from "../../protocol/card.js";
+import { type AnyDeclineCode, declineText, type Language } from "../../protocol/decline-text.js";
+import type { TxnMode } from "../../protocol/journal-entry.js";
+import type { AuthReply, AuthRequest } from "../../protocol/messages.js";
+import { judgeOffline, type OfflineLimits } from "../../protocol/offline-rules.js";
+import { cardTypeOf, type PolicyDocument } from "../../protocol/policy.js";
+import { priceSale, type SalePrice } from "../../protocol/pricing.js";
+import type { TerminalLedger } from "../journal/terminal-ledger.js";
+import type { Logger } from "../logger.js";
+import { businessDay, monthDay } from "./business-day.js";
+import type { Decision } from "./decision.js";
+import { SerialLock } from "./serial-lock.js";
+
+/** The link to the server as the decider sees it. */
+export interface OnlineAuthoriser {
+  isConnected(): boolean;
+  /** Resolves with the server's reply, or "timeout" when none arrives within `timeoutMs`. */
+  authorise(req: Omit<AuthRequest, "corr" | "v">, timeoutMs: number): Promise<AuthReply | "timeout">;
+}
+
+export interface DeciderDeps {
+  terminalId: string;
+  ledger: TerminalLedger;
+  online: OnlineAuthoriser;
+  policy: () => PolicyDocument | undefined;
+  hotlist: () => ReadonlySet<string>;
+  now: () => number;
+  log: Logger;
+  settings: {
+    offline: OfflineLimits;
+    authTimeoutMs: number;
+    timeZone: string;
+    language: Language;
+  };
+}
+
+export interface SaleRequest {
+  txnId: string;
+  cardId: CardId;
+  gross: number;
+  operatorId: string;
+}
+
+export function deciderSettings(config: AgentConfig): DeciderDeps["settings"] {
+  return {
+    offline: config.offline,
+    authTimeoutMs: config.server.authTimeoutMs,
+    timeZone: config.terminal.timeZone,
+    language: config.terminal.language,
+  };
+}
+
+export class Decider {
+  private readonly lock = new SerialLock();
+
+  constructor(private readonly deps: DeciderDeps) {}
+
+  async decideSale(req: SaleRequest): Promise<Decision> {
+    this.deps.ledger.assertUsable();
+    const at = this.deps.now();
+    const day = businessDay(at, this.deps.settings.timeZone);
+    if (this.deps.online.isConnected()) {
+      const onlineThrough = this.deps.ledger.summary().nextSeq - 1;
+      const reply = await this.deps.online.authorise(
+        { ...req, terminalId: this.deps.terminalId, kind: "sale", businessDay: day, at: new Date(at).toISOString() },
+        this.deps.settings.authTimeoutMs,
+      );
+      if (reply !== "timeout") return this.fromOnline(req, reply, day, onlineThrough);
+      this.deps.log.warn(
+        { txnId: req.txnId },
+        "online authorisation timed out; deciding offline with the same transaction id",
+      );
+    }
+    return this.lock.run(() => this.decideOffline(req, at, day));
+  }
+
+  private async fromOnline(req: SaleRequest, reply: AuthReply, day: string, onlineThrough: number): Promise<Decision> {
+    const { ledger, now } = this.deps;
+    ledger.noteContact(now());
+    const seen = { appliedSeq: reply.appliedSeq ?? 0, onlineThrough };
+    if (!reply.approved) {
+      if (reply.card) await ledger.rememberCard(reply.card, seen, now());
+      return this.declined(req, "online", reply.code, reply.card);
+    }
+    const entry = await this.lock.run(() =>
+      ledger.commit(
+        {
+          txnId: req.txnId,
+          kind: "sale",
+          mode: "online",
+          at: new Date(now()).toISOString(),
+          businessDay: day,
+          operatorId: req.operatorId,
+          cardId: req.cardId,
+          gross: reply.gross,
+          discount: reply.discount,
+          net: reply.net,
+          bonus: 0,
+          pointsEarned: reply.pointsEarned,
+          balanceAfter: reply.balanceAfter,
+        },
+        now(),
+      ),
+    );
+    // The reply's balance includes this entry and every online entry authorised before it.
+    await ledger.rememberCard(reply.card, { appliedSeq: seen.appliedSeq, onlineThrough: entry.seq }, now());
+    return {
+      approved: true,
+      mode: "online",
+      txnId: req.txnId,
+      entry,
+      card: reply.card,
+      balanceAfter: reply.balanceAfter,
+    };
+  }
+
+  /** Runs under the lock: the facts gathered here cannot change before the commit. */
+  private async decideOffline(req: SaleRequest, at: number, day: string): Promise<Decision> {
+    const { ledger, settings } = this.deps;
+    const card = ledger.card(req.cardId);
+    const policy = this.deps.policy();
+    const cardType = card && policy ? cardTypeOf(policy, card.cardType) : undefined;
+    if (!policy || (card && !cardType)) return this.declined(req, "offline", "NO_POLICY", card ?? null);
+    const price: SalePrice = cardType
+      ? priceSale(req.gross, cardType, { birthday: card?.birthday, today: monthDay(day) })
+      : { gross: req.gross, discount: 0, net: req.gross, pointsEarned: 0 };
+    const cardExposure = ledger.offlineExposure(req.cardId);
+    const terminalExposure = ledger.offlineExposure();
+    const lastContact = ledger.lastContactAt();
+    const verdict = judgeOffline({
+      limits: settings.offline,
+      card,
+      cardType,
+      onHotlist: this.deps.hotlist().has(req.cardId),
+      amount: price.net,
+      knownBalance: ledger.knownBalance(req.cardId) ?? 0,
+      cardOfflineMinor: cardExposure.minor,
+      cardOfflineCount: cardExposure.count,
+      terminalOfflineMinor: terminalExposure.minor,
+      terminalOfflineCount: terminalExposure.count,
+      sinceLastContactMs: lastContact === null ? Number.POSITIVE_INFINITY : at - lastContact,
+    });
+    if (!verdict.approve) return this.declined(req, "offline", verdict.code, card ?? null);
+    const entry = await ledger.commit({
+      txnId: req.txnId,
+      kind: "sale",
+      mode: "offline",
+      at: new Date(at).toISOString(),
+      businessDay: day,
+      operatorId: req.operatorId,
+      cardId: req.cardId,
+      gross: price.gross,
+      discount: price.discount,
+      net: price.net,
+      bonus: 0,
+      pointsEarned: price.pointsEarned,
+      balanceAfter: null,
+    });
+    const balanceAfter = card ? (ledger.knownBalance(req.cardId) ?? null) : null;
+    return { approved: true, mode: "offline", txnId: req.txnId, entry, card: card ?? null, balanceAfter };
+  }
+
+  private declined(
+    req: SaleRequest,
+    mode: TxnMode,
+    code: AnyDeclineCode,
+    card: Decision["card"] | undefined,
+  ): Decision {
+    const reason = declineText(code, this.deps.settings.language);
+    this.deps.log.info({ txnId: req.txnId, mode, code }, "declined");
+    return { approved: false, mode, txnId: req.txnId, code, reason, card: card ?? null };
+  }
+}

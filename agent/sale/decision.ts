@@ -1,0 +1,15 @@
+/** What the agent answers for a debit: approved with its journal entry, or declined with a reason a cashier reads. */
+import type { CardSnapshot } from "../../protocol/card.js";
+import type { AnyDeclineCode } from "../../protocol/decline-text.js";
+import type { JournalEntry, TxnMode } from "../../protocol/journal-entry.js";
+
+export type Decision =
+  | {
+      approved: true;
+      mode: TxnMode;
+      txnId: string;
+      entry: JournalEntry;
+      card: CardSnapshot | null;
+      balanceAfter: number | null;
+    }
+  | { approved: false; mode: TxnMode; txnId: string; code: AnyDeclineCode; reason: string; card: CardSnapshot | null };

@@ -1,0 +1,59 @@
+/**
+ * Durable whole-file writes: write a temp file, fsync it, rename it over the target,
+ * fsync the directory (DESIGN §5). After `writeDurably` resolves, the new content
+ * survives a power cut; before, either the old or the new content is there, never a mix.
+ *
+ * The file system is injected (`DurableFs`) so a test shim can lose unsynced writes at a
+ * simulated crash and prove the writer's fsyncs are the ones that matter.
+ */
+import { constants, promises as fsp } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { CardtermError } from "../../protocol/errors.js";
+
+export interface DurableFs {
+  writeFileSynced(path: string, data: string | Uint8Array): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  fsyncDir(dir: string): Promise<void>;
+  readFile(path: string): Promise<string | null>;
+}
+
+export const nodeDurableFs: DurableFs = {
+  async writeFileSynced(path, data) {
+    const fh = await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, 0o600);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  },
+  rename: (from, to) => fsp.rename(from, to),
+  async fsyncDir(dir) {
+    const fh = await fsp.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  },
+  async readFile(path) {
+    try {
+      return await fsp.readFile(path, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw err;
+    }
+  },
+};
+
+export async function writeDurably(fs: DurableFs, path: string, data: string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.tmp`);
+  try {
+    await fs.writeFileSynced(tmp, data);
+    await fs.rename(tmp, path);
+    await fs.fsyncDir(dirname(path));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "EIO";
+    throw new CardtermError("CT_STORE_WRITE_FAILED", `could not write ${path} durably (${code})`, { cause: err });
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Online authorisation as request/response over MQTT with a deadline. The correlation
+ * id travels in the payload (MQTT 3.1.1 has no response-topic property). A reply that
+ * comes after the deadline is dropped: the decider has moved on to the offline rules
+ * with the same transaction id, which the server recognises.
+ */
+import { randomUUID } from "node:crypto";
+import { type AuthReply, type AuthRequest, decodeMessage } from "../../protocol/messages.js";
+import { topics } from "../../protocol/topics.js";
+import type { Logger } from "../logger.js";
+import type { OnlineAuthoriser } from "../sale/decider.js";
+import type { MqttLink } from "./mqtt-link.js";
+
+export class AuthClient implements OnlineAuthoriser {
+  private readonly waiting = new Map<string, (reply: AuthReply) => void>();
+
+  constructor(
+    private readonly link: MqttLink,
+    private readonly terminalId: string,
+    private readonly log: Logger,
+    private readonly onContact: () => void,
+  ) {
+    link.on("message", (topic, payload) => {
+      if (topic === topics.authReply(terminalId)) this.onReply(payload);
+    });
+  }
+
+  isConnected(): boolean {
+    return this.link.isConnected();
+  }
+
+  async authorise(req: Omit<AuthRequest, "corr" | "v">, timeoutMs: number): Promise<AuthReply | "timeout"> {
+    const corr = randomUUID();
+    const request: AuthRequest = { v: 1, corr, ...req };
+    let timer: NodeJS.Timeout | undefined;
+    const replied = new Promise<AuthReply>((resolve) => this.waiting.set(corr, resolve));
+    const deadline = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+    });
+    try {
+      this.link.publish(topics.authRequest(this.terminalId), JSON.stringify(request)).catch((err: Error) => {
+        this.log.warn({ err: err.message, txnId: req.txnId }, "authorisation request not sent");
+      });
+      return await Promise.race([replied, deadline]);
+    } finally {
+      clearTimeout(timer);
+      this.waiting.delete(corr);
+    }
+  }
+
+  private onReply(payload: Buffer): void {
+    const decoded = decodeMessage("authReply", payload);
+    if (!decoded.ok) {
+      this.log.warn({ reason: decoded.reason }, "CT_MESSAGE_INVALID: authorisation reply dropped");
+      return;
+    }
+    this.onContact();
+    const resolve = this.waiting.get(decoded.value.corr);
+    if (resolve) resolve(decoded.value);
+    else this.log.info({ txnId: decoded.value.txnId }, "late authorisation reply ignored");
+  }
+}
