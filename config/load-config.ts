@@ -1,0 +1,243 @@
+/**
+ * Loads the technician's YAML into an AgentConfig, or refuses with ONE error that lists
+ * every problem at once, each with file, line, column and key (STYLE point 4): a
+ * technician on site fixes the whole file in one pass instead of one typo per restart.
+ *
+ * Order: YAML syntax (CT_CONFIG_YAML) → schema (unknown keys, types, enums, required)
+ * plus value checks (amounts, durations, secrets, regexes, ids) → defaults filled.
+ * Nothing is coerced: "9600" is not 9600, and 0.1 is read from its source text.
+ */
+import { readFileSync, statSync } from "node:fs";
+import { readFile as readFileAsync } from "node:fs/promises";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { CardtermError, type ErrorCode } from "../protocol/errors.js";
+import type { AgentConfig, PrinterConfig, ReaderConfig } from "./agent-config.js";
+import { byPosition, type ConfigProblem, formatPath, formatProblems, onePerPath } from "./problems.js";
+import type { ConfigFile, ConfigFilePrinter, ConfigFileReader } from "./schema.js";
+import { schemaProblems } from "./schema-problems.js";
+import { type CheckedValues, checkValues } from "./value-checks.js";
+import { readYaml, type YamlSource } from "./yaml-source.js";
+
+export type { ConfigProblem } from "./problems.js";
+export { formatProblems } from "./problems.js";
+
+export interface LoadConfigOptions {
+  /** Where { env: NAME } secrets are looked up. Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Reads the config file and { file: PATH } secrets. Default fs.readFileSync. */
+  readFile?: (path: string) => Buffer | string;
+  /**
+   * Relative paths (dataDir, key file, previewDir) resolve against this directory.
+   * Default: the config file's directory. The demo passes the working directory.
+   */
+  baseDir?: string;
+}
+
+/** The commercial-terminal defaults of DESIGN §4, and the rest (docs/config.md lists them). */
+export const CONFIG_DEFAULTS = {
+  language: "zh-CN",
+  timeZone: "Asia/Shanghai",
+  operatorId: "001",
+  api: { host: "127.0.0.1", port: 7070 },
+  readers: [{ id: "sim", type: "simulated" }],
+  serial: {
+    baudRate: 9600,
+    dataBits: 8,
+    parity: "none",
+    stopBits: 1,
+    delimiter: "\r\n",
+    format: "decimal",
+    debounceMs: 1500,
+  },
+  printer: { port: 9100, paperWidth: 80, timeoutMs: 3000 },
+  authTimeoutMs: 2000,
+  uploadBatchSize: 100,
+  offline: {
+    enabled: true,
+    perTransactionMinor: 30_000,
+    perCardMinor: 50_000,
+    perCardCount: 5,
+    terminalMinor: 300_000,
+    terminalCount: 300,
+    maxOfflineAgeMs: 24 * 3_600_000,
+    allowUnknownCards: false,
+  },
+  tapTimeoutMs: 30_000,
+} as const;
+
+/** Where each loaded config came from, so checkDevicePaths can point at lines. */
+const origins = new WeakMap<AgentConfig, YamlSource>();
+
+/** Read and load a config file. Throws CT_CONFIG_NOT_FOUND, CT_CONFIG_YAML or CT_CONFIG_INVALID. */
+export async function loadConfig(file: string, opts: LoadConfigOptions = {}): Promise<AgentConfig> {
+  let text: string;
+  try {
+    const raw = opts.readFile ? opts.readFile(file) : await readFileAsync(file);
+    text = typeof raw === "string" ? raw : raw.toString("utf8");
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException)?.code === "ENOENT" ? "no such file" : (err as Error).message;
+    const problem: ConfigProblem = { file, line: 1, column: 1, path: "", message: `cannot read ${file}: ${why}` };
+    throw new CardtermError("CT_CONFIG_NOT_FOUND", `cannot read the configuration file ${file}: ${why}`, {
+      cause: err,
+      details: { file, problems: [problem] },
+    });
+  }
+  return parseConfigText(text, file, opts);
+}
+
+/** Load config text (sync; `source` names it in messages and anchors relative paths). */
+export function parseConfigText(text: string, source: string, opts: LoadConfigOptions = {}): AgentConfig {
+  const src = readYaml(text, source);
+  if (src.syntaxProblems.length > 0) fail("CT_CONFIG_YAML", source, src.syntaxProblems);
+  let data: unknown;
+  try {
+    data = src.doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    fail("CT_CONFIG_YAML", source, [src.problem([], `YAML cannot be read: ${(err as Error).message}`)]);
+  }
+  if (data === null || data === undefined) {
+    fail("CT_CONFIG_INVALID", source, [src.problem([], "the file is empty; it needs at least terminal: and server:")]);
+  }
+  const io = {
+    env: opts.env ?? process.env,
+    readFile: opts.readFile ?? ((p: string) => readFileSync(p)),
+    baseDir: resolve(opts.baseDir ?? dirname(resolve(source))),
+  };
+  const checked = checkValues(data, src, io);
+  const fromSchema = schemaProblems(data, src).filter((p) => !checked.owned.has(p.path));
+  const problems = onePerPath([...fromSchema, ...checked.problems]).sort(byPosition);
+  if (problems.length > 0) fail("CT_CONFIG_INVALID", source, problems);
+  const config = build(data as ConfigFile, checked.values, io.baseDir, source);
+  origins.set(config, src);
+  return config;
+}
+
+/**
+ * Serial device paths that are not there now. Not a load error (a reader may be plugged
+ * in after start); `cardterm config check` and the doctor report these.
+ */
+export function checkDevicePaths(config: AgentConfig): ConfigProblem[] {
+  const src = origins.get(config);
+  const problems: ConfigProblem[] = [];
+  config.readers.forEach((reader, i) => {
+    if (reader.type !== "serial-id") return;
+    const message = deviceProblem(reader.path);
+    if (message === undefined) return;
+    const at = src?.valueAt(["readers", i, "path"]) ?? { line: 0, column: 0 };
+    problems.push({ file: config.source, ...at, path: formatPath(["readers", i, "path"]), message });
+  });
+  return problems;
+}
+
+function deviceProblem(path: string): string | undefined {
+  try {
+    if (!statSync(path).isCharacterDevice()) return `${path} is not a serial device`;
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return `${path} does not exist; is the reader plugged in?`;
+    if (code === "EACCES") return `${path} cannot be opened: permission denied (add the agent's user to dialout)`;
+    return `${path} cannot be checked: ${(err as Error).message}`;
+  }
+}
+
+function fail(code: ErrorCode, file: string, problems: ConfigProblem[]): never {
+  const n = problems.length;
+  const what = code === "CT_CONFIG_YAML" ? "is not valid YAML" : `has ${n} problem${n === 1 ? "" : "s"}`;
+  const banner = `configuration file ${file} ${what}; the agent will not start until ${n === 1 ? "it is" : "they are"} fixed:\n${indent(formatProblems(problems))}`;
+  throw new CardtermError(code, banner, { details: { file, problems } });
+}
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((l) => `  ${l}`)
+    .join("\n");
+}
+
+function build(f: ConfigFile, v: CheckedValues, baseDir: string, source: string): AgentConfig {
+  const D = CONFIG_DEFAULTS;
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const ms = (path: string, def: number) => v.durations.get(path) ?? def;
+  const minor = (path: string, def: number) => v.amounts.get(path) ?? def;
+  const dataDir = abs(f.terminal.dataDir);
+  const o = f.offline ?? {};
+  return {
+    source,
+    version: 1,
+    terminal: {
+      id: f.terminal.id,
+      storeId: f.terminal.storeId ?? "",
+      storeName: f.terminal.storeName ?? "",
+      key: v.key!,
+      dataDir,
+      language: f.terminal.language ?? D.language,
+      timeZone: v.timeZone ?? D.timeZone,
+      operatorId: f.terminal.operatorId ?? D.operatorId,
+    },
+    api: { host: f.api?.host ?? D.api.host, port: f.api?.port ?? D.api.port },
+    readers: (f.readers ?? D.readers.map((r) => ({ ...r }))).map((r, i) => buildReader(r, i, ms)),
+    printer: buildPrinter(f.printer, dataDir, abs, ms),
+    server: {
+      mqttUrl: f.server.mqttUrl,
+      ...(f.server.username === undefined ? {} : { username: f.server.username }),
+      ...(v.password === undefined ? {} : { password: v.password }),
+      authTimeoutMs: ms("server.authTimeout", D.authTimeoutMs),
+      uploadBatchSize: f.server.uploadBatchSize ?? D.uploadBatchSize,
+    },
+    offline: {
+      enabled: o.enabled ?? D.offline.enabled,
+      perTransactionMinor: minor("offline.perTransaction", D.offline.perTransactionMinor),
+      perCardMinor: minor("offline.perCard", D.offline.perCardMinor),
+      perCardCount: o.perCardCount ?? D.offline.perCardCount,
+      terminalMinor: minor("offline.terminalTotal", D.offline.terminalMinor),
+      terminalCount: o.terminalCount ?? D.offline.terminalCount,
+      maxOfflineAgeMs: ms("offline.maxAge", D.offline.maxOfflineAgeMs),
+      allowUnknownCards: o.allowUnknownCards ?? D.offline.allowUnknownCards,
+    },
+    tapTimeoutMs: ms("tapTimeout", D.tapTimeoutMs),
+  };
+}
+
+function buildReader(r: ConfigFileReader, i: number, ms: (path: string, def: number) => number): ReaderConfig {
+  if (r.type === "simulated") return { id: r.id, type: "simulated" };
+  const S = CONFIG_DEFAULTS.serial;
+  return {
+    id: r.id,
+    type: "serial-id",
+    path: r.path!,
+    baudRate: r.baudRate ?? S.baudRate,
+    dataBits: r.dataBits ?? S.dataBits,
+    parity: r.parity ?? S.parity,
+    stopBits: r.stopBits ?? S.stopBits,
+    delimiter: r.delimiter ?? S.delimiter,
+    format: r.format ?? S.format,
+    ...(r.pattern === undefined ? {} : { pattern: r.pattern }),
+    debounceMs: ms(`readers[${i}].debounce`, S.debounceMs),
+  };
+}
+
+function buildPrinter(
+  p: ConfigFilePrinter | undefined,
+  dataDir: string,
+  abs: (path: string) => string,
+  ms: (path: string, def: number) => number,
+): PrinterConfig {
+  const P = CONFIG_DEFAULTS.printer;
+  if (p === undefined || p.type === "none") return { type: "none" };
+  if (p.type === "preview") {
+    return {
+      type: "preview",
+      previewDir: p.previewDir === undefined ? join(dataDir, "receipts") : abs(p.previewDir),
+      paperWidth: p.paperWidth ?? P.paperWidth,
+    };
+  }
+  return {
+    type: "network",
+    host: p.host!,
+    port: p.port ?? P.port,
+    paperWidth: p.paperWidth ?? P.paperWidth,
+    timeoutMs: ms("printer.timeout", P.timeoutMs),
+    ...(p.previewDir === undefined ? {} : { previewDir: abs(p.previewDir) }),
+  };
+}

@@ -1,0 +1,358 @@
+/**
+ * The JSON Schema (draft-07) of the YAML config a technician writes, and its TypeScript
+ * shape. Every object is closed (`additionalProperties: false`) so a typo such as
+ * `brokr:` is an error, never silently ignored (STYLE point 4). The descriptions are
+ * written for the technician: `cardterm config schema` hands this to editors for
+ * completion and hover help.
+ *
+ * What a schema cannot say precisely (amount source text, duration grammar, time zones,
+ * secrets, regex groups, duplicate ids) the loader checks after it: config/value-checks.ts.
+ */
+
+export const ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$";
+export const HEX_KEY_PATTERN = "^[0-9A-Fa-f]{64}$";
+/** Mirrors protocol/money.ts: up to 11 whole digits, up to 2 decimals, no sign. */
+export const AMOUNT_PATTERN = "^[0-9]{1,11}([.][0-9]{1,2})?$";
+/** Largest unit first, each once; config/duration.ts explains a failure precisely. */
+export const DURATION_PATTERN = "^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$";
+export const MQTT_URL_PATTERN = "^(mqtt|mqtts|ws|wss)://[^\\s/?#]+";
+export const ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
+export const DEVICE_PATH_PATTERN = "^/";
+
+/** What each pattern means, in the words of an error message: `"x" is not <hint>`. */
+export const PATTERN_HINTS: Readonly<Record<string, string>> = {
+  [ID_PATTERN]: 'a valid id: 1 to 64 letters, digits, "_" or "-"',
+  [HEX_KEY_PATTERN]: "64 hexadecimal characters (a 32-byte key)",
+  [AMOUNT_PATTERN]: 'an amount: a decimal with at most two places, like "300.00"',
+  [DURATION_PATTERN]: 'a duration like "500ms", "30s", "15m", "24h", "7d" or "1h30m"',
+  [MQTT_URL_PATTERN]: "a broker URL like mqtts://mqtt.example.com:8883 (mqtt://, mqtts://, ws:// or wss:// and a host)",
+  [ENV_NAME_PATTERN]: "an environment variable name (letters, digits and _)",
+  [DEVICE_PATH_PATTERN]: "an absolute device path such as /dev/serial/by-id/…",
+};
+
+export const READER_TYPES = ["simulated", "serial-id"] as const;
+export const PRINTER_TYPES = ["network", "preview", "none"] as const;
+export const ID_FORMATS = ["decimal", "hex", "em4100", "wiegand26", "regex"] as const;
+export const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
+export const DELIMITERS = ["\r\n", "\n", "\r"] as const;
+
+const str = (description: string, extra: Record<string, unknown> = {}) => ({
+  type: "string",
+  minLength: 1,
+  description,
+  ...extra,
+});
+const ref = (name: string, description: string) => ({ $ref: `#/definitions/${name}`, description });
+const port = (description: string, def: number) => ({
+  type: "integer",
+  minimum: 1,
+  maximum: 65535,
+  default: def,
+  description,
+});
+
+const definitions = {
+  amount: {
+    type: ["string", "number"],
+    pattern: AMOUNT_PATTERN,
+    minimum: 0,
+    description:
+      'An amount of money in yuan: a decimal with at most two places, best quoted ("300.00"). Never negative.',
+    examples: ["300.00"],
+  },
+  duration: {
+    type: "string",
+    pattern: DURATION_PATTERN,
+    description: 'A duration: a whole number and a unit (ms, s, m, h, d), combined largest first: "1h30m".',
+    examples: ["30s", "24h"],
+  },
+  terminalKey: {
+    type: "object",
+    additionalProperties: false,
+    minProperties: 1,
+    maxProperties: 1,
+    description:
+      "Where the terminal's 32-byte MAC key comes from (give exactly one): a file, an environment variable, or the key itself. The key is 64 hexadecimal characters.",
+    properties: {
+      file: str("A file holding the key as 64 hex characters (surrounding whitespace ignored). Relative to this file."),
+      env: str("An environment variable holding the key as 64 hex characters.", { pattern: ENV_NAME_PATTERN }),
+      hex: str("The key itself, 64 hex characters. Prefer file or env: this file is often copied around.", {
+        pattern: HEX_KEY_PATTERN,
+      }),
+    },
+  },
+  secret: {
+    type: ["string", "object"],
+    additionalProperties: false,
+    minProperties: 1,
+    maxProperties: 1,
+    description:
+      "A secret: written as is, or { env: NAME } to read an environment variable, or { file: PATH } to read a file (trailing newline dropped).",
+    properties: {
+      env: str("An environment variable holding the secret.", { pattern: ENV_NAME_PATTERN }),
+      file: str("A file holding the secret (trailing newline dropped). Relative to this file."),
+    },
+  },
+  simulatedReader: {
+    type: "object",
+    additionalProperties: false,
+    required: ["id", "type"],
+    description: "A reader with no hardware: cards are tapped through the local API (tests, demos, training).",
+    properties: {
+      id: str("This reader's id, unique on the terminal.", { pattern: ID_PATTERN }),
+      type: { const: "simulated", description: "simulated" },
+    },
+  },
+  serialIdReader: {
+    type: "object",
+    additionalProperties: false,
+    required: ["id", "type", "path"],
+    description: "An ID-card (125 kHz) reader on a serial port that sends one line per card.",
+    properties: {
+      id: str("This reader's id, unique on the terminal.", { pattern: ID_PATTERN }),
+      type: { const: "serial-id", description: "serial-id" },
+      path: str("The serial device. Use the stable /dev/serial/by-id/… name, not /dev/ttyUSB0.", {
+        pattern: DEVICE_PATH_PATTERN,
+      }),
+      baudRate: { type: "integer", enum: [...BAUD_RATES], default: 9600, description: "Line speed. Default 9600." },
+      dataBits: { type: "integer", enum: [7, 8], default: 8, description: "Data bits. Default 8." },
+      parity: { type: "string", enum: ["none", "even", "odd"], default: "none", description: "Parity. Default none." },
+      stopBits: { type: "integer", enum: [1, 2], default: 1, description: "Stop bits. Default 1." },
+      delimiter: {
+        type: "string",
+        enum: [...DELIMITERS],
+        default: "\r\n",
+        description: 'What ends each card line: "\\r\\n" (default), "\\n" or "\\r". Write it in double quotes.',
+      },
+      format: {
+        type: "string",
+        enum: [...ID_FORMATS],
+        default: "decimal",
+        description:
+          "How the card number is written on the line: decimal, hex, em4100, wiegand26, or regex (then give pattern). Default decimal.",
+      },
+      pattern: str("For format regex only: a regular expression with a named group `id`, e.g. ^ID=(?<id>\\d+)$"),
+      debounce: ref("duration", "The same card read again within this time counts as one tap. Default 1500ms."),
+    },
+    if: { properties: { format: { const: "regex" } }, required: ["format"] },
+    // biome-ignore lint/suspicious/noThenProperty: `then` is the JSON Schema keyword, not a promise
+    then: { required: ["pattern"] },
+  },
+  reader: {
+    type: "object",
+    required: ["type"],
+    discriminator: { propertyName: "type" },
+    oneOf: [{ $ref: "#/definitions/simulatedReader" }, { $ref: "#/definitions/serialIdReader" }],
+    description: "A card reader: type simulated or serial-id.",
+  },
+  networkPrinter: {
+    type: "object",
+    additionalProperties: false,
+    required: ["type", "host"],
+    description: "An ESC/POS receipt printer on the network (raw TCP, usually port 9100).",
+    properties: {
+      type: { const: "network", description: "network" },
+      host: str("The printer's IP address or host name."),
+      port: port("The printer's raw TCP port. Default 9100.", 9100),
+      paperWidth: { type: "integer", enum: [58, 80], default: 80, description: "Paper width in mm. Default 80." },
+      timeout: ref("duration", "How long to wait for the printer before reporting it offline. Default 3s."),
+      previewDir: str("Also keep an image of every receipt here (optional). Relative to this file."),
+    },
+  },
+  previewPrinter: {
+    type: "object",
+    additionalProperties: false,
+    required: ["type"],
+    description: "No paper: every receipt is written as an image to previewDir (demos, training).",
+    properties: {
+      type: { const: "preview", description: "preview" },
+      previewDir: str("Where receipt images go. Default: <dataDir>/receipts. Relative to this file."),
+      paperWidth: { type: "integer", enum: [58, 80], default: 80, description: "Paper width in mm. Default 80." },
+    },
+  },
+  noPrinter: {
+    type: "object",
+    additionalProperties: false,
+    required: ["type"],
+    description: "No receipts are printed.",
+    properties: { type: { const: "none", description: "none" } },
+  },
+  printer: {
+    type: "object",
+    required: ["type"],
+    discriminator: { propertyName: "type" },
+    oneOf: [
+      { $ref: "#/definitions/networkPrinter" },
+      { $ref: "#/definitions/previewPrinter" },
+      { $ref: "#/definitions/noPrinter" },
+    ],
+    description: "The receipt printer: type network, preview or none. Default none.",
+  },
+};
+
+export const configJsonSchema = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  title: "cardterm agent configuration",
+  description: "The configuration of one cardterm terminal. See docs/config.md.",
+  type: "object",
+  additionalProperties: false,
+  required: ["terminal", "server"],
+  definitions,
+  properties: {
+    version: { const: 1, default: 1, description: "The config format version. Only 1 exists." },
+    terminal: {
+      type: "object",
+      additionalProperties: false,
+      required: ["id", "key", "dataDir"],
+      description: "Who this terminal is and where it keeps its data.",
+      properties: {
+        id: str("The terminal's id, as registered at the central server.", { pattern: ID_PATTERN }),
+        storeId: str("The store's id (printed on receipts). Default: empty."),
+        storeName: str("The store's name (printed on receipts). Default: empty."),
+        key: { $ref: "#/definitions/terminalKey" },
+        dataDir: str("Where the journal and caches live. Must survive reboots. Relative to this file."),
+        language: { type: "string", enum: ["zh-CN", "en"], default: "zh-CN", description: "zh-CN (default) or en." },
+        timeZone: str("The store's IANA time zone, which sets the business day. Default Asia/Shanghai.", {
+          default: "Asia/Shanghai",
+        }),
+        operatorId: str('The operator recorded on sales until operator log-in exists. Default "001". Quote it.', {
+          default: "001",
+        }),
+      },
+    },
+    api: {
+      type: "object",
+      additionalProperties: false,
+      description: "The local HTTP API the POS software calls.",
+      properties: {
+        host: str("Address to listen on. Default 127.0.0.1 (this box only).", { default: "127.0.0.1" }),
+        port: port("Port to listen on. Default 7070.", 7070),
+      },
+    },
+    readers: {
+      type: "array",
+      items: { $ref: "#/definitions/reader" },
+      description: 'The card readers. Default: one simulated reader with id "sim".',
+    },
+    printer: { $ref: "#/definitions/printer" },
+    server: {
+      type: "object",
+      additionalProperties: false,
+      required: ["mqttUrl"],
+      description: "The link to the central server.",
+      properties: {
+        mqttUrl: str("The MQTT broker, e.g. mqtts://mqtt.example.com:8883 (mqtt://, mqtts://, ws://, wss://).", {
+          pattern: MQTT_URL_PATTERN,
+        }),
+        username: str("MQTT user name (optional)."),
+        password: ref("secret", "MQTT password (optional): a string, { env: NAME } or { file: PATH }."),
+        authTimeout: ref(
+          "duration",
+          "How long an online authorisation may take before offline rules decide. Default 2s.",
+        ),
+        uploadBatchSize: {
+          type: "integer",
+          minimum: 1,
+          maximum: 1000,
+          default: 100,
+          description: "Journal entries sent per upload message. Default 100.",
+        },
+      },
+    },
+    offline: {
+      type: "object",
+      additionalProperties: false,
+      description: "When the server cannot be reached: what the terminal may approve on its own (DESIGN §4).",
+      properties: {
+        enabled: { type: "boolean", default: true, description: "Approve offline at all. Default true." },
+        perTransaction: ref("amount", 'Largest single offline payment. Default "300.00".'),
+        perCard: ref("amount", 'Most one card may spend offline before the server has seen it. Default "500.00".'),
+        perCardCount: {
+          type: "integer",
+          minimum: 0,
+          default: 5,
+          description: "Most offline payments per card. Default 5.",
+        },
+        terminalTotal: ref("amount", 'Most the whole terminal may approve offline. Default "3000.00".'),
+        terminalCount: {
+          type: "integer",
+          minimum: 0,
+          default: 300,
+          description: "Most offline payments on the terminal. Default 300.",
+        },
+        maxAge: ref("duration", "No offline approvals once the server has been unreachable this long. Default 24h."),
+        allowUnknownCards: {
+          type: "boolean",
+          default: false,
+          description: "Approve cards this terminal has never seen online. Default false.",
+        },
+      },
+    },
+    tapTimeout: ref("duration", "How long a sale waits for a card tap. Default 30s."),
+  },
+} as const;
+
+/* The YAML form after validation against configJsonSchema (before defaults and secrets). */
+
+export type SecretSource = string | { env: string } | { file: string };
+export type KeySource = { file: string } | { env: string } | { hex: string };
+/** An amount as written: a string, or a YAML number whose source text is checked. */
+export type AmountText = string | number;
+
+export interface ConfigFileReader {
+  id: string;
+  type: (typeof READER_TYPES)[number];
+  path?: string;
+  baudRate?: number;
+  dataBits?: 7 | 8;
+  parity?: "none" | "even" | "odd";
+  stopBits?: 1 | 2;
+  delimiter?: string;
+  format?: (typeof ID_FORMATS)[number];
+  pattern?: string;
+  debounce?: string;
+}
+
+export interface ConfigFilePrinter {
+  type: (typeof PRINTER_TYPES)[number];
+  host?: string;
+  port?: number;
+  paperWidth?: 58 | 80;
+  timeout?: string;
+  previewDir?: string;
+}
+
+export interface ConfigFile {
+  version?: 1;
+  terminal: {
+    id: string;
+    storeId?: string;
+    storeName?: string;
+    key: KeySource;
+    dataDir: string;
+    language?: "zh-CN" | "en";
+    timeZone?: string;
+    operatorId?: string;
+  };
+  api?: { host?: string; port?: number };
+  readers?: ConfigFileReader[];
+  printer?: ConfigFilePrinter;
+  server: {
+    mqttUrl: string;
+    username?: string;
+    password?: SecretSource;
+    authTimeout?: string;
+    uploadBatchSize?: number;
+  };
+  offline?: {
+    enabled?: boolean;
+    perTransaction?: AmountText;
+    perCard?: AmountText;
+    perCardCount?: number;
+    terminalTotal?: AmountText;
+    terminalCount?: number;
+    maxAge?: string;
+    allowUnknownCards?: boolean;
+  };
+  tapTimeout?: string;
+}
