@@ -115,6 +115,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       tapTimeoutMs: config.tapTimeoutMs,
       language: config.terminal.language,
       paperWidth: config.printer.type === "none" ? 80 : config.printer.paperWidth,
+      timeZone: config.terminal.timeZone,
     },
   });
 

@@ -77,6 +77,21 @@ const LABELS = {
   },
 } as const;
 
+/** The labels of the label/value rows; the widest one sets the label column. */
+const ROW_LABELS = [
+  "time",
+  "terminal",
+  "operator",
+  "seq",
+  "member",
+  "card",
+  "cardType",
+  "gross",
+  "discount",
+  "balance",
+  "points",
+] as const;
+
 /** Both languages carry both words: a cashier and an auditor must read them at a glance. */
 export const OFFLINE_MARK = "离线交易 OFFLINE";
 export const REPRINT_MARK = "REPRINT 重印";
@@ -84,7 +99,7 @@ export const REPRINT_MARK = "REPRINT 重印";
 export function saleReceiptMarkup(data: SaleReceiptData, opts: SaleReceiptOptions): string {
   const l = LABELS[opts.language];
   const cpl = charsPerLine(opts.paperWidth);
-  const labelWidth = Math.max(...Object.values(l).map(columns));
+  const labelWidth = Math.max(...ROW_LABELS.map((k) => columns(l[k])));
   const lines = [
     ...header(data, cpl, l.title),
     // Labels get a fixed column, values the rest: an even split would wrap the time on 58 mm.
@@ -126,13 +141,15 @@ function header(data: SaleReceiptData, cpl: number, title: string): string[] {
 }
 
 /**
- * The amount paid at double width — and double height when it fits on one line — with
- * the label column exactly as wide as the label, then the usual widths again.
+ * The amount paid at double size when label and amount fit on one line that way, else at
+ * double height only; the label column exactly as wide as the printed label, then the
+ * usual widths again.
  */
 function totalRow(label: string, value: string, cpl: number, labelWidth: number): string[] {
-  const size = (columns(label) + columns(value)) * 2 + 1 <= cpl ? "^^^" : "^";
+  const wide = (columns(label) + columns(value)) * 2 + 1 <= cpl;
+  const size = wide ? "^^^" : "^^";
   return [
-    `{width:${columns(label) * 2} *}`,
+    `{width:${columns(label) * (wide ? 2 : 1)} *}`,
     `${size}${markupText(label)} | ${size}${markupText(value)}`,
     `{width:${labelWidth} *}`,
   ];

@@ -53,6 +53,7 @@ export interface SaleServiceDeps {
     tapTimeoutMs: number;
     language: "zh-CN" | "en";
     paperWidth: 58 | 80;
+    timeZone: string;
   };
 }
 
@@ -105,8 +106,9 @@ export class SaleService {
         balanceAfter: decision.balanceAfter,
         mode: entry.mode,
       },
-      { language: settings.language, paperWidth: settings.paperWidth },
+      { language: settings.language, paperWidth: settings.paperWidth, timeZone: settings.timeZone },
     );
+    if (printer.type === "none") return { jobId: entry.txnId, printed: false, error: "no printer is configured" };
     try {
       const result = await printer.print({ id: entry.txnId, markup });
       return { jobId: entry.txnId, printed: true, previewPng: result.previewPng };

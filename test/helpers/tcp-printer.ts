@@ -1,0 +1,164 @@
+/**
+ * A network receipt printer stand-in (../shared/TESTBED.md, "Receipt printers"): a TCP
+ * server on 127.0.0.1 and a free port that keeps every byte each connection sent, and
+ * answers the real-time status query `DLE EOT n` (10 04 n) the way it is told — one byte
+ * per query, after noise in its own segment, late, or not at all. It can go away and come
+ * back on the same port, and can misbehave as a printer does (reset on accept, accept and
+ * never read).
+ */
+import { once } from "node:events";
+import { createServer, type Server, type Socket } from "node:net";
+
+export interface StatusAnswers {
+  /** Reply byte per query n (2, 4, …); a query without an entry gets no reply. */
+  replies: Partial<Record<number, number>>;
+  /** Bytes sent in a separate segment before each reply (e.g. an ASB packet). */
+  noise?: Buffer;
+  /** Wait this long before answering. */
+  delayMs?: number;
+}
+
+/** normal: read, answer, close on FIN; reset: RST on accept; hold: accept, never read, never close. */
+export type Behaviour = "normal" | "reset" | "hold";
+
+export interface Connection {
+  bytes: Buffer;
+  open: boolean;
+}
+
+/** Status bytes as a TM printer sends them: fixed bits 0xx1xx10 plus the flags. */
+export const STATUS = {
+  n2: (flags: { coverOpen?: boolean; paperEndStop?: boolean; error?: boolean } = {}) =>
+    0x12 | (flags.coverOpen ? 0x04 : 0) | (flags.paperEndStop ? 0x20 : 0) | (flags.error ? 0x40 : 0),
+  n4: (flags: { nearEnd?: boolean; paperEnd?: boolean } = {}) =>
+    0x12 | (flags.nearEnd ? 0x0c : 0) | (flags.paperEnd ? 0x60 : 0),
+};
+
+export class TcpPrinterStandIn {
+  readonly host = "127.0.0.1";
+  port = 0;
+  behaviour: Behaviour = "normal";
+  answers: StatusAnswers | null = { replies: { 2: STATUS.n2(), 4: STATUS.n4() } };
+  readonly connections: Connection[] = [];
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  static async start(): Promise<TcpPrinterStandIn> {
+    const p = new TcpPrinterStandIn();
+    await p.listen(0);
+    return p;
+  }
+
+  /** Sockets currently open on the printer side. */
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
+  /** Bytes of every connection that sent something, in connection order. */
+  jobs(): Buffer[] {
+    return this.connections.filter((c) => c.bytes.length > 0).map((c) => c.bytes);
+  }
+
+  /** The printer is gone: stop listening and drop every connection. */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const s of this.sockets) s.destroy();
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** The printer is back, on the same port. */
+  async restart(): Promise<void> {
+    if (!this.server) await this.listen(this.port);
+  }
+
+  close(): Promise<void> {
+    return this.stop();
+  }
+
+  /** Resolve once `n` connections have been closed on the printer side (or throw after timeoutMs). */
+  async waitForClosed(n: number, timeoutMs = 2000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.connections.filter((c) => !c.open).length < n) {
+      if (Date.now() > deadline) throw new Error(`stand-in: ${n} closed connections expected within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  private async listen(port: number): Promise<void> {
+    const server = createServer((socket) => this.accept(socket));
+    server.listen(port, this.host);
+    await once(server, "listening");
+    const address = server.address();
+    this.port = typeof address === "object" && address ? address.port : port;
+    this.server = server;
+  }
+
+  private accept(socket: Socket): void {
+    const conn: Connection = { bytes: Buffer.alloc(0), open: true };
+    this.connections.push(conn);
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      conn.open = false;
+      this.sockets.delete(socket);
+    });
+    if (this.behaviour === "reset") {
+      socket.resetAndDestroy();
+      return;
+    }
+    if (this.behaviour === "hold") {
+      socket.pause();
+      return;
+    }
+    let pending: Buffer = Buffer.alloc(0);
+    socket.on("data", (chunk: Buffer) => {
+      conn.bytes = Buffer.concat([conn.bytes, chunk]);
+      pending = this.answerQueries(socket, Buffer.concat([pending, chunk]));
+    });
+  }
+
+  /** Answer each complete DLE EOT n; keep an incomplete tail for the next chunk. */
+  private answerQueries(socket: Socket, data: Buffer): Buffer {
+    // returns the unanswered tail: a query split across segments is answered when complete
+    let i = 0;
+    for (; i < data.length; i++) {
+      if (data[i] !== 0x10) continue;
+      if (i + 1 >= data.length) return data.subarray(i);
+      if (data[i + 1] !== 0x04) continue;
+      if (i + 2 >= data.length) return data.subarray(i);
+      this.reply(socket, data[i + 2]!);
+      i += 2;
+    }
+    return Buffer.alloc(0);
+  }
+
+  private reply(socket: Socket, n: number): void {
+    const answers = this.answers;
+    const byte = answers?.replies[n];
+    if (!answers || byte === undefined) return;
+    const send = () => {
+      if (socket.destroyed) return;
+      if (answers.noise) {
+        socket.write(answers.noise);
+        this.later(() => !socket.destroyed && socket.write(Buffer.from([byte])), 5);
+      } else {
+        socket.write(Buffer.from([byte]));
+      }
+    };
+    if (answers.delayMs) this.later(send, answers.delayMs);
+    else send();
+  }
+
+  private later(fn: () => unknown, ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+}
