@@ -9,7 +9,8 @@
  * config exits 2 (never retried: systemd should not loop on it).
  */
 import { parseArgs } from "node:util";
-import { loadConfig } from "../../config/load-config.js";
+import { checkDevicePaths, formatProblems, loadConfig } from "../../config/load-config.js";
+import { configJsonSchema } from "../../config/schema.js";
 import { isCardtermError } from "../../protocol/errors.js";
 import { startAgent } from "../agent.js";
 import { runDemo } from "../demo/run-demo.js";
@@ -20,8 +21,10 @@ const USAGE = `cardterm ${AGENT_VERSION} — membership-card terminal agent
 
 usage:
   cardterm run --config FILE     run the agent with a technician's YAML config
-  cardterm demo [--api-port N] [--mqtt-port N] [--dir DIR]
+  cardterm demo [--api-port N] [--api-host H] [--mqtt-port N] [--dir DIR]
                                  run the demo: embedded broker, central server, simulated reader
+  cardterm config check FILE     check a config file: every problem with file:line and the fix
+  cardterm config schema         print the config's JSON Schema (for editor completion)
   cardterm --version
 `;
 
@@ -32,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
       return run(rest);
     case "demo":
       return demo(rest);
+    case "config":
+      return configCommand(rest);
     case "--version":
     case "version":
       console.log(AGENT_VERSION);
@@ -61,13 +66,41 @@ async function run(args: string[]): Promise<number> {
   return 0;
 }
 
+async function configCommand(args: string[]): Promise<number> {
+  const [sub, file] = args;
+  if (sub === "schema") {
+    console.log(JSON.stringify(configJsonSchema, null, 2));
+    return 0;
+  }
+  if (sub !== "check" || !file) {
+    console.error("usage: cardterm config check FILE | cardterm config schema");
+    return 2;
+  }
+  const config = await loadConfig(file);
+  const problems = checkDevicePaths(config);
+  if (problems.length > 0) {
+    console.error(`${file}: the config is valid, but devices are missing:\n${formatProblems(problems)}`);
+    return 1;
+  }
+  console.log(
+    `${file}: OK (terminal ${config.terminal.id}, ${config.readers.length} reader(s), printer ${config.printer.type})`,
+  );
+  return 0;
+}
+
 async function demo(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { "api-port": { type: "string" }, "mqtt-port": { type: "string" }, dir: { type: "string" } },
+    options: {
+      "api-port": { type: "string" },
+      "api-host": { type: "string" },
+      "mqtt-port": { type: "string" },
+      dir: { type: "string" },
+    },
   });
   const running = await runDemo({
     apiPort: values["api-port"] ? Number(values["api-port"]) : 7070,
+    apiHost: values["api-host"],
     mqttPort: values["mqtt-port"] ? Number(values["mqtt-port"]) : 1883,
     dir: values.dir ?? "var/demo",
   });
