@@ -5,16 +5,15 @@
  */
 import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
-import type { AgentConfig, ReaderConfig } from "../config/agent-config.js";
+import type { AgentConfig } from "../config/agent-config.js";
 import { createPrinter } from "../drivers/printer/create-printer.js";
 import type { ReceiptPrinter } from "../drivers/printer/receipt-printer.js";
 import type { CardReader } from "../drivers/readers/card-reader.js";
-import { SerialIdReader } from "../drivers/readers/serial-id-reader.js";
-import { SimulatedReader } from "../drivers/readers/simulated-reader.js";
 import { topics } from "../protocol/topics.js";
 import { buildApi } from "./api/http-api.js";
 import { TerminalLedger } from "./journal/terminal-ledger.js";
 import { createLogger, type Logger } from "./logger.js";
+import { createReader } from "./readers/create-reader.js";
 import { Decider, deciderSettings } from "./sale/decider.js";
 import { SaleService } from "./sale/sale-service.js";
 import { TapSource } from "./sale/tap-source.js";
@@ -155,20 +154,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       await printer.close();
     },
   };
-}
-
-function createReader(config: ReaderConfig, now: () => number, log: Logger): CardReader {
-  switch (config.type) {
-    case "simulated":
-      return new SimulatedReader(config.id, now);
-    case "serial-id": {
-      const child = log.child({ c: "reader", reader: config.id });
-      return new SerialIdReader(config, {
-        now,
-        log: (level, msg, fields) => child[level]?.(fields ?? {}, msg),
-      });
-    }
-  }
 }
 
 function isoOrNull(ms: number | null): string | null {
