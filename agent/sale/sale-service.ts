@@ -11,6 +11,7 @@ import { maskCardId } from "../../protocol/card.js";
 import { assertMinor } from "../../protocol/money.js";
 import { cardTypeOf, type PolicyDocument } from "../../protocol/policy.js";
 import type { Logger } from "../logger.js";
+import { crashPoint } from "../faults/crash-points.js";
 import { saleReceiptMarkup } from "../receipts/sale-receipt.js";
 import type { Decider } from "./decider.js";
 import type { Decision } from "./decision.js";
@@ -67,6 +68,7 @@ export class SaleService {
       input.cardUid !== undefined
         ? deps.taps.simulatedTap(input.cardUid, input.readerId)
         : await deps.taps.waitForTap(deps.settings.tapTimeoutMs, input.readerId);
+    crashPoint("sale:tapped");
     const operatorId = input.operatorId ?? deps.settings.operatorId;
     const decision = await deps.decider.decideSale({
       txnId: deps.newTxnId(),
@@ -78,9 +80,13 @@ export class SaleService {
       { txnId: decision.txnId, card: maskCardId(tap.cardId), approved: decision.approved, mode: decision.mode },
       "sale decided",
     );
+    crashPoint("sale:decided");
     if (!decision.approved) return { decision, tap, receipt: null };
+    crashPoint("sale:committed");
     deps.afterCommit();
-    return { decision, tap, receipt: await this.printReceipt(decision) };
+    const receipt = await this.printReceipt(decision);
+    crashPoint("sale:printed");
+    return { decision, tap, receipt };
   }
 
   private async printReceipt(decision: Extract<Decision, { approved: true }>): Promise<ReceiptOutcome> {

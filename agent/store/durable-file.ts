@@ -9,6 +9,7 @@
 import { constants, promises as fsp } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { CardtermError } from "../../protocol/errors.js";
+import { crashPoint } from "../faults/crash-points.js";
 
 export interface DurableFs {
   writeFileSynced(path: string, data: string | Uint8Array): Promise<void>;
@@ -50,8 +51,11 @@ export async function writeDurably(fs: DurableFs, path: string, data: string): P
   const tmp = join(dirname(path), `.${basename(path)}.tmp`);
   try {
     await fs.writeFileSynced(tmp, data);
+    crashPoint("store:temp-written");
     await fs.rename(tmp, path);
+    crashPoint("store:renamed");
     await fs.fsyncDir(dirname(path));
+    crashPoint("store:dir-synced");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "EIO";
     throw new CardtermError("CT_STORE_WRITE_FAILED", `could not write ${path} durably (${code})`, { cause: err });

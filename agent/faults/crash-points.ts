@@ -1,0 +1,36 @@
+/**
+ * Named points on the way from tap to approval where the crash-sweep test kills the
+ * agent (issue 3: "SIGKILL the agent at each await between tap and approval").
+ *
+ * Off unless the process starts with CARDTERM_CRASH_AT=<point>:<n> — then the n-th time
+ * the point is reached, the process kills itself with SIGKILL, exactly as a power cut
+ * or the OOM killer would, with no chance to flush or clean up. The check is one
+ * comparison when off.
+ */
+export const CRASH_POINTS = [
+  "sale:tapped",
+  "sale:decided",
+  "store:temp-written",
+  "store:renamed",
+  "store:dir-synced",
+  "sale:committed",
+  "sale:printed",
+] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+const armed = parse(process.env.CARDTERM_CRASH_AT);
+let hits = 0;
+
+function parse(spec: string | undefined): { point: string; n: number } | undefined {
+  if (!spec) return undefined;
+  // Point names contain ':' themselves ("sale:tapped"); the count follows the last one.
+  const cut = spec.lastIndexOf(":");
+  const n = Number(spec.slice(cut + 1));
+  return Number.isInteger(n) && n > 0 ? { point: spec.slice(0, cut), n } : { point: spec, n: 1 };
+}
+
+export function crashPoint(point: CrashPoint): void {
+  if (armed === undefined || armed.point !== point) return;
+  hits += 1;
+  if (hits === armed.n) process.kill(process.pid, "SIGKILL");
+}
