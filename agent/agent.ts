@@ -11,9 +11,11 @@ import type { ReceiptPrinter } from "../drivers/printer/receipt-printer.js";
 import type { CardReader } from "../drivers/readers/card-reader.js";
 import { topics } from "../protocol/topics.js";
 import { buildApi } from "./api/http-api.js";
+import { JournalArchive } from "./journal/journal-archive.js";
 import { TerminalLedger } from "./journal/terminal-ledger.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createReader } from "./readers/create-reader.js";
+import { businessDay } from "./sale/business-day.js";
 import { Decider, deciderSettings } from "./sale/decider.js";
 import { SaleService } from "./sale/sale-service.js";
 import { TapSource } from "./sale/tap-source.js";
@@ -23,6 +25,9 @@ import { JournalUploader } from "./sync/journal-uploader.js";
 import { MqttLink } from "./sync/mqtt-link.js";
 import { PolicyCache } from "./sync/policy-cache.js";
 import { AGENT_VERSION } from "./version.js";
+
+/** How long acknowledged entries stay on the box for reports (the server keeps them for good). */
+export const ARCHIVE_KEEP_DAYS = 90;
 
 export interface AgentDeps {
   now?: () => number;

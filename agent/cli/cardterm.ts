@@ -16,6 +16,7 @@ import { startAgent } from "../agent.js";
 import { runDemo } from "../demo/run-demo.js";
 import { createLogger } from "../logger.js";
 import { AGENT_VERSION } from "../version.js";
+import { journalCommand } from "./journal-command.js";
 
 const USAGE = `cardterm ${AGENT_VERSION} — membership-card terminal agent
 
@@ -23,6 +24,8 @@ usage:
   cardterm run --config FILE     run the agent with a technician's YAML config
   cardterm demo [--api-port N] [--api-host H] [--mqtt-port N] [--dir DIR]
                                  run the demo: embedded broker, central server, simulated reader
+  cardterm journal verify|list|export --csv --config FILE
+                                 the journal on the box: verify the chain, list, export
   cardterm config check FILE     check a config file: every problem with file:line and the fix
   cardterm config schema         print the config's JSON Schema (for editor completion)
   cardterm --version
@@ -37,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
       return demo(rest);
     case "config":
       return configCommand(rest);
+    case "journal":
+      return journalCommand(rest);
     case "--version":
     case "version":
       console.log(AGENT_VERSION);

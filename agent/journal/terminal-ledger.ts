@@ -19,6 +19,7 @@ import type { Minor } from "../../protocol/money.js";
 import { SerialLock } from "../sale/serial-lock.js";
 import type { DurableFs } from "../store/durable-file.js";
 import { DurableJsonAdapter } from "../store/durable-json-adapter.js";
+import type { JournalArchive } from "./journal-archive.js";
 import { type CachedCard, type CardCacheDoc, emptyJournal, includes, type JournalDoc } from "./journal-state.js";
 import { type Integrity, verifyJournal } from "./verify-journal.js";
 
@@ -39,6 +40,7 @@ export class TerminalLedger {
   private constructor(
     private readonly terminalId: string,
     private readonly key: Buffer,
+    private readonly archive: JournalArchive | undefined,
   ) {}
 
   static async open(opts: {
@@ -46,8 +48,10 @@ export class TerminalLedger {
     terminalId: string;
     key: Buffer;
     fs?: DurableFs;
+    /** Where acknowledged entries go; none = they are only trimmed (tests of the ledger alone). */
+    archive?: JournalArchive;
   }): Promise<TerminalLedger> {
-    const ledger = new TerminalLedger(opts.terminalId, opts.key);
+    const ledger = new TerminalLedger(opts.terminalId, opts.key, opts.archive);
     ledger.journal = new Low(
       new DurableJsonAdapter<JournalDoc>(`${opts.dataDir}/journal.json`, opts.fs),
       emptyJournal(opts.terminalId),
@@ -115,7 +119,7 @@ export class TerminalLedger {
 
   /**
    * The server has applied every entry up to `ackedSeq`. Fold them into the card cache,
-   * persist the cache, then trim the journal. Returns how many entries were trimmed.
+   * persist the cache, archive them, then trim the journal. Returns how many entries were trimmed.
    */
   acknowledge(ackedSeq: number, contactAt: number): Promise<number> {
     return this.writes.run(() => this.acknowledgeNow(ackedSeq, contactAt));
@@ -135,6 +139,7 @@ export class TerminalLedger {
     }
     this.cache.data = { format: 1, cards };
     await this.cache.write();
+    await this.archive?.append(done);
     const last = done[done.length - 1]!;
     this.journal.data = {
       ...doc,
