@@ -56,12 +56,15 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const terminalId = config.terminal.id;
   await mkdir(config.terminal.dataDir, { recursive: true });
 
+  const archive = new JournalArchive(`${config.terminal.dataDir}/archive`, ARCHIVE_KEEP_DAYS);
   const ledger = await TerminalLedger.open({
     dataDir: config.terminal.dataDir,
     terminalId,
     key: config.terminal.key,
     fs: deps.fs,
+    archive,
   });
+  await archive.prune(businessDay(now(), config.terminal.timeZone));
   const integrity = ledger.checkIntegrity();
   if (!integrity.ok) log.error({ problem: integrity.problem }, "CT_JOURNAL_CORRUPT: approvals are refused");
   const policies = await PolicyCache.open(config.terminal.dataDir, log.child({ c: "policy" }), deps.fs);
