@@ -160,6 +160,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       await link.close();
       await Promise.all(readers.map((r) => r.close()));
       await printer.close();
+      await ledger.flushCards().catch((err: Error) => log.warn({ err: err.message }, "card cache not flushed"));
     },
   };
 }

@@ -25,6 +25,8 @@ export interface JournalDoc {
   pending: JournalEntry[];
   /** Epoch ms of the last successful contact with the server, or null. */
   lastContactAt: number | null;
+  /** Cards learnt since the last flush into cards.json (see TerminalLedger). */
+  cardOverlay?: Record<string, CachedCard>;
 }
 
 export function emptyJournal(terminalId: string): JournalDoc {
@@ -37,6 +39,7 @@ export function emptyJournal(terminalId: string): JournalDoc {
     ackedHash: GENESIS_HASH,
     pending: [],
     lastContactAt: null,
+    cardOverlay: {},
   };
 }
 

@@ -3,9 +3,11 @@
  *
  * - `commit` seals an entry into the chain and makes it durable before it resolves:
  *   nothing is approved, shown or printed before that (DESIGN §5).
- * - `acknowledge` folds entries the server has applied into the card cache, writes the
- *   cache, and only then trims them from the journal: a crash in between re-sends
- *   entries the server skips as duplicates, and never loses one.
+ * - `acknowledge` folds entries the server has applied into the card overlay and trims
+ *   them from the journal in one atomic write (after archiving them): a crash before it
+ *   re-sends entries the server skips as duplicates, and never loses one.
+ * - The card cache is cards.json plus a small overlay inside journal.json, flushed into
+ *   cards.json in batches: the cost of a commit does not grow with the cards known.
  * - The exposure and balance figures the offline rules need are derived from the
  *   pending entries, never kept as separate counters that could drift.
  *
@@ -22,6 +24,13 @@ import { DurableJsonAdapter } from "../store/durable-json-adapter.js";
 import type { JournalArchive } from "./journal-archive.js";
 import { type CachedCard, type CardCacheDoc, emptyJournal, includes, type JournalDoc } from "./journal-state.js";
 import { type Integrity, verifyJournal } from "./verify-journal.js";
+
+/**
+ * Cards remembered or moved since the last flush live in the journal document (small,
+ * written on every commit anyway); they go to cards.json in one write once this many
+ * have gathered, so neither a commit nor an ack rewrites the whole card cache.
+ */
+const OVERLAY_FLUSH_AT = 256;
 
 export type NewEntry = Omit<EntryBody, "terminalId" | "seq" | "prevHash">;
 
@@ -118,8 +127,8 @@ export class TerminalLedger {
   }
 
   /**
-   * The server has applied every entry up to `ackedSeq`. Fold them into the card cache,
-   * persist the cache, archive them, then trim the journal. Returns how many entries were trimmed.
+   * The server has applied every entry up to `ackedSeq`: archive them, fold them into the
+   * card overlay and trim them from the journal. Returns how many entries were trimmed.
    */
   acknowledge(ackedSeq: number, contactAt: number): Promise<number> {
     return this.writes.run(() => this.acknowledgeNow(ackedSeq, contactAt));
@@ -132,23 +141,24 @@ export class TerminalLedger {
       doc.lastContactAt = contactAt;
       return 0;
     }
-    const cards = { ...this.cache.data.cards };
+    const overlay = { ...doc.cardOverlay };
     for (const e of done) {
-      const card = cards[e.cardId];
-      if (card && !includes(card, e)) cards[e.cardId] = foldEntry(card, e);
+      const card = overlay[e.cardId] ?? this.cache.data.cards[e.cardId];
+      if (card && !includes(card, e)) overlay[e.cardId] = foldEntry(card, e);
     }
-    this.cache.data = { format: 1, cards };
-    await this.cache.write();
     await this.archive?.append(done);
     const last = done[done.length - 1]!;
+    // One atomic write: the trimmed entries leave the journal as their effect enters the overlay.
     this.journal.data = {
       ...doc,
       ackedSeq: last.seq,
       ackedHash: last.hash,
       pending: doc.pending.filter((e) => e.seq > last.seq),
       lastContactAt: contactAt,
+      cardOverlay: overlay,
     };
     await this.journal.write();
+    await this.flushCardsIfLarge();
     return done.length;
   }
 
@@ -163,17 +173,44 @@ export class TerminalLedger {
     at: number,
   ): Promise<void> {
     await this.writes.run(async () => {
-      const current = this.cache.data.cards[snapshot.cardId];
+      const current = this.card(snapshot.cardId);
       if (current && current.onlineThrough > seen.onlineThrough) return;
       const includedThrough = Math.max(seen.appliedSeq, current?.includedThrough ?? 0);
       const card = { ...snapshot, includedThrough, onlineThrough: seen.onlineThrough, refreshedAt: at };
-      this.cache.data = { format: 1, cards: { ...this.cache.data.cards, [snapshot.cardId]: card } };
-      await this.cache.write();
+      const doc = this.journal.data;
+      this.journal.data = { ...doc, cardOverlay: { ...doc.cardOverlay, [snapshot.cardId]: card } };
+      try {
+        await this.journal.write();
+      } catch (err) {
+        this.journal.data = doc;
+        throw err;
+      }
+      await this.flushCardsIfLarge();
     });
   }
 
+  /**
+   * Move the overlay into cards.json: the big file is written first, then the journal
+   * without the overlay, so a crash in between leaves the same card twice, never none.
+   * Runs under the write lock.
+   */
+  private async flushCardsIfLarge(force = false): Promise<void> {
+    const overlay = this.journal.data.cardOverlay ?? {};
+    const size = Object.keys(overlay).length;
+    if (size === 0 || (!force && size < OVERLAY_FLUSH_AT)) return;
+    this.cache.data = { format: 1, cards: { ...this.cache.data.cards, ...overlay } };
+    await this.cache.write();
+    this.journal.data = { ...this.journal.data, cardOverlay: {} };
+    await this.journal.write();
+  }
+
+  /** Write every remembered card into cards.json now (at shutdown). */
+  flushCards(): Promise<void> {
+    return this.writes.run(() => this.flushCardsIfLarge(true));
+  }
+
   card(cardId: CardId): CachedCard | undefined {
-    return this.cache.data.cards[cardId];
+    return this.journal.data.cardOverlay?.[cardId] ?? this.cache.data.cards[cardId];
   }
 
   /** The card's balance as this terminal knows it: the cached snapshot, moved by every pending entry it does not include. */
