@@ -1,0 +1,147 @@
+/**
+ * The ledger schema, as numbered migrations applied in order and recorded in
+ * schema_migrations; the same SQL runs on PGlite and PostgreSQL. Never edit a
+ * migration that has shipped: add the next number.
+ *
+ * Amounts are BIGINT fen. Terminal-supplied text (`at`, `business_day`) is stored as
+ * text, not cast: an entry that is MAC-valid but oddly formatted must still apply,
+ * or it would block its terminal's chain forever.
+ */
+import type { Db } from "./db.js";
+
+export interface Migration {
+  id: number;
+  name: string;
+  statements: string[];
+}
+
+const GENESIS = "0".repeat(64);
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: 1,
+    name: "ledger",
+    statements: [
+      `CREATE TABLE policies (
+        version integer PRIMARY KEY,
+        document jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE TABLE terminals (
+        id text PRIMARY KEY,
+        key_hex text NOT NULL,
+        acked_seq bigint NOT NULL DEFAULT 0,
+        last_hash text NOT NULL DEFAULT '${GENESIS}',
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE TABLE members (
+        id text PRIMARY KEY,
+        name text NOT NULL,
+        phone text,
+        birthday text CHECK (birthday ~ '^[0-9]{2}-[0-9]{2}$'),
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE TABLE accounts (
+        id text PRIMARY KEY,
+        member_id text NOT NULL REFERENCES members(id),
+        balance bigint NOT NULL,
+        points bigint NOT NULL DEFAULT 0,
+        opening_balance bigint NOT NULL,
+        opening_points bigint NOT NULL DEFAULT 0
+      )`,
+      `CREATE TABLE cards (
+        card_id text PRIMARY KEY,
+        account_id text NOT NULL REFERENCES accounts(id),
+        card_type text NOT NULL,
+        status text NOT NULL CHECK (status IN ('active', 'lost', 'frozen', 'cancelled', 'replaced')),
+        issued_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      "CREATE INDEX cards_account ON cards (account_id)",
+      `CREATE TABLE transactions (
+        txn_id text PRIMARY KEY,
+        terminal_id text NOT NULL REFERENCES terminals(id),
+        seq bigint,
+        kind text NOT NULL CHECK (kind IN ('sale', 'topup')),
+        mode text NOT NULL CHECK (mode IN ('online', 'offline')),
+        source text NOT NULL CHECK (source IN ('online-auth', 'journal')),
+        card_id text NOT NULL,
+        account_id text REFERENCES accounts(id),
+        operator_id text NOT NULL,
+        gross bigint NOT NULL,
+        discount bigint NOT NULL,
+        net bigint NOT NULL,
+        bonus bigint NOT NULL DEFAULT 0,
+        points bigint NOT NULL,
+        balance_after bigint,
+        at text NOT NULL,
+        business_day text NOT NULL,
+        recorded_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      "CREATE INDEX transactions_card ON transactions (card_id)",
+      "CREATE INDEX transactions_terminal_day ON transactions (terminal_id, business_day)",
+      `CREATE TABLE journal_entries (
+        terminal_id text NOT NULL REFERENCES terminals(id),
+        seq bigint NOT NULL,
+        hash text NOT NULL,
+        txn_id text NOT NULL,
+        payload jsonb NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (terminal_id, seq)
+      )`,
+      `CREATE TABLE shortfalls (
+        id bigserial PRIMARY KEY,
+        txn_id text NOT NULL UNIQUE,
+        card_id text NOT NULL,
+        account_id text REFERENCES accounts(id),
+        amount bigint NOT NULL CHECK (amount > 0),
+        balance_after bigint,
+        recorded_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE TABLE hotlist_meta (
+        id integer PRIMARY KEY CHECK (id = 1),
+        version bigint NOT NULL
+      )`,
+      "INSERT INTO hotlist_meta (id, version) VALUES (1, 0)",
+      `CREATE TABLE hotlist_cards (
+        card_id text PRIMARY KEY,
+        reason text NOT NULL,
+        added_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE TABLE alerts (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        kind text NOT NULL,
+        terminal_id text,
+        seq bigint,
+        txn_id text,
+        detail text NOT NULL
+      )`,
+    ],
+  },
+];
+
+/** Any constant: serialises two servers migrating the same PostgreSQL at once. */
+const MIGRATION_LOCK = 0x63617264;
+
+/** Applies the missing migrations in one transaction; returns the ids it applied. */
+export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      id integer PRIMARY KEY,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    )`);
+    const { rows } = await tx.query<{ id: number }>("SELECT id FROM schema_migrations");
+    const done = new Set(rows.map((r) => Number(r.id)));
+    const applied: number[] = [];
+    for (const m of [...migrations].sort((a, b) => a.id - b.id)) {
+      if (done.has(m.id)) continue;
+      for (const sql of m.statements) await tx.query(sql);
+      await tx.query("INSERT INTO schema_migrations (id, name) VALUES ($1, $2)", [m.id, m.name]);
+      applied.push(m.id);
+    }
+    return applied;
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * cardterm-hq: the central server — ledger of record, online authorisation and
+ * exactly-once journal ingest over MQTT (DESIGN §3, §5). Wires the database, the
+ * ledger services and the MQTT link; everything it starts, close() stops.
+ */
+import { type Logger, pino } from "pino";
+import type { Db } from "./db/db.js";
+import { openDb } from "./db/open-db.js";
+import { authorise } from "./ledger/authorise.js";
+import { hotlistDocument } from "./ledger/hotlist.js";
+import { ingestBatch } from "./ledger/ingest.js";
+import { currentPolicy } from "./ledger/policy-store.js";
+import { type LedgerQueries, ledgerQueries } from "./ledger/queries.js";
+import { type DemoTerminal, seedDemo } from "./ledger/seed-demo.js";
+import { connectHqLink, type HqLedger, type HqLink } from "./mqtt/hq-link.js";
+
+export interface HqServerOptions {
+  mqttUrl: string;
+  mqttUsername?: string | undefined;
+  mqttPassword?: string | undefined;
+  /** PostgreSQL connection string; when set, PGlite is not used. */
+  databaseUrl?: string | undefined;
+  /** PGlite data directory; undefined (and no databaseUrl) = in memory. */
+  dataDir?: string | undefined;
+  /** An already-open, migrated database (tests); the server does not close it. */
+  db?: Db | undefined;
+  /**
+   * Fixed per instance (default "cardterm-hq") so the broker keeps the persistent session
+   * across restarts; a random id would leave an orphan session queueing every uplink.
+   * Two instances on one broker need two ids (and `sharedGroup`).
+   */
+  clientId?: string | undefined;
+  /** Split ingest between instances with `$share/<group>/` subscriptions (not supported by aedes). */
+  sharedGroup?: string | undefined;
+  reconnectPeriodMs?: number | undefined;
+  connectTimeoutMs?: number | undefined;
+  log?: Logger | undefined;
+  seedDemo?: { terminals: DemoTerminal[] } | undefined;
+}
+
+export interface HqServer {
+  readonly db: Db;
+  readonly ledger: LedgerQueries;
+  /** Publishes the current policy and hotlist again (retained), e.g. after a back-office change. */
+  republish(): Promise<void>;
+  /** Resolves when every MQTT message received so far has been handled and answered. */
+  idle(): Promise<void>;
+  /** Ends the MQTT client (after in-flight work), then the database. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export async function startHqServer(opts: HqServerOptions): Promise<HqServer> {
+  const log = opts.log ?? pino({ name: "cardterm-hq", level: process.env.LOG_LEVEL ?? "info" });
+  const ownsDb = opts.db === undefined;
+  const db = opts.db ?? (await openDb({ databaseUrl: opts.databaseUrl, dataDir: opts.dataDir }));
+  let link: HqLink;
+  try {
+    if (opts.seedDemo) await seedDemo(db, opts.seedDemo);
+    link = await connectHqLink({
+      url: opts.mqttUrl,
+      clientId: opts.clientId ?? "cardterm-hq",
+      username: opts.mqttUsername,
+      password: opts.mqttPassword,
+      sharedGroup: opts.sharedGroup,
+      ...(opts.reconnectPeriodMs === undefined ? {} : { reconnectPeriodMs: opts.reconnectPeriodMs }),
+      ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
+      ledger: ledgerOver(db),
+      log,
+    });
+  } catch (err) {
+    if (ownsDb) await db.close();
+    throw err;
+  }
+  log.info({ db: db.kind }, "cardterm-hq started");
+  let closing: Promise<void> | undefined;
+  return {
+    db,
+    ledger: ledgerQueries(db),
+    republish: async () => {
+      await Promise.all([link.publishPolicy(), link.publishHotlist()]);
+    },
+    idle: () => link.idle(),
+    close: () => {
+      closing ??= (async () => {
+        await link.close();
+        if (ownsDb) await db.close();
+        log.info("cardterm-hq stopped");
+      })();
+      return closing;
+    },
+  };
+}
+
+function ledgerOver(db: Db): HqLedger {
+  return {
+    ingest: (terminalId, batch) => ingestBatch(db, terminalId, batch),
+    authorise: (req) => authorise(db, req),
+    policy: () => currentPolicy(db),
+    hotlist: () => hotlistDocument(db),
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * Alerts for head office: things the server refused or could not square (a forged or
+ * conflicting journal entry, a shortfall, an unknown terminal). Recorded, never thrown.
+ */
+import type { Queryable } from "../db/db.js";
+
+export type AlertKind =
+  | "unknown-terminal"
+  | "terminal-mismatch"
+  | "entry-rejected"
+  | "seq-conflict"
+  | "txn-conflict"
+  | "unknown-card"
+  | "shortfall";
+
+export interface AlertInput {
+  kind: AlertKind;
+  terminalId?: string | null;
+  seq?: number | null;
+  txnId?: string | null;
+  detail: string;
+}
+
+export async function recordAlerts(q: Queryable, alerts: readonly AlertInput[]): Promise<void> {
+  if (alerts.length === 0) return;
+  const rows = alerts.map((a) => ({
+    kind: a.kind,
+    terminal_id: a.terminalId ?? null,
+    seq: a.seq ?? null,
+    txn_id: a.txnId ?? null,
+    detail: a.detail,
+  }));
+  await q.query(
+    `INSERT INTO alerts (kind, terminal_id, seq, txn_id, detail)
+     SELECT kind, terminal_id, seq, txn_id, detail
+     FROM jsonb_to_recordset($1::jsonb) AS x(kind text, terminal_id text, seq bigint, txn_id text, detail text)`,
+    [JSON.stringify(rows)],
+  );
+}

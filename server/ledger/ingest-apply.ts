@@ -1,0 +1,230 @@
+/**
+ * Applying verified journal entries to the ledger, inside the batch's transaction.
+ *
+ * The transaction id is the exactly-once key for money: `INSERT … ON CONFLICT (txn_id)
+ * DO NOTHING` decides which entries move money; one already in the ledger (approved
+ * online, or the same sale re-sent under another seq) is recorded in the journal but
+ * leaves balances alone. An offline debit the balance cannot cover is still applied —
+ * the goods are gone (DESIGN §5) — and becomes a shortfall that hotlists the account's cards.
+ */
+import { balanceDelta, type JournalEntry } from "../../protocol/journal-entry.js";
+import type { Queryable } from "../db/db.js";
+import { toSafeInt } from "../db/int.js";
+import type { AlertInput } from "./alerts.js";
+import { addToHotlist, clearShortfallListing } from "./hotlist.js";
+import { findTransactions } from "./transactions.js";
+
+export interface ApplyResult {
+  /** Entries whose transaction was new and moved money. */
+  moved: number;
+  /** Entries whose transaction was already in the ledger. */
+  alreadyApplied: number;
+  shortfalls: number;
+  hotlistChanged: boolean;
+  alerts: AlertInput[];
+}
+
+interface Shortfall {
+  seq: number;
+  txn_id: string;
+  card_id: string;
+  account_id: string | null;
+  amount: number;
+  balance_after: number | null;
+}
+
+interface AccountMove {
+  id: string;
+  delta: number;
+  pts: number;
+  balance: number;
+}
+
+export async function applyEntries(
+  tx: Queryable,
+  terminalId: string,
+  entries: readonly JournalEntry[],
+): Promise<ApplyResult> {
+  await insertJournalRows(tx, terminalId, entries);
+  const accounts = await lockAccounts(tx, entries);
+  const firsts = firstPerTxn(entries);
+  const inserted = await insertTransactions(tx, terminalId, firsts);
+  const fresh = firsts.filter((e) => inserted.has(e.txnId));
+  const freshSet = new Set(fresh);
+  const repeats = entries.filter((e) => !freshSet.has(e));
+  const alerts = await checkRepeats(tx, terminalId, repeats);
+  const { moves, shortfalls, unknown } = money(fresh, accounts);
+  for (const e of unknown) alerts.push(unknownCardAlert(terminalId, e));
+  for (const s of shortfalls) alerts.push(shortfallAlert(terminalId, s));
+  const hotlistChanged = await settle(tx, moves, shortfalls);
+  return { moved: fresh.length, alreadyApplied: repeats.length, shortfalls: shortfalls.length, hotlistChanged, alerts };
+}
+
+async function insertJournalRows(tx: Queryable, terminalId: string, entries: readonly JournalEntry[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO journal_entries (terminal_id, seq, hash, txn_id, payload)
+     SELECT $1, (e->>'seq')::bigint, e->>'hash', e->>'txnId', e FROM jsonb_array_elements($2::jsonb) AS e`,
+    [terminalId, JSON.stringify(entries)],
+  );
+}
+
+/** Locks (in id order, so concurrent batches cannot deadlock) the accounts of the cards in the batch. */
+async function lockAccounts(
+  tx: Queryable,
+  entries: readonly JournalEntry[],
+): Promise<{ byCard: Map<string, string>; balance: Map<string, number> }> {
+  const cardIds = [...new Set(entries.map((e) => e.cardId))];
+  const { rows } = await tx.query<{ card_id: string; account_id: string; balance: unknown }>(
+    `SELECT c.card_id, a.id AS account_id, a.balance FROM cards c JOIN accounts a ON a.id = c.account_id
+     WHERE c.card_id = ANY($1::text[]) ORDER BY a.id FOR UPDATE OF a`,
+    [cardIds],
+  );
+  const byCard = new Map<string, string>();
+  const balance = new Map<string, number>();
+  for (const r of rows) {
+    byCard.set(r.card_id, r.account_id);
+    balance.set(r.account_id, toSafeInt(r.balance, "accounts.balance"));
+  }
+  return { byCard, balance };
+}
+
+function firstPerTxn(entries: readonly JournalEntry[]): JournalEntry[] {
+  const seen = new Set<string>();
+  return entries.filter((e) => !seen.has(e.txnId) && seen.add(e.txnId));
+}
+
+async function insertTransactions(
+  tx: Queryable,
+  terminalId: string,
+  entries: readonly JournalEntry[],
+): Promise<Set<string>> {
+  const { rows } = await tx.query<{ txn_id: string }>(
+    `INSERT INTO transactions (txn_id, terminal_id, seq, kind, mode, source, card_id, account_id, operator_id,
+       gross, discount, net, bonus, points, balance_after, at, business_day)
+     SELECT e->>'txnId', $1, (e->>'seq')::bigint, e->>'kind', e->>'mode', 'journal', e->>'cardId', c.account_id,
+       e->>'operatorId', (e->>'gross')::bigint, (e->>'discount')::bigint, (e->>'net')::bigint, (e->>'bonus')::bigint,
+       (e->>'pointsEarned')::bigint, NULL, e->>'at', e->>'businessDay'
+     FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(e, n)
+     LEFT JOIN cards c ON c.card_id = e->>'cardId'
+     ORDER BY n
+     ON CONFLICT (txn_id) DO NOTHING
+     RETURNING txn_id`,
+    [terminalId, JSON.stringify(entries)],
+  );
+  return new Set(rows.map((r) => r.txn_id));
+}
+
+/** A repeat of a known txnId must describe the same sale; if not, head office hears of it. */
+async function checkRepeats(
+  tx: Queryable,
+  terminalId: string,
+  repeats: readonly JournalEntry[],
+): Promise<AlertInput[]> {
+  const stored = new Map(
+    (
+      await findTransactions(
+        tx,
+        repeats.map((e) => e.txnId),
+      )
+    ).map((t) => [t.txnId, t]),
+  );
+  const alerts: AlertInput[] = [];
+  for (const e of repeats) {
+    const t = stored.get(e.txnId);
+    const same =
+      t && t.cardId === e.cardId && t.kind === e.kind && t.gross === e.gross && t.net === e.net && t.bonus === e.bonus;
+    if (!same) {
+      const detail = `entry #${e.seq} reuses txnId ${e.txnId} of a different transaction; no money moved for it`;
+      alerts.push({ kind: "txn-conflict", terminalId, seq: e.seq, txnId: e.txnId, detail });
+    }
+  }
+  return alerts;
+}
+
+/** Runs the new transactions over the locked balances in seq order. */
+function money(
+  fresh: readonly JournalEntry[],
+  accounts: { byCard: Map<string, string>; balance: Map<string, number> },
+): { moves: AccountMove[]; shortfalls: Shortfall[]; unknown: JournalEntry[] } {
+  const moves = new Map<string, AccountMove>();
+  const shortfalls: Shortfall[] = [];
+  const unknown: JournalEntry[] = [];
+  for (const e of fresh) {
+    const accountId = accounts.byCard.get(e.cardId);
+    const delta = balanceDelta(e);
+    if (accountId === undefined) {
+      unknown.push(e);
+      if (delta < 0) shortfalls.push(shortfall(e, null, -delta, null));
+      continue;
+    }
+    const move = moves.get(accountId) ?? { id: accountId, delta: 0, pts: 0, balance: accounts.balance.get(accountId)! };
+    move.delta += delta;
+    move.pts += e.pointsEarned;
+    move.balance += delta;
+    moves.set(accountId, move);
+    if (delta < 0 && move.balance < 0)
+      shortfalls.push(shortfall(e, accountId, Math.min(-delta, -move.balance), move.balance));
+  }
+  return { moves: [...moves.values()], shortfalls, unknown };
+}
+
+function shortfall(e: JournalEntry, accountId: string | null, amount: number, after: number | null): Shortfall {
+  return { seq: e.seq, txn_id: e.txnId, card_id: e.cardId, account_id: accountId, amount, balance_after: after };
+}
+
+/** Writes the balance moves and shortfalls; returns whether the hotlist changed. */
+async function settle(
+  tx: Queryable,
+  moves: readonly AccountMove[],
+  shortfalls: readonly Shortfall[],
+): Promise<boolean> {
+  if (moves.length > 0) {
+    await tx.query(
+      `UPDATE accounts a SET balance = a.balance + m.delta, points = a.points + m.pts
+       FROM jsonb_to_recordset($1::jsonb) AS m(id text, delta bigint, pts bigint) WHERE a.id = m.id`,
+      [JSON.stringify(moves.map(({ id, delta, pts }) => ({ id, delta, pts })))],
+    );
+  }
+  if (shortfalls.length > 0) {
+    await tx.query(
+      `INSERT INTO shortfalls (txn_id, card_id, account_id, amount, balance_after)
+       SELECT txn_id, card_id, account_id, amount, balance_after
+       FROM jsonb_to_recordset($1::jsonb) AS s(txn_id text, card_id text, account_id text, amount bigint, balance_after bigint)
+       ON CONFLICT (txn_id) DO NOTHING`,
+      [JSON.stringify(shortfalls)],
+    );
+  }
+  // Judged on each account's balance at the end of the batch: a top-up later in the
+  // same batch that covers a shortfall leaves the cards off the hotlist.
+  const covered = moves.filter((m) => m.balance >= 0).map((m) => m.id);
+  const cleared = await clearShortfallListing(tx, covered);
+  const listed = await addToHotlist(tx, await cardsToHotlist(tx, shortfalls, new Set(covered)), "shortfall");
+  return cleared || listed;
+}
+
+/** Every card sharing an account still negative, and any unknown card that was debited. */
+async function cardsToHotlist(
+  tx: Queryable,
+  shortfalls: readonly Shortfall[],
+  covered: ReadonlySet<string>,
+): Promise<string[]> {
+  const negative = [
+    ...new Set(shortfalls.flatMap((s) => (s.account_id && !covered.has(s.account_id) ? [s.account_id] : []))),
+  ];
+  const unknownCards = shortfalls.filter((s) => s.account_id === null).map((s) => s.card_id);
+  if (negative.length === 0) return unknownCards;
+  const { rows } = await tx.query<{ card_id: string }>("SELECT card_id FROM cards WHERE account_id = ANY($1::text[])", [
+    negative,
+  ]);
+  return [...new Set([...rows.map((r) => r.card_id), ...unknownCards])];
+}
+
+function unknownCardAlert(terminalId: string, e: JournalEntry): AlertInput {
+  const detail = `entry #${e.seq}: card ${e.cardId} is not in the ledger; the ${e.kind} of ${e.net} fen has no account`;
+  return { kind: "unknown-card", terminalId, seq: e.seq, txnId: e.txnId, detail };
+}
+
+function shortfallAlert(terminalId: string, s: Shortfall): AlertInput {
+  const detail = `offline debit on ${s.card_id} not covered by ${s.amount} fen (balance after: ${s.balance_after ?? "no account"})`;
+  return { kind: "shortfall", terminalId, seq: s.seq, txnId: s.txn_id, detail };
+}

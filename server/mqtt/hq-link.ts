@@ -1,0 +1,264 @@
+/**
+ * The central server's MQTT link: one persistent-session client (clean: false, fixed
+ * clientId, protocol 3.1.1 so aedes works), subscribed to the terminals' uplinks.
+ *
+ * Every payload is decoded and validated; a malformed one is logged with its reason and
+ * dropped (CT_MESSAGE_INVALID) — nothing a terminal sends can crash the server.
+ * Journal batches run one at a time per terminal and their JournalAck is published
+ * only after the ledger committed (DESIGN §5: the terminal trims on that ack). The
+ * policy and hotlist are published retained on every connect and on every change.
+ */
+import mqtt, { type MqttClient } from "mqtt";
+import type { Logger } from "pino";
+import { maskCardId } from "../../protocol/card.js";
+import { type AuthRequest, decodeMessage, encodeMessage, type JournalBatch } from "../../protocol/messages.js";
+import { isTerminalId, serverSubscriptions, terminalIdOf, topics } from "../../protocol/topics.js";
+import type { AuthOutcome } from "../ledger/authorise.js";
+import type { IngestOutcome } from "../ledger/ingest.js";
+import { type DocumentSource, RetainedDocs } from "./retained-docs.js";
+import { InFlight, KeyedSerialQueue } from "./serial-queue.js";
+import { waitForConnect } from "./wait-connect.js";
+
+/** What the link needs from the ledger; hq-server.ts wires it to the database. */
+export interface HqLedger extends DocumentSource {
+  ingest(topicTerminalId: string, batch: JournalBatch): Promise<IngestOutcome>;
+  authorise(req: AuthRequest): Promise<AuthOutcome>;
+}
+
+export interface HqLinkOptions {
+  url: string;
+  clientId: string;
+  username?: string | undefined;
+  password?: string | undefined;
+  /** Subscribe as `$share/<group>/…` so several server instances split the ingest (not on aedes). */
+  sharedGroup?: string | undefined;
+  reconnectPeriodMs?: number;
+  connectTimeoutMs?: number;
+  ledger: HqLedger;
+  log: Logger;
+}
+
+export interface HqLink {
+  /** Publishes the current policy / hotlist retained (resolves when handed to the client). */
+  publishPolicy(): Promise<void>;
+  publishHotlist(): Promise<void>;
+  /** Resolves when every message received so far has been handled and its answer PUBACKed (tests). */
+  idle(): Promise<void>;
+  /**
+   * Stops taking messages, lets the ledger work in flight finish, then ends the client
+   * (waiting up to `flushMs` for outgoing acks to be PUBACKed). Safe to call twice.
+   */
+  close(flushMs?: number): Promise<void>;
+}
+
+export async function connectHqLink(opts: HqLinkOptions): Promise<HqLink> {
+  const log = opts.log.child({ component: "hq-link" });
+  const client = mqtt.connect(opts.url, {
+    protocolVersion: 4,
+    clean: false,
+    clientId: opts.clientId,
+    username: opts.username,
+    password: opts.password,
+    reconnectPeriod: opts.reconnectPeriodMs ?? 2000,
+    connectTimeout: opts.connectTimeoutMs ?? 30_000,
+  });
+  const link = new Link(client, opts, log);
+  try {
+    await waitForConnect(client, opts.connectTimeoutMs ?? 30_000, opts.url);
+    await link.ready;
+  } catch (err) {
+    await client.endAsync(true).catch(() => {});
+    throw err;
+  }
+  return link;
+}
+
+class Link implements HqLink {
+  /** Ledger work (handlers): must finish before the database closes. */
+  readonly #work = new InFlight();
+  /** Publications awaiting PUBACK: never block close() for long (the broker may be gone). */
+  readonly #outgoing = new InFlight();
+  readonly #perTerminal = new KeyedSerialQueue();
+  readonly #docs: RetainedDocs;
+  #closing: Promise<void> | undefined;
+  /** Settles after the first subscribe + publish of retained documents. */
+  ready: Promise<void>;
+
+  constructor(
+    private readonly client: MqttClient,
+    private readonly opts: HqLinkOptions,
+    private readonly log: Logger,
+  ) {
+    this.#docs = new RetainedDocs(opts.ledger, (topic, payload) => this.publish(topic, payload, true));
+    let markReady: (err?: Error) => void = () => {};
+    this.ready = new Promise((resolve, reject) => {
+      markReady = (err) => (err ? reject(err) : resolve());
+    });
+    this.ready.catch(() => {}); // awaited by connectHqLink; a late failure is only logged
+    client.on("connect", () => {
+      // Request/response costs ~88 ms per round trip under Nagle (TESTBED "MQTT").
+      (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
+      // Not tracked as ledger work: a SUBSCRIBE cut off by a dropped connection must not hold up close().
+      this.onConnect().then(
+        () => markReady(),
+        (err: Error) => {
+          log.error({ err: err.message }, "MQTT session setup failed");
+          markReady(err);
+        },
+      );
+    });
+    client.on("message", (topic, payload) => this.onMessage(topic, payload));
+    client.on("error", (err) => log.warn({ err: err.message }, "MQTT client error"));
+    client.on("offline", () => log.warn("MQTT broker unreachable; reconnecting"));
+  }
+
+  private async onConnect(): Promise<void> {
+    const prefix = this.opts.sharedGroup ? `$share/${this.opts.sharedGroup}/` : "";
+    const subs = Object.fromEntries(
+      Object.values(serverSubscriptions).map((t) => [`${prefix}${t}`, { qos: 1 as const }]),
+    );
+    const granted = await this.client.subscribeAsync(subs);
+    const refused = granted.filter((g) => g.qos === 128).map((g) => g.topic);
+    if (refused.length > 0) throw new Error(`broker refused subscriptions: ${refused.join(", ")}`);
+    this.log.info({ url: redactUrl(this.opts.url), clientId: this.opts.clientId }, "connected to MQTT broker");
+    await Promise.all([this.publishPolicy(), this.publishHotlist()]);
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    if (this.#closing) return;
+    const terminalId = terminalIdOf(topic);
+    if (!isTerminalId(terminalId)) {
+      this.drop(topic, "no valid terminal id in topic");
+      return;
+    }
+    if (topic === topics.journal(terminalId)) this.onJournal(topic, terminalId, payload);
+    else if (topic === topics.authRequest(terminalId)) this.onAuth(topic, terminalId, payload);
+    else if (topic === topics.presence(terminalId) || topic === topics.heartbeat(terminalId))
+      this.log.debug({ terminalId, topic, bytes: payload.length }, "terminal status");
+    else this.drop(topic, "unexpected topic");
+  }
+
+  private onJournal(topic: string, terminalId: string, payload: Buffer): void {
+    const decoded = decodeMessage("journalBatch", payload);
+    if (!decoded.ok) {
+      this.drop(topic, decoded.reason);
+      return;
+    }
+    const task = () => this.handleBatch(terminalId, decoded.value);
+    this.#work.track(this.#perTerminal.run(terminalId, task));
+  }
+
+  private async handleBatch(terminalId: string, batch: JournalBatch): Promise<void> {
+    let outcome: IngestOutcome;
+    try {
+      outcome = await this.opts.ledger.ingest(terminalId, batch);
+    } catch (err) {
+      // Not acked: the terminal resends from its last ack.
+      this.log.error({ terminalId, err: (err as Error).message }, "journal batch not applied");
+      return;
+    }
+    if (!outcome.ok) {
+      this.log.warn({ terminalId, reason: outcome.reason }, "journal batch ignored");
+      return;
+    }
+    const { ack } = outcome;
+    const summary = { applied: outcome.applied, duplicates: outcome.duplicates, held: outcome.held };
+    this.log.info({ terminalId, ackedSeq: ack.ackedSeq, rejected: ack.rejected.length, ...summary }, "journal batch");
+    for (const r of ack.rejected) this.log.warn({ terminalId, seq: r.seq, reason: r.reason }, "journal entry rejected");
+    this.publish(topics.ack(terminalId), encodeMessage("journalAck", ack), false);
+    if (outcome.hotlistChanged) {
+      await this.publishHotlist().catch((err: Error) => this.log.error({ err: err.message }, "hotlist not published"));
+    }
+  }
+
+  private onAuth(topic: string, terminalId: string, payload: Buffer): void {
+    const decoded = decodeMessage("authRequest", payload);
+    if (!decoded.ok) {
+      this.drop(topic, decoded.reason);
+      return;
+    }
+    const req = decoded.value;
+    if (req.terminalId !== terminalId) {
+      this.drop(topic, `request names terminal ${req.terminalId}`);
+      return;
+    }
+    this.#work.track(this.handleAuth(terminalId, req));
+  }
+
+  private async handleAuth(terminalId: string, req: AuthRequest): Promise<void> {
+    let outcome: AuthOutcome;
+    try {
+      outcome = await this.opts.ledger.authorise(req);
+    } catch (err) {
+      // No reply: the terminal times out and falls back to its offline rules with the same txnId.
+      this.log.error({ terminalId, txnId: req.txnId, err: (err as Error).message }, "authorisation failed");
+      return;
+    }
+    if (!outcome.ok) {
+      this.log.warn({ terminalId, reason: outcome.reason }, "authorisation ignored");
+      return;
+    }
+    const r = outcome.reply;
+    const fields = { terminalId, txnId: r.txnId, card: maskCardId(req.cardId), approved: r.approved };
+    this.log.info(r.approved ? { ...fields, net: r.net } : { ...fields, code: r.code }, "authorisation");
+    this.publish(topics.authReply(terminalId), encodeMessage("authReply", r), false);
+  }
+
+  publishPolicy(): Promise<void> {
+    return this.#docs.policy();
+  }
+
+  publishHotlist(): Promise<void> {
+    return this.#docs.hotlist();
+  }
+
+  /**
+   * QoS 1, handed to the client in call order and not awaited by handlers: a lost
+   * JournalAck is harmless (the terminal resends and is acked again).
+   */
+  private publish(topic: string, payload: string, retain: boolean): void {
+    const sent = this.client.publishAsync(topic, payload, { qos: 1, retain }).then(
+      () => {},
+      (err: Error) => this.log.warn({ topic, err: err.message }, "publish failed"),
+    );
+    this.#outgoing.track(sent);
+  }
+
+  private drop(topic: string, reason: string): void {
+    this.log.warn({ code: "CT_MESSAGE_INVALID", topic, reason }, "malformed MQTT message dropped");
+  }
+
+  async idle(): Promise<void> {
+    await this.#work.idle();
+    await this.#outgoing.idle();
+  }
+
+  close(flushMs = 5000): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#work.idle();
+      // A graceful end waits for every outgoing PUBACK, forever if the broker is gone.
+      const flushed = this.client.connected && (await settlesWithin(this.#outgoing.idle(), flushMs));
+      await this.client.endAsync(!flushed);
+    })();
+    return this.#closing;
+  }
+}
+
+function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return Promise.race([p.then(() => true), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The broker URL without any password, for logs. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparsable url)";
+  }
+}

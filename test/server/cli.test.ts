@@ -1,0 +1,96 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import t from "tap";
+import { topics } from "../../protocol/topics.js";
+import { startAedes } from "../helpers/aedes-broker.js";
+import { firstMessage, MqttTerminal } from "./mqtt-terminal.js";
+import { TestTerminal } from "./test-terminal.js";
+
+const CLI = join(import.meta.dirname, "../../server/cli/cardterm-hq.ts");
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(args: string[]): { child: ChildProcess; done: Promise<Run> } {
+  const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, DATABASE_URL: "", LOG_LEVEL: "info" },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr?.on("data", (d) => {
+    stderr += d;
+  });
+  const done = once(child, "close").then(([code]) => ({ code: code as number | null, stdout, stderr }));
+  return { child, done };
+}
+
+const cli = (...args: string[]) => start(args).done;
+
+t.test("usage errors name the problem and exit 2", async (t) => {
+  const noDb = await cli("card", "ic:04A1B2C3");
+  t.equal(noDb.code, 2);
+  t.match(noDb.stderr, /CT_CONFIG_INVALID: card needs --data-dir or --database-url/);
+  const noUrl = await cli("run");
+  t.equal(noUrl.code, 2);
+  t.match(noUrl.stderr, /run needs --mqtt-url/);
+  const typo = await cli("run", "--mqtt-urll", "mqtt://x");
+  t.equal(typo.code, 2);
+  t.match(typo.stderr, /CT_CONFIG_INVALID: .*--mqtt-urll/);
+});
+
+t.test("run serves terminals until SIGTERM; card reads the ledger it left", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "cardterm-hq-cli-"));
+  const broker = await startAedes();
+  t.teardown(async () => {
+    await broker.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const dataDir = join(dir, "ledger");
+  const term = new TestTerminal("T001", "5a".repeat(32));
+  const server = start([
+    "run",
+    "--mqtt-url",
+    broker.url,
+    "--data-dir",
+    dataDir,
+    "--seed-demo",
+    "--terminal",
+    `T001:${term.keyHex}`,
+  ]);
+  t.teardown(() => server.child.kill("SIGKILL"));
+  await firstMessage(broker.url, topics.policy(), () => true, 20_000);
+
+  const mq = await MqttTerminal.connect(broker.url, term);
+  t.match(await mq.auth(term.authRequest("ic:04A1B2C3", 1_000)), { approved: true, net: 880 });
+  await mq.sendBatch([term.sale("ic:04D5E6F7", 2_000)]);
+  t.match(await mq.waitAck(() => true), { ackedSeq: 1, rejected: [] });
+  await mq.close();
+
+  const busy = await cli("card", "ic:04A1B2C3", "--data-dir", dataDir);
+  t.equal(busy.code, 1);
+  t.match(busy.stderr, /CT_STORE_WRITE_FAILED: data directory .* is in use/);
+
+  server.child.kill("SIGTERM");
+  const stopped = await server.done;
+  t.equal(stopped.code, 0, "clean shutdown");
+  t.match(stopped.stdout, /cardterm-hq stopped/);
+
+  const zhang = await cli("card", "ic:04A1B2C3", "--data-dir", dataDir);
+  t.equal(zhang.code, 0);
+  t.match(zhang.stdout, /ic:04A1B2C3 {2}张伟 {2}gold {2}active {2}balance 991\.20 {2}points 500/);
+  const li = await cli("card", "ic:04D5E6F7", "--data-dir", dataDir, "--json");
+  t.match(JSON.parse(li.stdout), { cardId: "ic:04D5E6F7", balance: 30_000 - 1_900 });
+  const missing = await cli("card", "ic:FFFFFFFF", "--data-dir", dataDir);
+  t.equal(missing.code, 1);
+  t.match(missing.stderr, /CT_NOT_FOUND/);
+});
