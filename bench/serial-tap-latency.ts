@@ -1,0 +1,176 @@
+/**
+ * Reader event → decision on the offline path, over 1,000 taps through a real socat
+ * pty, beside the pty's own write → read latency measured in the same run (issue 4).
+ *
+ *   npx tsx bench/serial-tap-latency.ts [taps]
+ *
+ * The agent's own share is (write → decision) − (write → line read on the pty): the
+ * serial driver's parsing and debounce, the offline rules and the durable commit.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, open, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TerminalLedger } from "../agent/journal/terminal-ledger.js";
+import { silentLogger } from "../agent/logger.js";
+import { Decider } from "../agent/sale/decider.js";
+import type { CardTap } from "../drivers/readers/card-reader.js";
+import { openNodeSerialPort } from "../drivers/readers/node-serial-port.js";
+import { SerialIdReader } from "../drivers/readers/serial-id-reader.js";
+import { demoPolicy } from "../protocol/policy.js";
+import { startPtyPair } from "../test/helpers/socat.js";
+import { fmt, nowMs, printTable, summarize } from "./stats.js";
+
+const TAPS = Number(process.argv[2] ?? 1000);
+const LIMIT = 1_000_000_000;
+
+async function rawPty(pty: Awaited<ReturnType<typeof startPtyPair>>, n: number): Promise<number[]> {
+  const link = await openNodeSerialPort({
+    path: pty.agentPath,
+    baudRate: 9600,
+    dataBits: 8,
+    parity: "none",
+    stopBits: 1,
+  });
+  const samples: number[] = [];
+  let pending: ((t: number) => void) | undefined;
+  let buf = "";
+  link.readable.on("data", (chunk: Buffer) => {
+    buf += chunk.toString("latin1");
+    if (buf.includes("\r\n")) {
+      buf = "";
+      pending?.(nowMs());
+    }
+  });
+  for (let i = 0; i < n; i++) {
+    const got = new Promise<number>((r) => {
+      pending = r;
+    });
+    const t0 = nowMs();
+    await pty.write(`${String(i).padStart(10, "0")}\r\n`);
+    samples.push((await got) - t0);
+  }
+  await link.close();
+  return samples;
+}
+
+async function agentPath(pty: Awaited<ReturnType<typeof startPtyPair>>, dir: string, n: number): Promise<number[]> {
+  const key = randomBytes(32);
+  const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+  const cards = Array.from({ length: 50 }, (_, i) => `id:${String(i).padStart(10, "0")}`);
+  for (const cardId of cards) {
+    await ledger.rememberCard(
+      {
+        cardId,
+        accountId: cardId,
+        memberName: "bench",
+        cardType: "standard",
+        status: "active",
+        balance: LIMIT,
+        points: 0,
+      },
+      { appliedSeq: 0, onlineThrough: 0 },
+      Date.now(),
+    );
+  }
+  ledger.noteContact(Date.now());
+  const big = {
+    perTransactionMinor: LIMIT,
+    perCardMinor: LIMIT,
+    perCardCount: 1e9,
+    terminalMinor: LIMIT,
+    terminalCount: 1e9,
+  };
+  const decider = new Decider({
+    terminalId: "T001",
+    ledger,
+    online: { isConnected: () => false, authorise: async () => "timeout" },
+    policy: demoPolicy,
+    hotlist: () => new Set(),
+    now: Date.now,
+    log: silentLogger(),
+    settings: {
+      offline: { enabled: true, maxOfflineAgeMs: 1e12, allowUnknownCards: false, ...big },
+      authTimeoutMs: 1000,
+      timeZone: "Asia/Shanghai",
+      language: "en",
+    },
+  });
+  const reader = new SerialIdReader(
+    {
+      id: "bench",
+      type: "serial-id",
+      path: pty.agentPath,
+      baudRate: 9600,
+      dataBits: 8,
+      parity: "none",
+      stopBits: 1,
+      delimiter: "\r\n",
+      format: "decimal",
+      debounceMs: 0,
+    },
+    { log: () => {} },
+  );
+  let seq = 0;
+  let pending: ((t: number) => void) | undefined;
+  reader.on("tap", (tap: CardTap) => {
+    void decider.decideSale({ txnId: `b${++seq}`, cardId: tap.cardId, gross: 100, operatorId: "001" }).then((d) => {
+      if (!d.approved) throw new Error(`declined: ${d.code}`);
+      pending?.(nowMs());
+    });
+  });
+  await reader.start();
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const got = new Promise<number>((r) => {
+      pending = r;
+    });
+    const t0 = nowMs();
+    await pty.write(`${cards[i % cards.length]!.slice(3)}\r\n`);
+    samples.push((await got) - t0);
+  }
+  await reader.close();
+  return samples;
+}
+
+/** The durable-write floor of the same run: write + fsync + rename + directory fsync. */
+async function floor(dir: string, bytes: number, n: number): Promise<number[]> {
+  const data = Buffer.alloc(bytes, 97);
+  const samples: number[] = [];
+  const { rename } = await import("node:fs/promises");
+  for (let i = 0; i < n; i++) {
+    const t0 = nowMs();
+    const fh = await open(join(dir, ".floor.tmp"), "w");
+    await fh.writeFile(data);
+    await fh.sync();
+    await fh.close();
+    await rename(join(dir, ".floor.tmp"), join(dir, "floor.json"));
+    const d = await open(dir, "r");
+    await d.sync();
+    await d.close();
+    samples.push(nowMs() - t0);
+  }
+  return samples;
+}
+
+const dir = await mkdtemp(join(tmpdir(), "cardterm-bench-"));
+const pty = await startPtyPair();
+try {
+  const raw = summarize(await rawPty(pty, TAPS));
+  const total = summarize(await agentPath(pty, dir, TAPS));
+  const fsync = summarize(await floor(dir, 2048, TAPS));
+  console.log(`serial tap → offline decision, ${TAPS} taps (${new Date().toISOString()})`);
+  printTable([
+    { measure: "pty write → line read (raw floor)", median: fmt(raw.median), p99: fmt(raw.p99) },
+    { measure: "durable write floor (2 KB file)", median: fmt(fsync.median), p99: fmt(fsync.p99) },
+    { measure: "pty write → decision committed", median: fmt(total.median), p99: fmt(total.p99) },
+    {
+      measure: "agent's own share (total − pty)",
+      median: fmt(total.median - raw.median),
+      p99: fmt(total.p99 - raw.p99),
+    },
+  ]);
+} finally {
+  await pty.stop();
+  await rm(dir, { recursive: true, force: true });
+}
