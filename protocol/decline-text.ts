@@ -5,7 +5,23 @@
 import type { DeclineCode } from "./offline-rules.js";
 
 export type OnlineDeclineCode = "CARD_NOT_FOUND" | "CARD_NOT_ACTIVE" | "INSUFFICIENT_BALANCE" | "NO_POLICY";
-export type AnyDeclineCode = DeclineCode | OnlineDeclineCode;
+
+/**
+ * Declines of the card rules shared by agent and server (issue 3): count cards, sub-card
+ * limits, PIN and points. Online and offline alike; docs/errors.md has a line for each.
+ */
+export const CARD_RULE_DECLINE_CODES = [
+  "COUNT_EXHAUSTED",
+  "SUB_CARD_LIMIT_TXN",
+  "SUB_CARD_LIMIT_DAY",
+  "PIN_REQUIRED",
+  "PIN_WRONG",
+  "PIN_LOCKED",
+  "POINTS_INSUFFICIENT",
+] as const;
+export type CardRuleDeclineCode = (typeof CARD_RULE_DECLINE_CODES)[number];
+
+export type AnyDeclineCode = DeclineCode | OnlineDeclineCode | CardRuleDeclineCode;
 export type Language = "zh-CN" | "en";
 
 const TEXT: Record<AnyDeclineCode, { "zh-CN": string; en: string }> = {
@@ -38,6 +54,16 @@ const TEXT: Record<AnyDeclineCode, { "zh-CN": string; en: string }> = {
   OFFLINE_TOO_LONG: { "zh-CN": "离线时间过长，请联网后再消费", en: "Offline for too long; reconnect first" },
   INSUFFICIENT_BALANCE: { "zh-CN": "卡内余额不足", en: "Insufficient balance" },
   NO_POLICY: { "zh-CN": "本机尚未收到卡类型规则，请联网", en: "Card rules not yet received; reconnect first" },
+  COUNT_EXHAUSTED: { "zh-CN": "次卡剩余次数不足", en: "Not enough uses left on this count card" },
+  SUB_CARD_LIMIT_TXN: { "zh-CN": "超过附属卡单笔消费限额", en: "Over this sub-card's limit for one payment" },
+  SUB_CARD_LIMIT_DAY: { "zh-CN": "超过附属卡当日消费限额", en: "Over this sub-card's daily spending limit" },
+  PIN_REQUIRED: { "zh-CN": "此笔消费需要输入会员卡密码", en: "This payment needs the card's PIN" },
+  PIN_WRONG: { "zh-CN": "密码错误，请重新输入", en: "Wrong PIN; please try again" },
+  PIN_LOCKED: {
+    "zh-CN": "密码错误次数过多，此卡已暂时锁定",
+    en: "Too many wrong PINs; this card is locked for now",
+  },
+  POINTS_INSUFFICIENT: { "zh-CN": "积分不足，无法抵扣", en: "Not enough points to redeem" },
 };
 
 export function declineText(code: AnyDeclineCode, lang: Language): string {

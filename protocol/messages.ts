@@ -234,11 +234,33 @@ const schemas = {
             },
             topUpBonus: {
               type: "array",
-              items: { type: "object", required: ["minMinor", "bonusMinor", "bonusPoints"] },
+              items: {
+                type: "object",
+                required: ["minMinor", "bonusMinor", "bonusPoints"],
+                properties: { minMinor: minor, bonusMinor: minor, bonusPoints: { type: "integer", minimum: 0 } },
+              },
             },
             offlineAllowed: { type: "boolean" },
             pinAboveMinor: { anyOf: [minor, { type: "null" }] },
+            // Optional (issue 3): absent = points cannot pay for sales on this card type.
+            pointsRedemption: {
+              type: "object",
+              required: ["minorPerPoint", "maxShareBp"],
+              properties: {
+                minorPerPoint: { type: "integer", minimum: 1, maximum: 10_000 },
+                maxShareBp: { type: "integer", minimum: 0, maximum: 10_000 },
+              },
+            },
           },
+        },
+      },
+      // Optional (issue 3): absent = DEFAULT_PIN_RULES in protocol/policy.ts.
+      pin: {
+        type: "object",
+        required: ["maxAttempts", "lockoutMs"],
+        properties: {
+          maxAttempts: { type: "integer", minimum: 1, maximum: 100 },
+          lockoutMs: { type: "integer", minimum: 1, maximum: 366 * 24 * 60 * 60 * 1000 },
         },
       },
     },

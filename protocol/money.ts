@@ -13,33 +13,55 @@ export type Minor = number;
 /** Largest amount accepted anywhere: 100 million yuan. Far above any till, far below 2^53. */
 export const MAX_MINOR: Minor = 10_000_000_000;
 
-const DECIMAL = /^(\d{1,11})(?:\.(\d{1,2}))?$/;
+/**
+ * ASCII digits only (`[0-9]`, never `\d` or Unicode classes, so "١٢" or "１２" cannot pass),
+ * a whole part, and optionally a point followed by one or two digits. No sign, no
+ * exponent, no hex, no whitespace, no "12." and no ".5": each of those is a typo or a
+ * float that leaked, and guessing what was meant is how money goes wrong (STYLE 4).
+ * Leading zeros ("0300") are accepted: the value is unambiguous and config/ lets them through.
+ */
+const DECIMAL = /^([0-9]+)(?:\.([0-9]{1,2}))?$/;
+/** Longest text worth parsing: 9 whole digits after leading zeros is already over MAX_MINOR. */
+const MAX_TEXT = 32;
 
 /** Parse a decimal string ("12", "12.3", "12.34") into minor units. Throws CT_AMOUNT_INVALID. */
 export function parseMoney(text: string, what = "amount"): Minor {
   if (typeof text !== "string") {
     throw new CardtermError("CT_AMOUNT_INVALID", `${what} must be a decimal string like "12.50", got ${typeof text}`);
   }
-  const m = DECIMAL.exec(text.trim());
+  const m = text.length <= MAX_TEXT ? DECIMAL.exec(text) : null;
   if (!m) {
     throw new CardtermError(
       "CT_AMOUNT_INVALID",
-      `${what} "${text}" is not a non-negative decimal with at most two places (e.g. "200" or "200.50")`,
+      `${what} ${JSON.stringify(text.slice(0, MAX_TEXT))} is not a non-negative decimal with at most two places (e.g. "200" or "200.50")`,
     );
   }
-  const whole = Number(m[1]);
-  const frac = Number((m[2] ?? "").padEnd(2, "0"));
-  const minor = whole * 100 + frac;
-  assertMinor(minor, what);
+  const whole = m[1]!.replace(/^0+(?=[0-9])/, "");
+  if (whole.length > 9) throw tooLarge(text, what);
+  const minor = Number(whole) * 100 + Number((m[2] ?? "").padEnd(2, "0"));
+  if (minor > MAX_MINOR) throw tooLarge(text, what);
   return minor;
 }
 
-/** Format minor units as a decimal string with two places: 12345 → "123.45". */
+function tooLarge(text: string, what: string): CardtermError {
+  return new CardtermError(
+    "CT_AMOUNT_INVALID",
+    `${what} "${text}" is above the largest amount ${formatMoney(MAX_MINOR)}`,
+  );
+}
+
+/** Format minor units as a decimal string with two places: 12345 → "123.45", -5 → "-0.05". */
 export function formatMoney(minor: Minor): string {
   assertInteger(minor, "amount");
   const sign = minor < 0 ? "-" : "";
   const abs = Math.abs(minor);
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+}
+
+/** For receipts and screens: 12345 → "¥123.45", -5 → "-¥0.05" (a shortfall reads as owed). */
+export function formatYuan(minor: Minor): string {
+  const text = formatMoney(minor);
+  return text.startsWith("-") ? `-¥${text.slice(1)}` : `¥${text}`;
 }
 
 /** An amount as accepted by the API and the journal: a safe non-negative integer ≤ MAX_MINOR. */
@@ -62,17 +84,34 @@ function assertInteger(value: unknown, what: string): asserts value is number {
 /**
  * amount × numerator / denominator, rounded half-up to the fen — THE rounding rule.
  * Integer arithmetic through BigInt so no intermediate product loses precision.
+ * Only for non-negative operands: "half-up" of a negative amount is ambiguous, and no
+ * price, discount or share in the product is negative.
  */
 export function mulDivHalfUp(amount: Minor, numerator: number, denominator: number): Minor {
-  if (denominator <= 0) throw new RangeError("denominator must be positive");
-  const n = BigInt(amount) * BigInt(numerator);
-  const d = BigInt(denominator);
-  const q = (2n * n + d) / (2n * d);
-  return Number(q);
+  const [n, d] = operands(amount, numerator, denominator);
+  return toSafe((2n * n + d) / (2n * d));
 }
 
-/** amount × numerator / denominator, rounded down: the rule for points. */
+/** amount × numerator / denominator, rounded down: the rule for points (earned, redeemable). */
 export function mulDivFloor(amount: Minor, numerator: number, denominator: number): number {
-  if (denominator <= 0) throw new RangeError("denominator must be positive");
-  return Number((BigInt(amount) * BigInt(numerator)) / BigInt(denominator));
+  const [n, d] = operands(amount, numerator, denominator);
+  return toSafe(n / d);
+}
+
+function operands(amount: number, numerator: number, denominator: number): [bigint, bigint] {
+  for (const [name, v] of [
+    ["amount", amount],
+    ["numerator", numerator],
+    ["denominator", denominator],
+  ] as const) {
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new RangeError(`${name} must be a non-negative safe integer, got ${v}`);
+  }
+  if (denominator === 0) throw new RangeError("denominator must be positive");
+  return [BigInt(amount) * BigInt(numerator), BigInt(denominator)];
+}
+
+function toSafe(q: bigint): number {
+  if (q > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`result ${q} is above the largest safe integer`);
+  return Number(q);
 }

@@ -19,6 +19,28 @@ export interface TopUpBonusTier {
   bonusPoints: number;
 }
 
+/**
+ * Paying part of a sale with points (积分抵扣). Only whole points are redeemed, each worth
+ * `minorPerPoint` fen, and never more than `maxShareBp` of the bill after the member's
+ * discount (protocol/points.ts). A card type without this rule cannot redeem points.
+ */
+export interface PointsRedemptionRule {
+  /** Value of one point in fen: 1 = "100 积分抵 1 元". At least 1. */
+  minorPerPoint: Minor;
+  /** Largest share of the discounted bill payable by points, in basis points: 5000 = half. */
+  maxShareBp: number;
+}
+
+/** PIN retry rules (protocol/pin.ts): lock the card after `maxAttempts` wrong PINs in a row. */
+export interface PinRules {
+  maxAttempts: number;
+  /** How long a locked card stays locked, in milliseconds. */
+  lockoutMs: number;
+}
+
+/** When the policy document says nothing: 5 wrong PINs lock the card for 24 hours. */
+export const DEFAULT_PIN_RULES: Readonly<PinRules> = { maxAttempts: 5, lockoutMs: 24 * 60 * 60 * 1000 };
+
 export interface CardTypePolicy {
   id: string;
   name: string;
@@ -30,16 +52,24 @@ export interface CardTypePolicy {
   offlineAllowed: boolean;
   /** A PIN is required for debits above this amount; null = never. */
   pinAboveMinor: Minor | null;
+  /** Absent: points cannot pay for sales on this card type. */
+  pointsRedemption?: PointsRedemptionRule;
 }
 
 export interface PolicyDocument {
   version: number;
   currency: "CNY";
   cardTypes: Record<string, CardTypePolicy>;
+  /** Absent: DEFAULT_PIN_RULES. */
+  pin?: PinRules;
 }
 
 export function cardTypeOf(policy: PolicyDocument, cardType: string): CardTypePolicy | undefined {
   return Object.hasOwn(policy.cardTypes, cardType) ? policy.cardTypes[cardType] : undefined;
+}
+
+export function pinRulesOf(policy: PolicyDocument): PinRules {
+  return policy.pin ?? { ...DEFAULT_PIN_RULES };
 }
 
 /** The demo chain's policy: 普卡 / 银卡 / 金卡, also the seed of a new server. */
@@ -49,9 +79,11 @@ export function demoPolicy(): PolicyDocument {
     { minMinor: 100_000, bonusMinor: 10_000, bonusPoints: 0 },
     { minMinor: 500_000, bonusMinor: 0, bonusPoints: 5000 },
   ];
+  const redemption: PointsRedemptionRule = { minorPerPoint: 1, maxShareBp: 5_000 };
   return {
     version: 1,
     currency: "CNY",
+    pin: { ...DEFAULT_PIN_RULES },
     cardTypes: {
       standard: {
         id: "standard",
@@ -70,6 +102,7 @@ export function demoPolicy(): PolicyDocument {
         topUpBonus: bonus,
         offlineAllowed: true,
         pinAboveMinor: null,
+        pointsRedemption: redemption,
       },
       gold: {
         id: "gold",
@@ -79,6 +112,7 @@ export function demoPolicy(): PolicyDocument {
         topUpBonus: bonus,
         offlineAllowed: true,
         pinAboveMinor: 100_000,
+        pointsRedemption: redemption,
       },
     },
   };

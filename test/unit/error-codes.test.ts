@@ -1,12 +1,13 @@
 import { readFile } from "node:fs/promises";
 import t from "tap";
+import { CARD_RULE_DECLINE_CODES } from "../../protocol/decline-text.js";
 import { ERROR_CODES } from "../../protocol/errors.js";
 import { DECLINE_CODES } from "../../protocol/offline-rules.js";
 
 t.test("every error and decline code has its line in docs/errors.md", async (t) => {
   const doc = await readFile(new URL("../../docs/errors.md", import.meta.url), "utf8");
   const online = ["CARD_NOT_FOUND"];
-  for (const code of [...Object.keys(ERROR_CODES), ...DECLINE_CODES, ...online]) {
+  for (const code of [...Object.keys(ERROR_CODES), ...DECLINE_CODES, ...CARD_RULE_DECLINE_CODES, ...online]) {
     t.match(doc, new RegExp(`^\\| \`${code}\` \\|`, "m"), `${code} is documented`);
   }
 });
