@@ -21,6 +21,7 @@ import { SaleService } from "./sale/sale-service.js";
 import { TapSource } from "./sale/tap-source.js";
 import type { DurableFs } from "./store/durable-file.js";
 import { AuthClient } from "./sync/auth-client.js";
+import { HeartbeatPublisher } from "./sync/heartbeat.js";
 import { JournalUploader } from "./sync/journal-uploader.js";
 import { MqttLink } from "./sync/mqtt-link.js";
 import { PolicyCache } from "./sync/policy-cache.js";
@@ -37,6 +38,7 @@ export interface AgentDeps {
   /** Reconnect backoff for the broker link (tests use short ones). */
   backoff?: { baseMs: number; capMs: number };
   ackTimeoutMs?: number;
+  heartbeatMs?: number;
 }
 
 export interface RunningAgent {
@@ -138,8 +140,23 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     offlineExposure: ledger.offlineExposure(),
   });
 
+  const heartbeat = new HeartbeatPublisher(
+    link,
+    terminalId,
+    {
+      pending: () => ledger.pending().length,
+      versions: () => policies.versions(),
+      devices: () => ({
+        ...Object.fromEntries(readers.map((r) => [`reader:${r.id}`, r.status().state])),
+        [`printer:${printer.id}`]: printer.status().state,
+      }),
+    },
+    { intervalMs: deps.heartbeatMs ?? 30_000, now, log: log.child({ c: "heartbeat" }) },
+  );
+
   for (const reader of readers) await reader.start();
   link.start();
+  heartbeat.start();
   const api = buildApi({ sales, status, version: AGENT_VERSION, log: log.child({ c: "api" }) });
   const url = await api.listen({ host: config.api.host, port: config.api.port });
   log.info({ url, terminalId }, "agent ready");
@@ -156,6 +173,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       if (closed) return;
       closed = true;
       await api.close();
+      heartbeat.close();
       uploader.close();
       await link.close();
       await Promise.all(readers.map((r) => r.close()));

@@ -270,6 +270,23 @@ const schemas = {
     required: ["version", "cards"],
     properties: { version: { type: "integer", minimum: 0 }, cards: { type: "array", items: str } },
   },
+  presence: {
+    type: "object",
+    required: ["v", "state", "at"],
+    properties: { v: { const: 1 }, state: { enum: ["online", "offline"] }, at: str },
+  },
+  heartbeat: {
+    type: "object",
+    required: ["v", "at", "pending", "policyVersion", "hotlistVersion", "devices"],
+    properties: {
+      v: { const: 1 },
+      at: str,
+      pending: { type: "integer", minimum: 0 },
+      policyVersion: { anyOf: [{ type: "integer" }, { type: "null" }] },
+      hotlistVersion: { anyOf: [{ type: "integer" }, { type: "null" }] },
+      devices: { type: "object", maxProperties: 64, additionalProperties: { type: "string", maxLength: 40 } },
+    },
+  },
 } as const;
 
 export interface MessageTypes {
@@ -279,6 +296,8 @@ export interface MessageTypes {
   authReply: AuthReply;
   policy: PolicyDocument;
   hotlist: HotlistDocument;
+  presence: Presence;
+  heartbeat: Heartbeat;
 }
 export type MessageName = keyof MessageTypes;
 

@@ -12,6 +12,7 @@ import { ingestBatch } from "./ledger/ingest.js";
 import { currentPolicy } from "./ledger/policy-store.js";
 import { type LedgerQueries, ledgerQueries } from "./ledger/queries.js";
 import { type DemoTerminal, seedDemo } from "./ledger/seed-demo.js";
+import { recordHeartbeat, recordPresence } from "./ledger/terminal-status.js";
 import { connectHqLink, type HqLedger, type HqLink } from "./mqtt/hq-link.js";
 
 export interface HqServerOptions {
@@ -95,6 +96,8 @@ function ledgerOver(db: Db): HqLedger {
   return {
     ingest: (terminalId, batch) => ingestBatch(db, terminalId, batch),
     authorise: (req) => authorise(db, req),
+    presence: (terminalId, p) => recordPresence(db, terminalId, p),
+    heartbeat: (terminalId, h) => recordHeartbeat(db, terminalId, h),
     policy: () => currentPolicy(db),
     hotlist: () => hotlistDocument(db),
   };

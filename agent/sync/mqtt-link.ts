@@ -119,8 +119,8 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
     };
   }
 
-  /** Publish at QoS 1; resolves on the broker's PUBACK (which is never taken as the server's ack). */
-  publish(topic: string, payload: string, opts: { retain?: boolean } = {}): Promise<void> {
+  /** Publish (QoS 1 unless told); resolves on the broker's PUBACK, which is never taken as the server's ack. */
+  publish(topic: string, payload: string, opts: { retain?: boolean; qos?: 0 | 1 } = {}): Promise<void> {
     const client = this.client;
     if (!client?.connected) return Promise.reject(new Error("not connected"));
     return new Promise((resolve, reject) => {

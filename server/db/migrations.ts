@@ -119,6 +119,22 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    id: 2,
+    name: "terminal status",
+    statements: [
+      `CREATE TABLE terminal_status (
+        terminal_id text PRIMARY KEY,
+        presence text,
+        presence_at text,
+        heartbeat_at text,
+        pending bigint,
+        policy_version bigint,
+        hotlist_version bigint,
+        devices jsonb NOT NULL DEFAULT '{}'::jsonb
+      )`,
+    ],
+  },
 ];
 
 /** Any constant: serialises two servers migrating the same PostgreSQL at once. */

@@ -9,6 +9,7 @@ import { toSafeInt, toSafeIntOrNull } from "../db/int.js";
 import { hotlistDocument } from "./hotlist.js";
 import { currentPolicy } from "./policy-store.js";
 import { loadCard } from "./rows.js";
+import { terminalStatus } from "./terminal-status.js";
 
 export interface CardTotals {
   count: number;
@@ -160,6 +161,7 @@ export function ledgerQueries(q: Queryable) {
     listShortfalls: () => listShortfalls(q),
     getHotlist: () => getHotlist(q),
     getPolicy: () => getPolicy(q),
+    terminalStatus: (terminalId: string) => terminalStatus(q, terminalId),
   };
 }
 

@@ -11,7 +11,14 @@
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { maskCardId } from "../../protocol/card.js";
-import { type AuthRequest, decodeMessage, encodeMessage, type JournalBatch } from "../../protocol/messages.js";
+import {
+  type AuthRequest,
+  decodeMessage,
+  encodeMessage,
+  type Heartbeat,
+  type JournalBatch,
+  type Presence,
+} from "../../protocol/messages.js";
 import { isTerminalId, serverSubscriptions, terminalIdOf, topics } from "../../protocol/topics.js";
 import type { AuthOutcome } from "../ledger/authorise.js";
 import type { IngestOutcome } from "../ledger/ingest.js";
@@ -23,6 +30,8 @@ import { waitForConnect } from "./wait-connect.js";
 export interface HqLedger extends DocumentSource {
   ingest(topicTerminalId: string, batch: JournalBatch): Promise<IngestOutcome>;
   authorise(req: AuthRequest): Promise<AuthOutcome>;
+  presence(terminalId: string, presence: Presence): Promise<void>;
+  heartbeat(terminalId: string, heartbeat: Heartbeat): Promise<void>;
 }
 
 export interface HqLinkOptions {
@@ -133,9 +142,26 @@ class Link implements HqLink {
     }
     if (topic === topics.journal(terminalId)) this.onJournal(topic, terminalId, payload);
     else if (topic === topics.authRequest(terminalId)) this.onAuth(topic, terminalId, payload);
-    else if (topic === topics.presence(terminalId) || topic === topics.heartbeat(terminalId))
-      this.log.debug({ terminalId, topic, bytes: payload.length }, "terminal status");
+    else if (topic === topics.presence(terminalId)) this.onStatus(topic, terminalId, "presence", payload);
+    else if (topic === topics.heartbeat(terminalId)) this.onStatus(topic, terminalId, "heartbeat", payload);
     else this.drop(topic, "unexpected topic");
+  }
+
+  private onStatus(topic: string, terminalId: string, kind: "presence" | "heartbeat", payload: Buffer): void {
+    // A retained presence may be empty (someone cleared it): nothing to record.
+    if (payload.length === 0) return;
+    const decoded = decodeMessage(kind, payload);
+    if (!decoded.ok) {
+      this.drop(topic, decoded.reason);
+      return;
+    }
+    const record =
+      kind === "presence"
+        ? this.opts.ledger.presence(terminalId, decoded.value as Presence)
+        : this.opts.ledger.heartbeat(terminalId, decoded.value as Heartbeat);
+    this.#work.track(
+      record.catch((err: Error) => this.log.error({ terminalId, err: err.message }, "terminal status not recorded")),
+    );
   }
 
   private onJournal(topic: string, terminalId: string, payload: Buffer): void {

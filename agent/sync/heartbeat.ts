@@ -1,0 +1,54 @@
+/**
+ * The terminal's heartbeat (DESIGN §5): device states, journal queue depth and the
+ * policy and hotlist versions held, published on every connect and every `intervalMs`.
+ * QoS 0: a lost heartbeat is replaced by the next one; nothing depends on each.
+ */
+import type { Heartbeat } from "../../protocol/messages.js";
+import { topics } from "../../protocol/topics.js";
+import type { Logger } from "../logger.js";
+import type { MqttLink } from "./mqtt-link.js";
+
+export interface HeartbeatSource {
+  pending(): number;
+  versions(): { policy: number | null; hotlist: number | null };
+  /** Device id → state, e.g. { "reader:front": "present", "printer:receipt": "paper-out" }. */
+  devices(): Record<string, string>;
+}
+
+export class HeartbeatPublisher {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly link: MqttLink,
+    private readonly terminalId: string,
+    private readonly source: HeartbeatSource,
+    private readonly opts: { intervalMs: number; now: () => number; log: Logger },
+  ) {
+    link.on("connected", () => this.beat());
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.beat(), this.opts.intervalMs);
+    this.timer.unref();
+  }
+
+  beat(): void {
+    if (!this.link.isConnected()) return;
+    const versions = this.source.versions();
+    const message: Heartbeat = {
+      v: 1,
+      at: new Date(this.opts.now()).toISOString(),
+      pending: this.source.pending(),
+      policyVersion: versions.policy,
+      hotlistVersion: versions.hotlist,
+      devices: this.source.devices(),
+    };
+    this.link.publish(topics.heartbeat(this.terminalId), JSON.stringify(message), { qos: 0 }).catch((err: Error) => {
+      this.opts.log.debug({ err: err.message }, "heartbeat not sent");
+    });
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}

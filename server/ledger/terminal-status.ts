@@ -1,0 +1,63 @@
+/**
+ * What each terminal last said about itself: presence (retained `online` / last-will
+ * `offline`) and heartbeats (devices, journal queue depth, policy and hotlist versions).
+ * Head office reads it to see which tills are behind or broken.
+ */
+
+import type { Heartbeat, Presence } from "../../protocol/messages.js";
+import type { Queryable } from "../db/db.js";
+import { toSafeInt } from "../db/int.js";
+
+export interface TerminalStatus {
+  terminalId: string;
+  presence: "online" | "offline" | null;
+  presenceAt: string | null;
+  heartbeatAt: string | null;
+  pending: number | null;
+  policyVersion: number | null;
+  hotlistVersion: number | null;
+  devices: Record<string, string>;
+}
+
+export async function recordPresence(q: Queryable, terminalId: string, p: Presence): Promise<void> {
+  await q.query(
+    `INSERT INTO terminal_status (terminal_id, presence, presence_at) VALUES ($1, $2, $3)
+     ON CONFLICT (terminal_id) DO UPDATE SET presence = EXCLUDED.presence, presence_at = EXCLUDED.presence_at`,
+    [terminalId, p.state, p.at],
+  );
+}
+
+export async function recordHeartbeat(q: Queryable, terminalId: string, h: Heartbeat): Promise<void> {
+  await q.query(
+    `INSERT INTO terminal_status (terminal_id, heartbeat_at, pending, policy_version, hotlist_version, devices)
+     VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+     ON CONFLICT (terminal_id) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at, pending = EXCLUDED.pending,
+       policy_version = EXCLUDED.policy_version, hotlist_version = EXCLUDED.hotlist_version, devices = EXCLUDED.devices`,
+    [terminalId, h.at, h.pending, h.policyVersion, h.hotlistVersion, JSON.stringify(h.devices)],
+  );
+}
+
+export async function terminalStatus(q: Queryable, terminalId: string): Promise<TerminalStatus | undefined> {
+  const { rows } = await q.query<{
+    presence: "online" | "offline" | null;
+    presence_at: string | null;
+    heartbeat_at: string | null;
+    pending: unknown;
+    policy_version: unknown;
+    hotlist_version: unknown;
+    devices: Record<string, string> | string | null;
+  }>("SELECT * FROM terminal_status WHERE terminal_id = $1", [terminalId]);
+  const r = rows[0];
+  if (!r) return undefined;
+  const intOrNull = (v: unknown) => (v === null || v === undefined ? null : toSafeInt(v));
+  return {
+    terminalId,
+    presence: r.presence,
+    presenceAt: r.presence_at,
+    heartbeatAt: r.heartbeat_at,
+    pending: intOrNull(r.pending),
+    policyVersion: intOrNull(r.policy_version),
+    hotlistVersion: intOrNull(r.hotlist_version),
+    devices: typeof r.devices === "string" ? JSON.parse(r.devices) : (r.devices ?? {}),
+  };
+}
