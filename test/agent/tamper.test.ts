@@ -1,0 +1,330 @@
+/**
+ * Tamper evidence on the box (issue 3, DESIGN §5): an entry edited, deleted, reordered,
+ * re-signed with another key, a truncated file or a rewound chain head is detected when
+ * the ledger opens, the message names the entry, approvals are refused with
+ * CT_JOURNAL_CORRUPT and the evidence is left as it was found.
+ */
+import { randomBytes } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import t, { type Test } from "tap";
+import type { JournalDoc } from "../../agent/journal/journal-state.js";
+import { type NewEntry, TerminalLedger } from "../../agent/journal/terminal-ledger.js";
+import { silentLogger } from "../../agent/logger.js";
+import { Decider } from "../../agent/sale/decider.js";
+import type { CardSnapshot } from "../../protocol/card.js";
+import { type EntryBody, type JournalEntry, sealEntry } from "../../protocol/journal-entry.js";
+import { demoPolicy } from "../../protocol/policy.js";
+import { tempDir } from "../helpers/temp-dir.js";
+
+const key = randomBytes(32);
+const otherKey = randomBytes(32);
+const NOW = Date.parse("2026-11-22T02:00:00Z");
+const card: CardSnapshot = {
+  cardId: "ic:04A1B2C3",
+  accountId: "A1",
+  memberName: "张伟",
+  cardType: "standard",
+  status: "active",
+  balance: 1_000_000,
+  points: 0,
+};
+
+/** Known bugs are `todo` (tap then skips them); CARDTERM_SHOW_BUGS=1 runs them, to watch them fail. */
+const knownBug = (reason: string) => (process.env.CARDTERM_SHOW_BUGS === "1" ? false : reason);
+
+function sale(n: number, mode: "online" | "offline", cardId = card.cardId): NewEntry {
+  return {
+    txnId: `txn-${n}`,
+    kind: "sale",
+    mode,
+    at: "2026-11-22T02:00:00.000Z",
+    businessDay: "2026-11-22",
+    operatorId: "001",
+    cardId,
+    gross: n * 1_000,
+    discount: 0,
+    net: n * 1_000,
+    bonus: 0,
+    pointsEarned: 0,
+    balanceAfter: mode === "online" ? card.balance - n * 1_000 : null,
+  };
+}
+
+/** A journal with entries #1..#4 pending (or #2..#4 after an ack of #1), the card in cards.json when flushed. */
+async function journal(t: Test, opts: { acked?: boolean; flushed?: boolean } = {}) {
+  const dir = await tempDir(t);
+  const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+  await ledger.rememberCard(card, { appliedSeq: 0, onlineThrough: 0 }, NOW);
+  const modes = ["offline", "online", "offline", "offline"] as const;
+  for (const [i, mode] of modes.entries()) await ledger.commit(sale(i + 1, mode), NOW);
+  if (opts.acked) await ledger.acknowledge(1, NOW);
+  if (opts.flushed) await ledger.flushCards();
+  return dir;
+}
+
+async function readDoc(dir: string): Promise<JournalDoc> {
+  return JSON.parse(await readFile(`${dir}/journal.json`, "utf8")) as JournalDoc;
+}
+
+async function edit(dir: string, change: (doc: JournalDoc) => void): Promise<void> {
+  const doc = await readDoc(dir);
+  change(doc);
+  await writeFile(`${dir}/journal.json`, JSON.stringify(doc));
+}
+
+/** An attacker without the key can recompute a hash, but must guess the MAC: here, a MAC under another key. */
+function resign(entry: JournalEntry, withKey: Buffer): JournalEntry {
+  const { hash: _h, mac: _m, ...body } = entry;
+  return sealEntry(body as EntryBody, withKey);
+}
+
+function at(doc: JournalDoc, seq: number): JournalEntry {
+  const e = doc.pending.find((x) => x.seq === seq);
+  if (!e) throw new Error(`no entry #${seq}`);
+  return e;
+}
+
+/** Open the tampered journal: it must fail closed, name the problem, refuse approvals and leave the file alone. */
+async function assertDetected(t: Test, dir: string, problem: RegExp): Promise<void> {
+  const evidence = await readFile(`${dir}/journal.json`, "utf8");
+  const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+  const integrity = ledger.checkIntegrity();
+  t.equal(integrity.ok, false, "detected at open");
+  t.match(!integrity.ok && integrity.problem, problem, "the message names the entry");
+  ledger.noteContact(NOW);
+  const decider = new Decider({
+    terminalId: "T001",
+    ledger,
+    online: { isConnected: () => false, authorise: async () => "timeout" },
+    policy: demoPolicy,
+    hotlist: () => new Set(),
+    now: () => NOW,
+    log: silentLogger(),
+    settings: {
+      offline: {
+        enabled: true,
+        perTransactionMinor: 100_000,
+        perCardMinor: 100_000,
+        perCardCount: 10,
+        terminalMinor: 100_000,
+        terminalCount: 10,
+        maxOfflineAgeMs: 3600_000,
+        allowUnknownCards: false,
+      },
+      authTimeoutMs: 50,
+      timeZone: "Asia/Shanghai",
+      language: "en",
+    },
+  });
+  await t.rejects(
+    decider.decideSale({ txnId: "after", cardId: card.cardId, gross: 100, operatorId: "001" }),
+    { code: "CT_JOURNAL_CORRUPT", message: problem },
+    "the sale is refused, saying why",
+  );
+  await t.rejects(ledger.commit(sale(9, "offline")), { code: "CT_JOURNAL_CORRUPT" });
+  t.equal(await readFile(`${dir}/journal.json`, "utf8"), evidence, "the evidence is left as found");
+}
+
+const FIELD_EDITS: [string, (e: JournalEntry) => void, RegExp][] = [
+  ["net", (e) => (e.net = 1), /entry #2 was edited/],
+  ["gross", (e) => (e.gross += 1), /entry #2 was edited/],
+  ["cardId", (e) => (e.cardId = "ic:0BADCAFE"), /entry #2 was edited/],
+  ["mode", (e) => (e.mode = "offline"), /entry #2 was edited/],
+  ["txnId", (e) => (e.txnId = "txn-other"), /entry #2 was edited/],
+  ["balanceAfter", (e) => (e.balanceAfter = 9_999_999), /entry #2 was edited/],
+  ["seq", (e) => (e.seq = 7), /entry #7 found where #2 was expected/],
+  ["terminalId", (e) => (e.terminalId = "T999"), /entry #2 belongs to terminal T999/],
+  ["prevHash", (e) => (e.prevHash = "f".repeat(64)), /entry #2 does not follow/],
+];
+
+for (const [field, change, problem] of FIELD_EDITS) {
+  t.test(`an entry whose ${field} was edited is detected and named`, async (t) => {
+    const dir = await journal(t);
+    await edit(dir, (doc) => change(at(doc, 2)));
+    await assertDetected(t, dir, problem);
+  });
+}
+
+t.test("an edited entry re-hashed without the terminal key fails its MAC", async (t) => {
+  const dir = await journal(t);
+  await edit(dir, (doc) => {
+    const e = at(doc, 3);
+    e.net = 1;
+    const forged = resign(e, otherKey);
+    e.hash = forged.hash; // the hash is public; the MAC needs the key
+  });
+  await assertDetected(t, dir, /entry #3 has a MAC that does not match the terminal key/);
+});
+
+t.test("an entry re-sealed with another key (hash and MAC) is detected", async (t) => {
+  const dir = await journal(t);
+  await edit(dir, (doc) => {
+    const i = doc.pending.findIndex((e) => e.seq === 4);
+    doc.pending[i] = resign({ ...doc.pending[i]!, net: 1 }, otherKey);
+    doc.headHash = doc.pending[i]!.hash;
+  });
+  await assertDetected(t, dir, /entry #4 has a MAC that does not match the terminal key/);
+});
+
+t.test("a whole journal re-chained under another key is detected at its first entry", async (t) => {
+  const dir = await journal(t);
+  await edit(dir, (doc) => {
+    let prevHash = doc.ackedHash;
+    doc.pending = doc.pending.map((e) => {
+      const sealed = resign({ ...e, prevHash, net: 1 }, otherKey);
+      prevHash = sealed.hash;
+      return sealed;
+    });
+    doc.headHash = prevHash;
+  });
+  await assertDetected(t, dir, /entry #1 has a MAC/);
+});
+
+const DELETIONS: [string, number, RegExp][] = [
+  ["first", 1, /entry #2 found where #1 was expected/],
+  ["middle", 2, /entry #3 found where #2 was expected/],
+  ["last", 4, /expects entry #5 next but its last entry is #3/],
+];
+
+for (const [which, seq, problem] of DELETIONS) {
+  t.test(`the ${which} entry deleted is detected and named`, async (t) => {
+    const dir = await journal(t);
+    await edit(dir, (doc) => {
+      doc.pending = doc.pending.filter((e) => e.seq !== seq);
+    });
+    await assertDetected(t, dir, problem);
+  });
+}
+
+t.test("the first pending entry after an ack deleted is detected against the acked head", async (t) => {
+  const dir = await journal(t, { acked: true });
+  await edit(dir, (doc) => {
+    doc.pending = doc.pending.filter((e) => e.seq !== 2);
+  });
+  await assertDetected(t, dir, /entry #3 found where #2 was expected/);
+});
+
+t.test("two entries swapped are detected", async (t) => {
+  const dir = await journal(t);
+  await edit(dir, (doc) => {
+    [doc.pending[1], doc.pending[2]] = [doc.pending[2]!, doc.pending[1]!];
+  });
+  await assertDetected(t, dir, /entry #3 found where #2 was expected/);
+});
+
+t.test("two entries swapped and renumbered are detected by the chain", async (t) => {
+  const dir = await journal(t);
+  await edit(dir, (doc) => {
+    const [two, three] = [at(doc, 2), at(doc, 3)];
+    doc.pending[1] = { ...three, seq: 2 };
+    doc.pending[2] = { ...two, seq: 3 };
+  });
+  await assertDetected(t, dir, /entry #2 does not follow the entry before it/);
+});
+
+t.test("a journal truncated mid-JSON fails closed and names the file", async (t) => {
+  const dir = await journal(t);
+  const text = await readFile(`${dir}/journal.json`, "utf8");
+  await writeFile(`${dir}/journal.json`, text.slice(0, Math.floor(text.length * 0.6)));
+  await assertDetected(t, dir, /journal\.json is not valid JSON/);
+});
+
+t.test("a card cache truncated mid-JSON fails closed too", async (t) => {
+  const dir = await journal(t, { flushed: true });
+  const text = await readFile(`${dir}/cards.json`, "utf8");
+  await writeFile(`${dir}/cards.json`, text.slice(0, text.length - 5));
+  await assertDetected(t, dir, /cards\.json is not valid JSON/);
+});
+
+t.test("a chain head rewound to an earlier entry is detected", async (t) => {
+  const dir = await journal(t);
+  await edit(dir, (doc) => {
+    doc.headHash = at(doc, 3).hash;
+  });
+  await assertDetected(t, dir, /the chain head does not match entry #4/);
+});
+
+t.test("a sequence counter rewound is detected", async (t) => {
+  const dir = await journal(t);
+  await edit(dir, (doc) => {
+    doc.nextSeq = 3;
+  });
+  await assertDetected(t, dir, /expects entry #3 next but its last entry is #4/);
+});
+
+t.test("an acked head moved without removing entries is detected", async (t) => {
+  const dir = await journal(t, { acked: true });
+  await edit(dir, (doc) => {
+    doc.ackedHash = "0".repeat(64);
+  });
+  await assertDetected(t, dir, /entry #2 does not follow the entry before it/);
+});
+
+t.test("a journal of another terminal is refused", async (t) => {
+  const dir = await journal(t);
+  await edit(dir, (doc) => {
+    doc.terminalId = "T002";
+  });
+  await assertDetected(t, dir, /belongs to terminal T002/);
+});
+
+t.test(
+  "the last entry cut with the chain head rewound to match is detected",
+  {
+    todo: knownBug(
+      "GAP (lead): the head fields (nextSeq, headHash, ackedSeq, ackedHash) carry no MAC, so deleting the newest entries and rewinding the head to the survivor leaves a journal that verifies; MAC the head with the terminal key (a whole-file rollback to an older copy still needs the server: it knows the highest sequence it has seen)",
+    ),
+  },
+  async (t) => {
+    const dir = await journal(t);
+    await edit(dir, (doc) => {
+      doc.pending = doc.pending.filter((e) => e.seq !== 4);
+      doc.nextSeq = 4;
+      doc.headHash = at(doc, 3).hash;
+    });
+    await assertDetected(t, dir, /entry #4/);
+  },
+);
+
+t.test(
+  "the oldest entry cut with the acked head advanced to match is detected",
+  {
+    todo: knownBug(
+      "GAP (lead): same cause — moving ackedSeq/ackedHash over an unacknowledged entry makes it look trimmed after a server ack; the offline debit is never uploaded",
+    ),
+  },
+  async (t) => {
+    const dir = await journal(t);
+    await edit(dir, (doc) => {
+      const first = at(doc, 1);
+      doc.pending = doc.pending.filter((e) => e.seq !== 1);
+      doc.ackedSeq = 1;
+      doc.ackedHash = first.hash;
+    });
+    await assertDetected(t, dir, /entry #1/);
+  },
+);
+
+for (const where of ["the overlay in journal.json", "cards.json"] as const) {
+  t.test(
+    `a cached balance raised in ${where} is detected`,
+    {
+      todo: knownBug(
+        "GAP (lead): cached card snapshots (cardOverlay in journal.json, cards in cards.json) carry no MAC, so raising a balance or setting a lost card back to active passes verification and the offline rules spend money that does not exist (bounded by the offline limits); MAC each cached card with the terminal key, or keep the server's signed snapshot",
+      ),
+    },
+    async (t) => {
+      const dir = await journal(t, { flushed: where === "cards.json" });
+      if (where === "cards.json") {
+        const doc = JSON.parse(await readFile(`${dir}/cards.json`, "utf8"));
+        doc.cards[card.cardId].balance = 99_000_000;
+        await writeFile(`${dir}/cards.json`, JSON.stringify(doc));
+      } else {
+        await edit(dir, (doc) => {
+          doc.cardOverlay![card.cardId]!.balance = 99_000_000;
+        });
+      }
+      await assertDetected(t, dir, new RegExp(card.cardId));
+    },
+  );
+}
