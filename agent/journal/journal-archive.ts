@@ -10,6 +10,15 @@ import { constants, promises as fsp } from "node:fs";
 import { join } from "node:path";
 import type { JournalEntry } from "../../protocol/journal-entry.js";
 
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fsp.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
 const DAY_FILE = /^(\d{4}-\d\d-\d\d)\.jsonl$/;
 
 export class JournalArchive {

@@ -27,6 +27,8 @@ export interface JournalDoc {
   lastContactAt: number | null;
   /** Cards learnt since the last flush into cards.json (see TerminalLedger). */
   cardOverlay?: Record<string, CachedCard>;
+  /** MAC over the head fields with the terminal key (see seals.ts). */
+  headMac?: string;
 }
 
 export function emptyJournal(terminalId: string): JournalDoc {
@@ -54,6 +56,8 @@ export interface CachedCard extends CardSnapshot {
   includedThrough: number;
   onlineThrough: number;
   refreshedAt: number;
+  /** MAC over the record with the terminal key (see seals.ts). */
+  mac?: string;
 }
 
 export function includes(

@@ -15,7 +15,7 @@
  */
 import { Low } from "lowdb";
 import type { CardId, CardSnapshot } from "../../protocol/card.js";
-import { CardtermError } from "../../protocol/errors.js";
+import { CardtermError, isCardtermError } from "../../protocol/errors.js";
 import { balanceDelta, type EntryBody, type JournalEntry, sealEntry } from "../../protocol/journal-entry.js";
 import type { Minor } from "../../protocol/money.js";
 import { SerialLock } from "../sale/serial-lock.js";
@@ -23,7 +23,8 @@ import type { DurableFs } from "../store/durable-file.js";
 import { DurableJsonAdapter } from "../store/durable-json-adapter.js";
 import type { JournalArchive } from "./journal-archive.js";
 import { type CachedCard, type CardCacheDoc, emptyJournal, includes, type JournalDoc } from "./journal-state.js";
-import { type Integrity, verifyJournal } from "./verify-journal.js";
+import { headMac, sealCard } from "./seals.js";
+import { type Integrity, verifyCards, verifyJournal } from "./verify-journal.js";
 
 /**
  * Cards remembered or moved since the last flush live in the journal document (small,
@@ -77,11 +78,22 @@ export class TerminalLedger {
       return ledger;
     }
     const doc = ledger.journal.data;
-    ledger.integrity =
-      doc.terminalId === opts.terminalId
-        ? verifyJournal(doc, opts.key)
-        : { ok: false, problem: `the journal belongs to terminal ${doc.terminalId}, not ${opts.terminalId}` };
+    ledger.integrity = firstProblem([
+      () =>
+        doc.terminalId === opts.terminalId
+          ? { ok: true }
+          : { ok: false, problem: `the journal belongs to terminal ${doc.terminalId}, not ${opts.terminalId}` },
+      () => verifyJournal(doc, opts.key),
+      () => verifyCards(Object.values(doc.cardOverlay ?? {}), opts.key, "journal.json"),
+      () => verifyCards(Object.values(ledger.cache.data.cards), opts.key, "cards.json"),
+    ]);
     return ledger;
+  }
+
+  /** Every journal write seals the head first (seals.ts). */
+  private writeJournal(): Promise<void> {
+    this.journal.data.headMac = headMac(this.journal.data, this.key);
+    return this.journal.write();
   }
 
   /** Whether the journal verified at start-up; approvals are refused when it did not. */
@@ -117,12 +129,7 @@ export class TerminalLedger {
       pending: [...before.pending, sealed],
       lastContactAt: lastContactAt === undefined ? before.lastContactAt : lastContactAt,
     };
-    try {
-      await this.journal.write();
-    } catch (err) {
-      this.journal.data = before;
-      throw err;
-    }
+    await this.writeOrRestore(before);
     return sealed;
   }
 
@@ -144,7 +151,7 @@ export class TerminalLedger {
     const overlay = { ...doc.cardOverlay };
     for (const e of done) {
       const card = overlay[e.cardId] ?? this.cache.data.cards[e.cardId];
-      if (card && !includes(card, e)) overlay[e.cardId] = foldEntry(card, e);
+      if (card && !includes(card, e)) overlay[e.cardId] = sealCard(foldEntry(card, e), this.key);
     }
     await this.archive?.append(done);
     const last = done[done.length - 1]!;
@@ -157,7 +164,7 @@ export class TerminalLedger {
       lastContactAt: contactAt,
       cardOverlay: overlay,
     };
-    await this.journal.write();
+    await this.writeOrRestore(doc);
     await this.flushCardsIfLarge();
     return done.length;
   }
@@ -176,17 +183,47 @@ export class TerminalLedger {
       const current = this.card(snapshot.cardId);
       if (current && current.onlineThrough > seen.onlineThrough) return;
       const includedThrough = Math.max(seen.appliedSeq, current?.includedThrough ?? 0);
-      const card = { ...snapshot, includedThrough, onlineThrough: seen.onlineThrough, refreshedAt: at };
+      const card = sealCard(
+        { ...snapshot, includedThrough, onlineThrough: seen.onlineThrough, refreshedAt: at },
+        this.key,
+      );
       const doc = this.journal.data;
       this.journal.data = { ...doc, cardOverlay: { ...doc.cardOverlay, [snapshot.cardId]: card } };
       try {
-        await this.journal.write();
+        await this.writeJournal();
       } catch (err) {
         this.journal.data = doc;
         throw err;
       }
       await this.flushCardsIfLarge();
     });
+  }
+
+  /**
+   * Write the journal document; on failure, put back `before` in memory and on disk.
+   *
+   * A failure can come after the rename (EIO on the directory fsync): the new document
+   * may then be on disk although the caller is told it failed — a declined sale that a
+   * restart would upload. So the old document is written back; if even that fails, the
+   * state on disk is uncertain and the ledger fails closed until the agent restarts.
+   */
+  private async writeOrRestore(before: JournalDoc): Promise<void> {
+    try {
+      await this.writeJournal();
+    } catch (err) {
+      this.journal.data = before;
+      if (!isCardtermError(err) || err.details?.renamed !== true) throw err; // the old file is intact
+      try {
+        await this.writeJournal();
+      } catch {
+        this.integrity = {
+          ok: false,
+          problem:
+            "the journal could not be written and its state on disk is uncertain (disk full or failing); restart the agent once the disk is fixed",
+        };
+      }
+      throw err;
+    }
   }
 
   /**
@@ -201,7 +238,7 @@ export class TerminalLedger {
     this.cache.data = { format: 1, cards: { ...this.cache.data.cards, ...overlay } };
     await this.cache.write();
     this.journal.data = { ...this.journal.data, cardOverlay: {} };
-    await this.journal.write();
+    await this.writeJournal();
   }
 
   /** Write every remembered card into cards.json now (at shutdown). */
@@ -263,4 +300,12 @@ function foldEntry(card: CachedCard, e: JournalEntry): CachedCard {
     points: card.points + e.pointsEarned,
     includedThrough: Math.max(card.includedThrough, e.seq),
   };
+}
+
+function firstProblem(checks: (() => Integrity)[]): Integrity {
+  for (const check of checks) {
+    const result = check();
+    if (!result.ok) return result;
+  }
+  return { ok: true };
 }

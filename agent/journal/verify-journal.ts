@@ -3,10 +3,26 @@
  * the last acknowledged entry through every pending one, the sequence with no gap, and
  * the MAC of each. Returns the first problem in words that name the entry.
  */
+
+import { maskCardId } from "../../protocol/card.js";
 import { checkEntry, describeProblem } from "../../protocol/journal-entry.js";
-import type { JournalDoc } from "./journal-state.js";
+import type { CachedCard, JournalDoc } from "./journal-state.js";
+import { cardSealOk, headMac } from "./seals.js";
 
 export type Integrity = { ok: true } | { ok: false; problem: string };
+
+/** Every cached card must carry its MAC: a raised balance or a reactivated lost card is refused. */
+export function verifyCards(cards: Iterable<CachedCard>, key: Buffer, where: string): Integrity {
+  for (const card of cards) {
+    if (!cardSealOk(card, key)) {
+      return {
+        ok: false,
+        problem: `cached card ${maskCardId(card.cardId)} in ${where} was edited (its MAC does not match)`,
+      };
+    }
+  }
+  return { ok: true };
+}
 
 export function verifyJournal(doc: JournalDoc, key: Buffer): Integrity {
   let expected = { terminalId: doc.terminalId, seq: doc.ackedSeq + 1, prevHash: doc.ackedHash };
@@ -25,6 +41,13 @@ export function verifyJournal(doc: JournalDoc, key: Buffer): Integrity {
     return {
       ok: false,
       problem: `the chain head does not match entry #${expected.seq - 1} (journal edited or truncated)`,
+    };
+  }
+  // A journal that has ever been written carries a head MAC; only a pristine one may lack it.
+  if (doc.nextSeq > 1 && doc.headMac !== headMac(doc, key)) {
+    return {
+      ok: false,
+      problem: `the journal head (next entry #${doc.nextSeq}, acknowledged through entry #${doc.ackedSeq}) does not match its MAC: entries were cut or the head was edited`,
     };
   }
   return { ok: true };

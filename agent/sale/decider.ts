@@ -4,7 +4,7 @@
  * can never apply it twice. Every approval is durable before this returns.
  */
 import type { AgentConfig } from "../../config/agent-config.js";
-import type { CardId } from "../../protocol/card.js";
+import type { CardId, CardSnapshot } from "../../protocol/card.js";
 import { type AnyDeclineCode, declineText, type Language } from "../../protocol/decline-text.js";
 import type { TxnMode } from "../../protocol/journal-entry.js";
 import type { AuthReply, AuthRequest } from "../../protocol/messages.js";
@@ -15,7 +15,7 @@ import type { TerminalLedger } from "../journal/terminal-ledger.js";
 import type { Logger } from "../logger.js";
 import { businessDay, monthDay } from "./business-day.js";
 import type { Decision } from "./decision.js";
-import { SerialLock } from "./serial-lock.js";
+import { KeyedLock, SerialLock } from "./serial-lock.js";
 
 /** The link to the server as the decider sees it. */
 export interface OnlineAuthoriser {
@@ -58,17 +58,34 @@ export function deciderSettings(config: AgentConfig): DeciderDeps["settings"] {
 
 export class Decider {
   private readonly lock = new SerialLock();
+  private readonly perCard = new KeyedLock();
 
   constructor(private readonly deps: DeciderDeps) {}
 
-  async decideSale(req: SaleRequest): Promise<Decision> {
+  /**
+   * One decision per card at a time: two online replies for the same card can then never
+   * be cached in the wrong order (an older snapshot over a newer one). Different cards
+   * still decide in parallel; the offline check + commit is serialised for all cards.
+   */
+  decideSale(req: SaleRequest): Promise<Decision> {
+    return this.perCard.run(req.cardId, () => this.decideSaleNow(req));
+  }
+
+  private async decideSaleNow(req: SaleRequest): Promise<Decision> {
     this.deps.ledger.assertUsable();
     const at = this.deps.now();
     const day = businessDay(at, this.deps.settings.timeZone);
     if (this.deps.online.isConnected()) {
       const onlineThrough = this.deps.ledger.summary().nextSeq - 1;
       const reply = await this.deps.online.authorise(
-        { ...req, terminalId: this.deps.terminalId, kind: "sale", businessDay: day, at: new Date(at).toISOString() },
+        {
+          ...req,
+          terminalId: this.deps.terminalId,
+          kind: "sale",
+          businessDay: day,
+          at: new Date(at).toISOString(),
+          unsyncedOfflineMinor: this.deps.ledger.offlineExposure(req.cardId).minor,
+        },
         this.deps.settings.authTimeoutMs,
       );
       if (reply !== "timeout") return this.fromOnline(req, reply, day, onlineThrough);
@@ -80,12 +97,24 @@ export class Decider {
     return this.lock.run(() => this.decideOffline(req, at, day));
   }
 
+  /** The card cache is advisory: failing to update it never undoes a decision already durable. */
+  private async remember(card: CardSnapshot, seen: { appliedSeq: number; onlineThrough: number }): Promise<void> {
+    try {
+      await this.deps.ledger.rememberCard(card, seen, this.deps.now());
+    } catch (err) {
+      this.deps.log.warn(
+        { err: (err as Error).message },
+        "card snapshot not cached; the journal still counts the sale",
+      );
+    }
+  }
+
   private async fromOnline(req: SaleRequest, reply: AuthReply, day: string, onlineThrough: number): Promise<Decision> {
     const { ledger, now } = this.deps;
     ledger.noteContact(now());
     const seen = { appliedSeq: reply.appliedSeq ?? 0, onlineThrough };
     if (!reply.approved) {
-      if (reply.card) await ledger.rememberCard(reply.card, seen, now());
+      if (reply.card) await this.remember(reply.card, seen);
       return this.declined(req, "online", reply.code, reply.card);
     }
     const entry = await this.lock.run(() =>
@@ -109,7 +138,7 @@ export class Decider {
       ),
     );
     // The reply's balance includes this entry and every online entry authorised before it.
-    await ledger.rememberCard(reply.card, { appliedSeq: seen.appliedSeq, onlineThrough: entry.seq }, now());
+    await this.remember(reply.card, { appliedSeq: seen.appliedSeq, onlineThrough: entry.seq });
     return {
       approved: true,
       mode: "online",

@@ -12,3 +12,23 @@ export class SerialLock {
     return result;
   }
 }
+
+/** One SerialLock per key (e.g. per card), dropped when idle so the map does not grow. */
+export class KeyedLock {
+  private readonly locks = new Map<string, { lock: SerialLock; users: number }>();
+
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    let slot = this.locks.get(key);
+    if (!slot) {
+      slot = { lock: new SerialLock(), users: 0 };
+      this.locks.set(key, slot);
+    }
+    slot.users += 1;
+    try {
+      return await slot.lock.run(fn);
+    } finally {
+      slot.users -= 1;
+      if (slot.users === 0) this.locks.delete(key);
+    }
+  }
+}

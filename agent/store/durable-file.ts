@@ -47,17 +47,26 @@ export const nodeDurableFs: DurableFs = {
   },
 };
 
+/**
+ * Throws CT_STORE_WRITE_FAILED; `details.renamed` says whether the new content may
+ * already be in place (the failure came at the directory fsync, after the rename).
+ */
 export async function writeDurably(fs: DurableFs, path: string, data: string): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.tmp`);
+  let renamed = false;
   try {
     await fs.writeFileSynced(tmp, data);
     crashPoint("store:temp-written");
     await fs.rename(tmp, path);
+    renamed = true;
     crashPoint("store:renamed");
     await fs.fsyncDir(dirname(path));
     crashPoint("store:dir-synced");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? "EIO";
-    throw new CardtermError("CT_STORE_WRITE_FAILED", `could not write ${path} durably (${code})`, { cause: err });
+    throw new CardtermError("CT_STORE_WRITE_FAILED", `could not write ${path} durably (${code})`, {
+      cause: err,
+      details: { renamed },
+    });
   }
 }

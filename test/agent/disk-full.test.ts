@@ -40,8 +40,6 @@ const limits: OfflineLimits = {
   maxOfflineAgeMs: 24 * 3600_000,
   allowUnknownCards: false,
 };
-/** Known bugs are `todo` (tap then skips them); CARDTERM_SHOW_BUGS=1 runs them, to watch them fail. */
-const knownBug = (reason: string) => (process.env.CARDTERM_SHOW_BUGS === "1" ? false : reason);
 const down: OnlineAuthoriser = { isConnected: () => false, authorise: async () => "timeout" };
 
 async function till(dataDir: string, fs: DurableFs | undefined, online: OnlineAuthoriser = down) {
@@ -193,79 +191,55 @@ t.test("a card-cache flush that cannot be written loses no card and counts nothi
   t.same(reopened.offlineExposure(), { minor: 3_000, count: 1 });
 });
 
-t.test(
-  "a retried ack after a failed journal write trims the journal on disk",
-  {
-    todo: knownBug(
-      "minor (lead): acknowledgeNow sets journal.data to the trimmed doc before writing and does not roll it back when the write fails (commitNow does); a retried ack then finds nothing to do and writes nothing, so disk keeps the acked entries (exposure overstated, entries re-sent) until the next commit",
-    ),
-  },
-  async (t) => {
-    const { disk, ledger, sale } = await shimTill();
-    for (const gross of [1_000, 2_000, 3_000]) t.equal((await sale(gross)).approved, true);
-    disk.failNext("write", "ENOSPC", { path: /journal/ });
-    await t.rejects(ledger.acknowledge(2, NOW + 1), { code: "CT_STORE_WRITE_FAILED" });
-    t.equal(ledger.summary().ackedSeq, 0, "memory is rolled back like a failed commit");
-    await ledger.acknowledge(2, NOW + 2);
-    const reopened = await reopenAfterPowerCut(disk);
-    t.same(reopened.offlineExposure(), { minor: 3_000, count: 1 }, "the retried ack reached the disk");
-  },
-);
+t.test("a retried ack after a failed journal write trims the journal on disk", async (t) => {
+  const { disk, ledger, sale } = await shimTill();
+  for (const gross of [1_000, 2_000, 3_000]) t.equal((await sale(gross)).approved, true);
+  disk.failNext("write", "ENOSPC", { path: /journal/ });
+  await t.rejects(ledger.acknowledge(2, NOW + 1), { code: "CT_STORE_WRITE_FAILED" });
+  t.equal(ledger.summary().ackedSeq, 0, "memory is rolled back like a failed commit");
+  await ledger.acknowledge(2, NOW + 2);
+  const reopened = await reopenAfterPowerCut(disk);
+  t.same(reopened.offlineExposure(), { minor: 3_000, count: 1 }, "the retried ack reached the disk");
+});
 
-t.test(
-  "EIO on the directory fsync: a sale reported as failed does not come back after a restart",
-  {
-    todo: knownBug(
-      "BUG (lead): writeDurably has already renamed the new journal into place when the directory fsync fails; the commit rejects and memory is rolled back, but journal.json on disk holds the rejected entry, and any restart (or a clean shutdown that flushes it) uploads a sale the till declined",
-    ),
-  },
-  async (t) => {
-    const { disk, ledger, sale } = await shimTill();
-    t.equal((await sale(1_000)).approved, true);
-    disk.failNext("fsyncDir", "EIO");
-    await t.rejects(sale(2_000), { code: "CT_STORE_WRITE_FAILED", message: /EIO/ });
-    t.equal(ledger.summary().nextSeq, 2, "in memory the failed sale left no trace");
-    // The agent restarts (systemd watchdog, or the technician), without a power cut.
-    const restarted = await TerminalLedger.open({ dataDir: DIR, terminalId: "T001", key, fs: disk.mount() });
-    t.same(
-      restarted.pending().map((e) => e.net),
-      [1_000],
-      "only the approved sale is in the journal the uploader will send",
-    );
-  },
-);
+t.test("EIO on the directory fsync: a sale reported as failed does not come back after a restart", async (t) => {
+  const { disk, ledger, sale } = await shimTill();
+  t.equal((await sale(1_000)).approved, true);
+  disk.failNext("fsyncDir", "EIO");
+  await t.rejects(sale(2_000), { code: "CT_STORE_WRITE_FAILED", message: /EIO/ });
+  t.equal(ledger.summary().nextSeq, 2, "in memory the failed sale left no trace");
+  // The agent restarts (systemd watchdog, or the technician), without a power cut.
+  const restarted = await TerminalLedger.open({ dataDir: DIR, terminalId: "T001", key, fs: disk.mount() });
+  t.same(
+    restarted.pending().map((e) => e.net),
+    [1_000],
+    "only the approved sale is in the journal the uploader will send",
+  );
+});
 
-t.test(
-  "an online approval stays approved when only the card snapshot after it cannot be written",
-  {
-    todo: knownBug(
-      "BUG (lead): Decider.fromOnline awaits rememberCard after the durable commit; if that second write fails (disk full, EIO) the sale rejects with CT_STORE_WRITE_FAILED although the server applied it and the journal holds it — a debit without a receipt",
-    ),
-  },
-  async (t) => {
-    const online: OnlineAuthoriser = {
-      isConnected: () => true,
-      authorise: async (req): Promise<AuthReply> => ({
-        v: 1,
-        corr: "c",
-        txnId: req.txnId,
-        approved: true,
-        gross: req.gross,
-        discount: 0,
-        net: req.gross,
-        pointsEarned: 0,
-        balanceAfter: card.balance - req.gross,
-        card: { ...card, balance: card.balance - req.gross },
-        appliedSeq: 0,
-      }),
-    };
-    const { disk, ledger, sale } = await shimTill(online);
-    disk.failNext("write", "ENOSPC", { path: /journal/, skip: 1 }); // the commit passes, the snapshot does not
-    const outcome = await sale(2_000).catch((err: Error) => err);
-    t.equal(ledger.pending().length, 1, "the online sale is in the journal (the server applied it)");
-    t.equal(outcome instanceof Error ? outcome.message : "approved", "approved", "and the till says so");
-  },
-);
+t.test("an online approval stays approved when only the card snapshot after it cannot be written", async (t) => {
+  const online: OnlineAuthoriser = {
+    isConnected: () => true,
+    authorise: async (req): Promise<AuthReply> => ({
+      v: 1,
+      corr: "c",
+      txnId: req.txnId,
+      approved: true,
+      gross: req.gross,
+      discount: 0,
+      net: req.gross,
+      pointsEarned: 0,
+      balanceAfter: card.balance - req.gross,
+      card: { ...card, balance: card.balance - req.gross },
+      appliedSeq: 0,
+    }),
+  };
+  const { disk, ledger, sale } = await shimTill(online);
+  disk.failNext("write", "ENOSPC", { path: /journal/, skip: 1 }); // the commit passes, the snapshot does not
+  const outcome = await sale(2_000).catch((err: Error) => err);
+  t.equal(ledger.pending().length, 1, "the online sale is in the journal (the server applied it)");
+  t.equal(outcome instanceof Error ? outcome.message : "approved", "approved", "and the till says so");
+});
 
 /** A real full filesystem: a 64 KiB tmpfs, through the real writer (nodeDurableFs). Mounting needs root. */
 async function tinyTmpfs(t: Test): Promise<string> {
