@@ -38,6 +38,11 @@ export interface AuthRequest {
   /** Business day and date (MM-DD) at the till, for birthday rules. */
   businessDay: string;
   at: string;
+  /**
+   * This till's offline debits on the card not yet applied at the server: the server
+   * keeps them free, so an online approval never spends money the till already spent.
+   */
+  unsyncedOfflineMinor?: Minor;
 }
 
 export type AuthReply =
@@ -182,6 +187,7 @@ const schemas = {
       gross: minor,
       businessDay: { type: "string", pattern: "^\\d{4}-\\d\\d-\\d\\d$" },
       at: str,
+      unsyncedOfflineMinor: minor,
     },
   },
   authReply: {

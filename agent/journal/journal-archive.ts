@@ -33,17 +33,20 @@ export class JournalArchive {
     const byDay = new Map<string, JournalEntry[]>();
     for (const e of entries) byDay.set(e.businessDay, [...(byDay.get(e.businessDay) ?? []), e]);
     for (const [day, list] of byDay) {
-      const fh = await fsp.open(
-        join(this.dir, `${day}.jsonl`),
-        constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND,
-        0o600,
+      const path = join(this.dir, `${day}.jsonl`);
+      const isNew = await fsp.stat(path).then(
+        () => false,
+        () => true,
       );
+      const fh = await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
       try {
         await fh.writeFile(list.map((e) => `${JSON.stringify(e)}\n`).join(""));
         await fh.sync();
       } finally {
         await fh.close();
       }
+      // A new day's file survives a power cut only once its directory entry is synced.
+      if (isNew) await fsyncDir(this.dir);
     }
   }
 

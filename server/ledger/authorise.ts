@@ -43,7 +43,8 @@ async function decide(tx: Queryable, req: AuthRequest): Promise<AuthReply> {
   const type = policy && cardTypeOf(policy, card.cardType);
   if (!type) return decline(req, "NO_POLICY", card);
   const price = priceSale(req.gross, type, { birthday: card.birthday, today: monthDay(req.businessDay) });
-  if (card.balance < price.net) return decline(req, "INSUFFICIENT_BALANCE", card);
+  // Offline debits the till has not uploaded yet are already spent (DESIGN §4 rule 8).
+  if (card.balance - (req.unsyncedOfflineMinor ?? 0) < price.net) return decline(req, "INSUFFICIENT_BALANCE", card);
   return debit(tx, req, card, price);
 }
 
