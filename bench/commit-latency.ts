@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CachedCard, CardCacheDoc, JournalDoc } from "../agent/journal/journal-state.js";
 import { emptyJournal } from "../agent/journal/journal-state.js";
+import { headMac, sealCard } from "../agent/journal/seals.js";
 import { TerminalLedger } from "../agent/journal/terminal-ledger.js";
 import { silentLogger } from "../agent/logger.js";
 import { Decider } from "../agent/sale/decider.js";
@@ -56,18 +57,21 @@ const CASES: Case[] = [
 const cardId = (i: number) => `ic:${i.toString(16).toUpperCase().padStart(8, "0")}`;
 
 function cachedCard(i: number): CachedCard {
-  return {
-    cardId: cardId(i),
-    accountId: `A${i}`,
-    memberName: "会员",
-    cardType: "standard",
-    status: "active",
-    balance: BIG,
-    points: 0,
-    includedThrough: 0,
-    onlineThrough: 0,
-    refreshedAt: NOW,
-  };
+  return sealCard(
+    {
+      cardId: cardId(i),
+      accountId: `A${i}`,
+      memberName: "会员",
+      cardType: "standard",
+      status: "active",
+      balance: BIG,
+      points: 0,
+      includedThrough: 0,
+      onlineThrough: 0,
+      refreshedAt: NOW,
+    },
+    key,
+  );
 }
 
 /** A journal with `n` pending offline sales, sealed and chained as the agent would have. */
@@ -100,6 +104,7 @@ function journalWith(n: number): JournalDoc {
     doc.headHash = entry.hash;
   }
   doc.lastContactAt = NOW;
+  doc.headMac = headMac(doc, key);
   return doc;
 }
 

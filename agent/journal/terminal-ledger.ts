@@ -21,6 +21,7 @@ import type { Minor } from "../../protocol/money.js";
 import { SerialLock } from "../sale/serial-lock.js";
 import type { DurableFs } from "../store/durable-file.js";
 import { DurableJsonAdapter } from "../store/durable-json-adapter.js";
+import { cardCacheJson, journalDocJson } from "./cached-json.js";
 import type { JournalArchive } from "./journal-archive.js";
 import { type CachedCard, type CardCacheDoc, emptyJournal, includes, type JournalDoc } from "./journal-state.js";
 import { headMac, sealCard } from "./seals.js";
@@ -46,6 +47,7 @@ export class TerminalLedger {
   private integrity: Integrity = { ok: true };
   /** Every write to either document goes through this lock, so an ack never races a commit. */
   private readonly writes = new SerialLock();
+  private flushing: Promise<void> | undefined;
 
   private constructor(
     private readonly terminalId: string,
@@ -63,10 +65,10 @@ export class TerminalLedger {
   }): Promise<TerminalLedger> {
     const ledger = new TerminalLedger(opts.terminalId, opts.key, opts.archive);
     ledger.journal = new Low(
-      new DurableJsonAdapter<JournalDoc>(`${opts.dataDir}/journal.json`, opts.fs),
+      new DurableJsonAdapter<JournalDoc>(`${opts.dataDir}/journal.json`, opts.fs, journalDocJson),
       emptyJournal(opts.terminalId),
     );
-    ledger.cache = new Low(new DurableJsonAdapter<CardCacheDoc>(`${opts.dataDir}/cards.json`, opts.fs), {
+    ledger.cache = new Low(new DurableJsonAdapter<CardCacheDoc>(`${opts.dataDir}/cards.json`, opts.fs, cardCacheJson), {
       format: 1,
       cards: {},
     });
@@ -165,7 +167,7 @@ export class TerminalLedger {
       cardOverlay: overlay,
     };
     await this.writeOrRestore(doc);
-    await this.flushCardsIfLarge();
+    void this.flushCardsIfLarge();
     return done.length;
   }
 
@@ -195,8 +197,8 @@ export class TerminalLedger {
         this.journal.data = doc;
         throw err;
       }
-      await this.flushCardsIfLarge();
     });
+    void this.flushCardsIfLarge();
   }
 
   /**
@@ -227,23 +229,38 @@ export class TerminalLedger {
   }
 
   /**
-   * Move the overlay into cards.json: the big file is written first, then the journal
-   * without the overlay, so a crash in between leaves the same card twice, never none.
-   * Runs under the write lock.
+   * Move the overlay into cards.json once it is large. The big file is written outside
+   * the write lock, so sales keep committing meanwhile; then, under the lock, the
+   * journal drops the flushed cards that have not changed since. A crash in between
+   * leaves a card in both places (the overlay wins, same value), never in neither.
    */
-  private async flushCardsIfLarge(force = false): Promise<void> {
-    const overlay = this.journal.data.cardOverlay ?? {};
+  private flushCardsIfLarge(force = false): Promise<void> {
+    if (this.flushing) return force ? this.flushing.then(() => this.flushCardsIfLarge(true)) : this.flushing;
+    const overlay = { ...this.journal.data.cardOverlay };
     const size = Object.keys(overlay).length;
-    if (size === 0 || (!force && size < OVERLAY_FLUSH_AT)) return;
-    this.cache.data = { format: 1, cards: { ...this.cache.data.cards, ...overlay } };
+    if (size === 0 || (!force && size < OVERLAY_FLUSH_AT)) return Promise.resolve();
+    this.flushing = this.flushNow(overlay).finally(() => {
+      this.flushing = undefined;
+    });
+    if (!force) this.flushing.catch(() => undefined); // retried at the next flush; the overlay still holds the cards
+    return this.flushing;
+  }
+
+  private async flushNow(overlay: Record<string, CachedCard>): Promise<void> {
+    // In place: the overlay takes precedence in card(), so a failed write leaves no wrong answer.
+    Object.assign(this.cache.data.cards, overlay);
     await this.cache.write();
-    this.journal.data = { ...this.journal.data, cardOverlay: {} };
-    await this.writeJournal();
+    await this.writes.run(async () => {
+      const current = this.journal.data.cardOverlay ?? {};
+      const kept = Object.fromEntries(Object.entries(current).filter(([id, card]) => overlay[id] !== card));
+      this.journal.data = { ...this.journal.data, cardOverlay: kept };
+      await this.writeJournal();
+    });
   }
 
   /** Write every remembered card into cards.json now (at shutdown). */
   flushCards(): Promise<void> {
-    return this.writes.run(() => this.flushCardsIfLarge(true));
+    return this.flushCardsIfLarge(true);
   }
 
   card(cardId: CardId): CachedCard | undefined {

@@ -14,6 +14,8 @@ export class DurableJsonAdapter<T> implements Adapter<T> {
   constructor(
     private readonly path: string,
     private readonly fs: DurableFs = nodeDurableFs,
+    /** How the document becomes text; JSON.stringify unless the document knows a cheaper way. */
+    private readonly serialize: (data: T) => string = JSON.stringify,
   ) {}
 
   async read(): Promise<T | null> {
@@ -29,6 +31,6 @@ export class DurableJsonAdapter<T> implements Adapter<T> {
   }
 
   async write(data: T): Promise<void> {
-    await writeDurably(this.fs, this.path, JSON.stringify(data));
+    await writeDurably(this.fs, this.path, this.serialize(data));
   }
 }

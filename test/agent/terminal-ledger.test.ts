@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import t from "tap";
+import { journalDocJson } from "../../agent/journal/cached-json.js";
 import { type NewEntry, TerminalLedger } from "../../agent/journal/terminal-ledger.js";
 import type { CardSnapshot } from "../../protocol/card.js";
 import { tempDir } from "../helpers/temp-dir.js";
@@ -132,5 +133,20 @@ t.test("acks never race commits: entries committed during an ack are kept", asyn
   t.same(
     reopened.pending().map((e) => e.txnId),
     ["t2", "t3"],
+  );
+});
+
+t.test("the memoised journal JSON is exactly JSON.stringify of the document", async (t) => {
+  const dir = await tempDir(t);
+  const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+  await ledger.rememberCard(card, { appliedSeq: 0, onlineThrough: 0 }, 1);
+  for (const id of ["t1", "t2", "t3"]) await ledger.commit(sale(id, 100));
+  await ledger.acknowledge(1, 2);
+  const text = await readFile(`${dir}/journal.json`, "utf8");
+  t.equal(text, JSON.stringify(JSON.parse(text)), "same text as a plain JSON.stringify would write");
+  t.equal(JSON.parse(text).pending.length, 2);
+  t.equal(
+    journalDocJson({ ...JSON.parse(text), cardOverlay: {} }),
+    JSON.stringify({ ...JSON.parse(text), cardOverlay: {} }),
   );
 });

@@ -1,0 +1,37 @@
+/**
+ * JSON for documents that are rewritten whole on every commit but change by one part
+ * at a time. Journal entries and cached cards are immutable once sealed, so each one's
+ * JSON is computed once and kept (WeakMap: freed with the object); a rewrite then costs
+ * a string join instead of serialising hundreds of entries again (bench/README.md).
+ */
+import type { CardCacheDoc, JournalDoc } from "./journal-state.js";
+
+const memo = new WeakMap<object, string>();
+
+/** JSON of an object that is never mutated after this call. */
+export function frozenJson(value: object): string {
+  let json = memo.get(value);
+  if (json === undefined) {
+    json = JSON.stringify(value);
+    memo.set(value, json);
+  }
+  return json;
+}
+
+function recordJson(record: Record<string, object>): string {
+  const parts: string[] = [];
+  for (const key in record) parts.push(`${JSON.stringify(key)}:${frozenJson(record[key]!)}`);
+  return `{${parts.join(",")}}`;
+}
+
+/** The same text as JSON.stringify(doc), built from the memoised parts. */
+export function journalDocJson(doc: JournalDoc): string {
+  const { pending, cardOverlay, ...head } = doc;
+  const headJson = JSON.stringify(head);
+  const rest = `"pending":[${pending.map(frozenJson).join(",")}],"cardOverlay":${recordJson(cardOverlay ?? {})}`;
+  return headJson === "{}" ? `{${rest}}` : `${headJson.slice(0, -1)},${rest}}`;
+}
+
+export function cardCacheJson(doc: CardCacheDoc): string {
+  return `{"format":${doc.format},"cards":${recordJson(doc.cards)}}`;
+}
