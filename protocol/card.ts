@@ -46,4 +46,9 @@ export interface CardSnapshot {
   points: number;
   /** Birthday as MM-DD, for birthday point multipliers. */
   birthday?: string;
+  /**
+   * The card's PIN hash (scrypt, protocol/pin.ts), sent only for card types that ask for
+   * a PIN, so that the till can check it offline (DESIGN §4 rule 9).
+   */
+  pinHash?: string;
 }

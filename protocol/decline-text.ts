@@ -25,6 +25,10 @@ export type AnyDeclineCode = DeclineCode | OnlineDeclineCode | CardRuleDeclineCo
 export type Language = "zh-CN" | "en";
 
 const TEXT: Record<AnyDeclineCode, { "zh-CN": string; en: string }> = {
+  PIN_NOT_CACHED: {
+    "zh-CN": "网络中断，本机无法验证此卡密码，请联网后再试",
+    en: "Network down and this card's PIN cannot be checked on this till",
+  },
   OFFLINE_DISABLED: {
     "zh-CN": "网络中断，本机不允许离线消费",
     en: "Network down and offline sales are disabled on this till",

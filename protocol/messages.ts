@@ -104,6 +104,7 @@ const snapshot = {
     balance: { type: "integer" },
     points: { type: "integer" },
     birthday: { type: "string", pattern: "^\\d\\d-\\d\\d$" },
+    pinHash: { type: "string", maxLength: 300 },
   },
 };
 const entry = {

@@ -51,6 +51,7 @@ export const DECLINE_CODES = [
   "OFFLINE_TOO_LONG",
   "INSUFFICIENT_BALANCE",
   "NO_POLICY",
+  "PIN_NOT_CACHED",
 ] as const;
 export type DeclineCode = (typeof DECLINE_CODES)[number];
 

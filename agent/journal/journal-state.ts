@@ -9,6 +9,7 @@
  */
 import type { CardSnapshot } from "../../protocol/card.js";
 import { GENESIS_HASH, type JournalEntry } from "../../protocol/journal-entry.js";
+import type { PinAttempts } from "../../protocol/pin.js";
 
 export interface JournalDoc {
   format: 1;
@@ -29,6 +30,8 @@ export interface JournalDoc {
   cardOverlay?: Record<string, CachedCard>;
   /** MAC over the head fields with the terminal key (see seals.ts). */
   headMac?: string;
+  /** Offline PIN retry counters by card, persisted before each check (protocol/pin.ts). */
+  pinAttempts?: Record<string, PinAttempts>;
 }
 
 export function emptyJournal(terminalId: string): JournalDoc {

@@ -18,6 +18,8 @@ import type { CardId, CardSnapshot } from "../../protocol/card.js";
 import { CardtermError, isCardtermError } from "../../protocol/errors.js";
 import { balanceDelta, type EntryBody, type JournalEntry, sealEntry } from "../../protocol/journal-entry.js";
 import type { Minor } from "../../protocol/money.js";
+import { beforeCheck, NO_PIN_ATTEMPTS, type PinAttempts, type PinGate } from "../../protocol/pin.js";
+import type { PinRules } from "../../protocol/policy.js";
 import { SerialLock } from "../sale/serial-lock.js";
 import type { DurableFs } from "../store/durable-file.js";
 import { DurableJsonAdapter } from "../store/durable-json-adapter.js";
@@ -261,6 +263,38 @@ export class TerminalLedger {
   /** Write every remembered card into cards.json now (at shutdown). */
   flushCards(): Promise<void> {
     return this.flushCardsIfLarge(true);
+  }
+
+  /**
+   * Step 1–2 of a PIN check (protocol/pin.ts): count the attempt and make the count
+   * durable before the PIN is compared, so pulling the plug mid-check cannot buy extra
+   * tries. Returns whether the check may go ahead.
+   */
+  beginPinAttempt(cardId: CardId, now: number, rules: PinRules): Promise<PinGate> {
+    return this.writes.run(async () => {
+      const gate = beforeCheck(this.journal.data.pinAttempts?.[cardId] ?? NO_PIN_ATTEMPTS, now, rules);
+      await this.savePinAttempts(cardId, gate.next);
+      return gate;
+    });
+  }
+
+  /** Step 4: record the outcome (a correct PIN resets the count). */
+  endPinAttempt(cardId: CardId, next: PinAttempts): Promise<void> {
+    return this.writes.run(() => this.savePinAttempts(cardId, next));
+  }
+
+  /** The card's PIN retry counter (for the cashier's "tries left"). */
+  pinAttemptsOf(cardId: CardId): PinAttempts {
+    return this.journal.data.pinAttempts?.[cardId] ?? NO_PIN_ATTEMPTS;
+  }
+
+  private async savePinAttempts(cardId: CardId, next: PinAttempts): Promise<void> {
+    const doc = this.journal.data;
+    const attempts = { ...doc.pinAttempts };
+    if (next.failures === 0 && next.lockedUntil === null) delete attempts[cardId];
+    else attempts[cardId] = next;
+    this.journal.data = { ...doc, pinAttempts: attempts };
+    await this.writeOrRestore(doc);
   }
 
   card(cardId: CardId): CachedCard | undefined {

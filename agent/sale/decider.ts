@@ -9,8 +9,10 @@ import { type AnyDeclineCode, declineText, type Language } from "../../protocol/
 import type { TxnMode } from "../../protocol/journal-entry.js";
 import type { AuthReply, AuthRequest } from "../../protocol/messages.js";
 import { judgeOffline, type OfflineLimits } from "../../protocol/offline-rules.js";
-import { cardTypeOf, type PolicyDocument } from "../../protocol/policy.js";
+import { afterCheck, pinRequired, verifyPin } from "../../protocol/pin.js";
+import { cardTypeOf, type PolicyDocument, pinRulesOf } from "../../protocol/policy.js";
 import { priceSale, type SalePrice } from "../../protocol/pricing.js";
+import type { CachedCard } from "../journal/journal-state.js";
 import type { TerminalLedger } from "../journal/terminal-ledger.js";
 import type { Logger } from "../logger.js";
 import { businessDay, monthDay } from "./business-day.js";
@@ -45,6 +47,8 @@ export interface SaleRequest {
   cardId: CardId;
   gross: number;
   operatorId: string;
+  /** The PIN the member typed, when the card type asks for one at this amount. Never logged. */
+  pin?: string;
 }
 
 export function deciderSettings(config: AgentConfig): DeciderDeps["settings"] {
@@ -176,6 +180,10 @@ export class Decider {
       sinceLastContactMs: lastContact === null ? Number.POSITIVE_INFINITY : at - lastContact,
     });
     if (!verdict.approve) return this.declined(req, "offline", verdict.code, card ?? null);
+    if (card && cardType && pinRequired(cardType, price.net)) {
+      const pinCode = await this.checkPinOffline(req, card, policy, at);
+      if (pinCode) return this.declined(req, "offline", pinCode, card);
+    }
     const entry = await ledger.commit({
       txnId: req.txnId,
       kind: "sale",
@@ -193,6 +201,23 @@ export class Decider {
     });
     const balanceAfter = card ? (ledger.knownBalance(req.cardId) ?? null) : null;
     return { approved: true, mode: "offline", txnId: req.txnId, entry, card: card ?? null, balanceAfter };
+  }
+
+  /** DESIGN §4 rule 9, offline: the counter is durable before the PIN is compared. */
+  private async checkPinOffline(
+    req: SaleRequest,
+    card: CachedCard,
+    policy: PolicyDocument,
+    at: number,
+  ): Promise<AnyDeclineCode | undefined> {
+    if (req.pin === undefined || req.pin === "") return "PIN_REQUIRED";
+    if (!card.pinHash) return "PIN_NOT_CACHED";
+    const { ledger } = this.deps;
+    const gate = await ledger.beginPinAttempt(card.cardId, at, pinRulesOf(policy));
+    if (!gate.allowed) return gate.code;
+    const outcome = afterCheck(gate.next, verifyPin(req.pin, card.pinHash));
+    await ledger.endPinAttempt(card.cardId, outcome.next);
+    return outcome.result.ok ? undefined : outcome.result.code;
   }
 
   private declined(

@@ -6,6 +6,7 @@ import { Decider, type OnlineAuthoriser } from "../../agent/sale/decider.js";
 import type { CardSnapshot } from "../../protocol/card.js";
 import type { AuthReply } from "../../protocol/messages.js";
 import type { OfflineLimits } from "../../protocol/offline-rules.js";
+import { hashPin } from "../../protocol/pin.js";
 import { demoPolicy } from "../../protocol/policy.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
@@ -61,7 +62,7 @@ async function setup(
   let n = 0;
   const sale = (gross: number, cardId = gold.cardId) =>
     decider.decideSale({ txnId: `txn-${++n}`, cardId, gross, operatorId: "001" });
-  return { ledger, decider, sale, clock };
+  return { ledger, decider, sale, clock, dir };
 }
 
 t.test("an offline sale within every limit is approved at the card type's discount", async (t) => {
@@ -191,4 +192,49 @@ t.test("an online approval is journalled with the server's pricing and balance",
   t.equal(d.approved && d.entry.balanceAfter, 91_200);
   t.equal(ledger.knownBalance(gold.cardId), 91_200);
   t.same(ledger.offlineExposure(), { minor: 0, count: 0 });
+});
+
+t.test("offline, a PIN above the card type's threshold is checked with a durable retry counter", async (t) => {
+  const pinHash = hashPin("246810", undefined, { N: 1024, r: 8, p: 1 });
+  const big = {
+    perTransactionMinor: 10_000_000,
+    perCardMinor: 10_000_000,
+    terminalMinor: 10_000_000,
+    perCardCount: 100,
+  };
+  const { decider, ledger, dir } = await setup(t, { limits: big });
+  await ledger.rememberCard({ ...gold, balance: 10_000_000, pinHash }, { appliedSeq: 0, onlineThrough: 0 }, 0);
+  let n = 100;
+  const sale = (gross: number, pin?: string) =>
+    decider.decideSale({ txnId: `pin-${++n}`, cardId: gold.cardId, gross, operatorId: "001", pin });
+  // gold pays 88%; a PIN is asked above ¥1000.00 net.
+  t.equal((await sale(100_000)).approved, true, "net 880.00: no PIN asked");
+  const none = await sale(200_000);
+  t.equal(!none.approved && none.code, "PIN_REQUIRED");
+  const wrong = await sale(200_000, "111111");
+  t.equal(!wrong.approved && wrong.code, "PIN_WRONG");
+  const right = await sale(200_000, "246810");
+  t.equal(right.approved, true, "the right PIN approves");
+  for (let i = 0; i < 4; i++) await sale(200_000, "000000");
+  const fifth = await sale(200_000, "000000");
+  t.equal(!fifth.approved && fifth.code, "PIN_LOCKED", "locked after five wrong PINs in a row");
+  const locked = await sale(200_000, "246810");
+  t.equal(!locked.approved && locked.code, "PIN_LOCKED", "even the right PIN is refused while locked");
+  const reopened = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+  t.same(reopened.checkIntegrity(), { ok: true });
+  t.match(reopened.pinAttemptsOf(gold.cardId), { failures: 5 }, "the counter survived a restart");
+});
+
+t.test("offline, a card whose PIN hash the till does not hold cannot pay above the threshold", async (t) => {
+  const big = { perTransactionMinor: 10_000_000, perCardMinor: 10_000_000, terminalMinor: 10_000_000 };
+  const { decider, ledger } = await setup(t, { limits: big });
+  await ledger.rememberCard({ ...gold, balance: 10_000_000 }, { appliedSeq: 0, onlineThrough: 0 }, 0);
+  const d = await decider.decideSale({
+    txnId: "x",
+    cardId: gold.cardId,
+    gross: 200_000,
+    operatorId: "001",
+    pin: "1234",
+  });
+  t.equal(!d.approved && d.code, "PIN_NOT_CACHED");
 });
