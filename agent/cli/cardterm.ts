@@ -17,6 +17,7 @@ import { runDemo } from "../demo/run-demo.js";
 import { createLogger } from "../logger.js";
 import { AGENT_VERSION } from "../version.js";
 import { journalCommand } from "./journal-command.js";
+import { receiptCommand } from "./receipt-command.js";
 
 const USAGE = `cardterm ${AGENT_VERSION} — membership-card terminal agent
 
@@ -26,6 +27,8 @@ usage:
                                  run the demo: embedded broker, central server, simulated reader
   cardterm journal verify|list|export --csv --config FILE
                                  the journal on the box: verify the chain, list, export
+  cardterm receipt reprint TXN_ID|list|self-test --config FILE
+                                 receipts: print one again (marked REPRINT), list kept ones, self-test page
   cardterm config check FILE     check a config file: every problem with file:line and the fix
   cardterm config schema         print the config's JSON Schema (for editor completion)
   cardterm --version
@@ -42,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       return configCommand(rest);
     case "journal":
       return journalCommand(rest);
+    case "receipt":
+      return receiptCommand(rest);
     case "--version":
     case "version":
       console.log(AGENT_VERSION);
@@ -127,6 +132,14 @@ main(process.argv.slice(2)).then(
     if (isCardtermError(err)) {
       console.error(err.message);
       process.exit(err.code.startsWith("CT_CONFIG") ? 2 : 1);
+    }
+    const e = err as NodeJS.ErrnoException & { port?: number; address?: string };
+    if (e.code === "EADDRINUSE") {
+      console.error(
+        `port ${e.port ?? "?"} on ${e.address ?? "127.0.0.1"} is already in use (another cardterm, or a broker?)` +
+          "; stop it, or choose other ports: cardterm demo --api-port N --mqtt-port N",
+      );
+      process.exit(1);
     }
     console.error(err);
     process.exit(1);
