@@ -15,6 +15,7 @@ import { JournalArchive } from "./journal/journal-archive.js";
 import { TerminalLedger } from "./journal/terminal-ledger.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createReader } from "./readers/create-reader.js";
+import { type Receipts, selfTestData, startReceipts } from "./receipts/receipt-setup.js";
 import { businessDay } from "./sale/business-day.js";
 import { Decider, deciderSettings } from "./sale/decider.js";
 import { SaleService } from "./sale/sale-service.js";
@@ -39,6 +40,10 @@ export interface AgentDeps {
   backoff?: { baseMs: number; capMs: number };
   ackTimeoutMs?: number;
   heartbeatMs?: number;
+  /** Print-queue retry backoff while the printer is away (tests use short ones). */
+  printRetry?: { baseMs: number; capMs: number };
+  /** How long a sale's reply waits for its receipt to print (default 1 s). */
+  receiptWaitMs?: number;
 }
 
 export interface RunningAgent {
@@ -48,6 +53,12 @@ export interface RunningAgent {
   ledger: TerminalLedger;
   link: MqttLink;
   readers: CardReader[];
+  /**
+   * The print queue and the printer monitor: `receipts.monitor.current()` is the printer's
+   * status for the heartbeat, its `status` event each change, `receipts.queue.status()` the
+   * receipts waiting.
+   */
+  receipts: Receipts;
   status(): Record<string, unknown>;
   close(): Promise<void>;
 }
@@ -76,7 +87,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     terminalId,
     username: config.server.username,
     password: config.server.password,
-    subscriptions: [topics.ack(terminalId), topics.authReply(terminalId), topics.policy(), topics.hotlist()],
+    // The policy and hotlist topics are PolicyCache's: it subscribes to what it needs (attach).
+    subscriptions: [topics.ack(terminalId), topics.authReply(terminalId)],
     log: log.child({ c: "mqtt" }),
     now,
     backoff: deps.backoff,
@@ -98,6 +110,14 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     now,
     log: log.child({ c: "printer" }),
   });
+  const receipts = await startReceipts({
+    config,
+    printer,
+    fs: deps.fs,
+    now,
+    log: log.child({ c: "receipts" }),
+    retry: deps.printRetry,
+  });
   const taps = new TapSource(readers, log.child({ c: "readers" }));
   const decider = new Decider({
     terminalId,
@@ -112,7 +132,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const sales = new SaleService({
     decider,
     taps,
-    printer,
+    receipts: receipts.queue,
     policy: () => policies.policy(),
     newTxnId: deps.newTxnId ?? randomUUID,
     afterCommit: () => uploader.kick(),
@@ -122,9 +142,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       terminalId,
       operatorId: config.terminal.operatorId,
       tapTimeoutMs: config.tapTimeoutMs,
-      language: config.terminal.language,
-      paperWidth: config.printer.type === "none" ? 80 : config.printer.paperWidth,
-      timeZone: config.terminal.timeZone,
+      receiptWaitMs: deps.receiptWaitMs ?? 1_000,
     },
   });
 
@@ -136,7 +154,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     server: { lastContactAt: isoOrNull(ledger.lastContactAt()) },
     policy: policies.versions(),
     readers: readers.map((r) => r.status()),
-    printer: printer.status(),
+    printer: { ...receipts.monitor.current(), queue: receipts.queue.status() },
     offlineExposure: ledger.offlineExposure(),
   });
 
@@ -157,7 +175,27 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   for (const reader of readers) await reader.start();
   link.start();
   heartbeat.start();
-  const api = buildApi({ sales, status, version: AGENT_VERSION, log: log.child({ c: "api" }) });
+  const selfTest = () =>
+    receipts.queue.submit({
+      template: "self-test",
+      data: selfTestData({
+        config,
+        version: AGENT_VERSION,
+        at: now(),
+        readers: readers.map((r) => ({ id: r.id, type: r.type, state: r.status().state })),
+        brokerConnected: link.status().connected,
+        lastContactAt: isoOrNull(ledger.lastContactAt()),
+        journalPending: ledger.pending().length,
+        receiptsQueued: receipts.queue.status().pending,
+      }),
+    });
+  const api = buildApi({
+    sales,
+    status,
+    receipts: { queue: receipts.queue, selfTest },
+    version: AGENT_VERSION,
+    log: log.child({ c: "api" }),
+  });
   const url = await api.listen({ host: config.api.host, port: config.api.port });
   log.info({ url, terminalId }, "agent ready");
 
@@ -168,6 +206,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     ledger,
     link,
     readers,
+    receipts,
     status,
     async close() {
       if (closed) return;
@@ -177,7 +216,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       uploader.close();
       await link.close();
       await Promise.all(readers.map((r) => r.close()));
+      receipts.queue.close();
+      await receipts.monitor.stop();
       await printer.close();
+      await receipts.queue.idle();
       await ledger.flushCards().catch((err: Error) => log.warn({ err: err.message }, "card cache not flushed"));
     },
   };

@@ -32,29 +32,136 @@ export interface SerialIdReaderConfig {
   debounceMs: number;
 }
 
-export type ReaderConfig = SimulatedReaderConfig | SerialIdReaderConfig;
+/**
+ * How a chip card becomes a card id (drivers/readers/card-identity.ts has the rule):
+ * `uid` gives `ic:<UID in upper-case hex>`; `memberNumber` reads the number from a MIFARE
+ * Classic block and files it under `memberNumber.technology`.
+ */
+export type IcIdentity = "uid" | "memberNumber";
 
-export interface NetworkPrinterConfig {
+export interface MifareMemberNumberConfig {
+  /** Sector 0-39 and data block within it (0-2, or 0-14 in sectors 32-39 of a 4K card). */
+  sector: number;
+  block: number;
+  keyType: "A" | "B";
+  /** The 6-byte sector key (a secret: from a file, an env variable or the config). */
+  key: Buffer;
+  /** ascii: printable text, padding trimmed; bcd: packed digits, F-nibble padded; hex: the bytes as hex. */
+  encoding: "ascii" | "bcd" | "hex";
+  /** Bytes of the block that hold the number, from its start (1-16). */
+  length: number;
+  /** The technology the number is filed under: `id` (like the ID-card number) or `ic`. */
+  technology: "id" | "ic";
+}
+
+export interface PcscReaderConfig {
+  id: string;
+  type: "pcsc";
+  /** Substring of the PC/SC reader names this reader takes (e.g. "ACR122"); all readers when absent. */
+  readerName?: string;
+  /** ISO 14443-4 application id (upper-case hex): such cards answer SELECT with their id. */
+  aid?: string;
+  identity: IcIdentity;
+  /** Required with identity memberNumber, and only then. */
+  memberNumber?: MifareMemberNumberConfig;
+  /** Blink and beep on an ACR122U after each read; readers without it are left alone. */
+  feedback: boolean;
+  debounceMs: number;
+}
+
+export interface KeyboardWedgeReaderConfig {
+  id: string;
+  type: "keyboard-wedge";
+  /** The evdev device, e.g. /dev/input/by-id/usb-…-event-kbd. */
+  path: string;
+  format: IdLineFormat;
+  pattern?: string;
+  /**
+   * `id` (default): the typed number is an ID-card number. `ic`: it is a chip UID typed by a
+   * 13.56 MHz wedge (format hex or decimal), mapped to the same `ic:` id PC/SC readers give.
+   */
+  technology: "id" | "ic";
+  /** For technology ic: the order the reader types the UID bytes in (many send lsbFirst). */
+  uidByteOrder: "msbFirst" | "lsbFirst";
+  /** Take the keyboard exclusively (EVIOCGRAB) so the digits never reach the POS app. */
+  grab: boolean;
+  debounceMs: number;
+}
+
+export type ReaderConfig = SimulatedReaderConfig | SerialIdReaderConfig | PcscReaderConfig | KeyboardWedgeReaderConfig;
+
+/** The printer's character set (drivers/printer/render-receipt.ts explains each). */
+export type PrinterCharset = "gb18030" | "cp437" | "cp1252";
+
+/**
+ * What every printer that prints receipts shares: paper, character set, the chain's
+ * header, footer and logo, the cash drawer, previews and how long receipts stay for
+ * reprint. The optional keys are present only when the file sets them; the printers and
+ * the print queue apply the defaults (CONFIG_DEFAULTS.printer in config/load-config.ts).
+ */
+export interface ReceiptOptions {
+  paperWidth: 58 | 80;
+  /** Default gb18030. */
+  charset?: PrinterCharset;
+  /** Lines printed under the store name, e.g. address and phone. */
+  header?: string[];
+  /** Lines printed above the thank-you line, e.g. a returns policy. */
+  footer?: string[];
+  /** A PNG printed above the store name (checked at load: a PNG that fits the paper). */
+  logo?: { file: string; png: Buffer };
+  /** Pulse this cash drawer pin after a cash transaction's receipt (`drawerKick: true`). */
+  drawerPin?: 2 | 5;
+  /** Also keep PNG/SVG/ESC-POS previews of every receipt here (optional). */
+  previewDir?: string;
+  /** How long printed receipts are kept for `cardterm receipt reprint` (default 7 days). */
+  keepForMs?: number;
+}
+
+/** Printers that can be asked for their state (DLE EOT). */
+export interface DevicePrinterOptions extends ReceiptOptions {
+  timeoutMs: number;
+  /** How often the agent asks for paper and cover state (default 30 s). */
+  statusIntervalMs?: number;
+}
+
+export interface NetworkPrinterConfig extends DevicePrinterOptions {
   type: "network";
   host: string;
   port: number;
-  paperWidth: 58 | 80;
-  timeoutMs: number;
-  /** Also keep PNG/SVG previews of every receipt here (optional). */
-  previewDir?: string;
 }
 
-export interface PreviewPrinterConfig {
+export interface SerialPrinterConfig extends DevicePrinterOptions {
+  type: "serial";
+  path: string;
+  baudRate: number;
+  dataBits: 7 | 8;
+  parity: "none" | "even" | "odd";
+  stopBits: 1 | 2;
+  /** Hardware (RTS/CTS) or software (XON/XOFF) flow control, as set on the printer's DIP switches. */
+  flowControl: "none" | "rtscts" | "xonxoff";
+}
+
+/** A USB printer through the kernel's usblp driver: /dev/usb/lp0, or a udev symlink to it. */
+export interface UsbPrinterConfig extends DevicePrinterOptions {
+  type: "usb";
+  path: string;
+}
+
+export interface PreviewPrinterConfig extends ReceiptOptions {
   type: "preview";
   previewDir: string;
-  paperWidth: 58 | 80;
 }
 
 export interface NoPrinterConfig {
   type: "none";
 }
 
-export type PrinterConfig = NetworkPrinterConfig | PreviewPrinterConfig | NoPrinterConfig;
+export type PrinterConfig =
+  | NetworkPrinterConfig
+  | SerialPrinterConfig
+  | UsbPrinterConfig
+  | PreviewPrinterConfig
+  | NoPrinterConfig;
 
 export interface AgentConfig {
   /** The file it was loaded from (for messages), or "<defaults>". */

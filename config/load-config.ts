@@ -9,11 +9,13 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { readFile as readFileAsync } from "node:fs/promises";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, resolve } from "node:path";
 import { CardtermError, type ErrorCode } from "../protocol/errors.js";
-import type { AgentConfig, PrinterConfig, ReaderConfig } from "./agent-config.js";
+import type { AgentConfig, PcscReaderConfig, ReaderConfig } from "./agent-config.js";
+import { buildPrinter, PRINTER_DEFAULTS } from "./build-printer.js";
+import { printerPathProblem } from "./printer-checks.js";
 import { byPosition, type ConfigProblem, formatPath, formatProblems, onePerPath } from "./problems.js";
-import type { ConfigFile, ConfigFilePrinter, ConfigFileReader } from "./schema.js";
+import type { ConfigFile, ConfigFileReader } from "./schema.js";
 import { schemaProblems } from "./schema-problems.js";
 import { type CheckedValues, checkValues } from "./value-checks.js";
 import { readYaml, type YamlSource } from "./yaml-source.js";
@@ -49,7 +51,9 @@ export const CONFIG_DEFAULTS = {
     format: "decimal",
     debounceMs: 1500,
   },
-  printer: { port: 9100, paperWidth: 80, timeoutMs: 3000 },
+  pcsc: { identity: "uid", feedback: true, keyType: "A", length: 16, debounceMs: 1500 },
+  wedge: { format: "decimal", technology: "id", uidByteOrder: "msbFirst", grab: true, debounceMs: 1500 },
+  printer: PRINTER_DEFAULTS,
   authTimeoutMs: 2000,
   uploadBatchSize: 100,
   offline: {
@@ -120,23 +124,32 @@ export function checkDevicePaths(config: AgentConfig): ConfigProblem[] {
   const src = origins.get(config);
   const problems: ConfigProblem[] = [];
   config.readers.forEach((reader, i) => {
-    if (reader.type !== "serial-id") return;
-    const message = deviceProblem(reader.path);
+    if (reader.type !== "serial-id" && reader.type !== "keyboard-wedge") return;
+    const message = deviceProblem(reader.path, reader.type);
     if (message === undefined) return;
     const at = src?.valueAt(["readers", i, "path"]) ?? { line: 0, column: 0 };
     problems.push({ file: config.source, ...at, path: formatPath(["readers", i, "path"]), message });
   });
+  const printer = config.printer;
+  if (printer.type === "serial" || printer.type === "usb") {
+    const message = printerPathProblem(printer.path, printer.type, statSync);
+    const at = src?.valueAt(["printer", "path"]) ?? { line: 0, column: 0 };
+    if (message) problems.push({ file: config.source, ...at, path: "printer.path", message });
+  }
   return problems;
 }
 
-function deviceProblem(path: string): string | undefined {
+function deviceProblem(path: string, type: "serial-id" | "keyboard-wedge"): string | undefined {
+  const wedge = type === "keyboard-wedge";
   try {
-    if (!statSync(path).isCharacterDevice()) return `${path} is not a serial device`;
+    if (!statSync(path).isCharacterDevice()) return `${path} is not ${wedge ? "an input device" : "a serial device"}`;
     return undefined;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return `${path} does not exist; is the reader plugged in?`;
-    if (code === "EACCES") return `${path} cannot be opened: permission denied (add the agent's user to dialout)`;
+    if (code === "EACCES") {
+      return `${path} cannot be opened: permission denied (add the agent's user to ${wedge ? "input" : "dialout"})`;
+    }
     return `${path} cannot be checked: ${(err as Error).message}`;
   }
 }
@@ -176,8 +189,8 @@ function build(f: ConfigFile, v: CheckedValues, baseDir: string, source: string)
       operatorId: f.terminal.operatorId ?? D.operatorId,
     },
     api: { host: f.api?.host ?? D.api.host, port: f.api?.port ?? D.api.port },
-    readers: (f.readers ?? D.readers.map((r) => ({ ...r }))).map((r, i) => buildReader(r, i, ms)),
-    printer: buildPrinter(f.printer, dataDir, abs, ms),
+    readers: (f.readers ?? D.readers.map((r) => ({ ...r }))).map((r, i) => buildReader(r, i, ms, v)),
+    printer: buildPrinter(f.printer, v, dataDir, abs),
     server: {
       mqttUrl: f.server.mqttUrl,
       ...(f.server.username === undefined ? {} : { username: f.server.username }),
@@ -199,8 +212,28 @@ function build(f: ConfigFile, v: CheckedValues, baseDir: string, source: string)
   };
 }
 
-function buildReader(r: ConfigFileReader, i: number, ms: (path: string, def: number) => number): ReaderConfig {
+function buildReader(
+  r: ConfigFileReader,
+  i: number,
+  ms: (path: string, def: number) => number,
+  v: CheckedValues,
+): ReaderConfig {
   if (r.type === "simulated") return { id: r.id, type: "simulated" };
+  if (r.type === "pcsc") return buildPcscReader(r, i, ms, v);
+  if (r.type === "keyboard-wedge") {
+    const W = CONFIG_DEFAULTS.wedge;
+    return {
+      id: r.id,
+      type: "keyboard-wedge",
+      path: r.path!,
+      format: r.format ?? W.format,
+      ...(r.pattern === undefined ? {} : { pattern: r.pattern }),
+      technology: r.technology ?? W.technology,
+      uidByteOrder: r.uidByteOrder ?? W.uidByteOrder,
+      grab: r.grab ?? W.grab,
+      debounceMs: ms(`readers[${i}].debounce`, W.debounceMs),
+    };
+  }
   const S = CONFIG_DEFAULTS.serial;
   return {
     id: r.id,
@@ -217,27 +250,34 @@ function buildReader(r: ConfigFileReader, i: number, ms: (path: string, def: num
   };
 }
 
-function buildPrinter(
-  p: ConfigFilePrinter | undefined,
-  dataDir: string,
-  abs: (path: string) => string,
+function buildPcscReader(
+  r: ConfigFileReader,
+  i: number,
   ms: (path: string, def: number) => number,
-): PrinterConfig {
-  const P = CONFIG_DEFAULTS.printer;
-  if (p === undefined || p.type === "none") return { type: "none" };
-  if (p.type === "preview") {
-    return {
-      type: "preview",
-      previewDir: p.previewDir === undefined ? join(dataDir, "receipts") : abs(p.previewDir),
-      paperWidth: p.paperWidth ?? P.paperWidth,
-    };
-  }
+  v: CheckedValues,
+): PcscReaderConfig {
+  const P = CONFIG_DEFAULTS.pcsc;
+  const m = r.memberNumber;
   return {
-    type: "network",
-    host: p.host!,
-    port: p.port ?? P.port,
-    paperWidth: p.paperWidth ?? P.paperWidth,
-    timeoutMs: ms("printer.timeout", P.timeoutMs),
-    ...(p.previewDir === undefined ? {} : { previewDir: abs(p.previewDir) }),
+    id: r.id,
+    type: "pcsc",
+    ...(r.readerName === undefined ? {} : { readerName: r.readerName }),
+    ...(r.aid === undefined ? {} : { aid: r.aid.toUpperCase() }),
+    identity: r.identity ?? P.identity,
+    ...(m === undefined
+      ? {}
+      : {
+          memberNumber: {
+            sector: m.sector,
+            block: m.block,
+            keyType: m.keyType ?? P.keyType,
+            key: v.readerKeys.get(`readers[${i}]`)!,
+            encoding: m.encoding,
+            length: m.length ?? P.length,
+            technology: m.technology,
+          },
+        }),
+    feedback: r.feedback ?? P.feedback,
+    debounceMs: ms(`readers[${i}].debounce`, P.debounceMs),
   };
 }

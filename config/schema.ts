@@ -18,6 +18,9 @@ export const DURATION_PATTERN = "^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+
 export const MQTT_URL_PATTERN = "^(mqtt|mqtts|ws|wss)://[^\\s/?#]+";
 export const ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
 export const DEVICE_PATH_PATTERN = "^/";
+export const MIFARE_KEY_PATTERN = "^[0-9A-Fa-f]{12}$";
+/** ISO 7816-4 application ids: 5 to 16 bytes. */
+export const AID_PATTERN = "^([0-9A-Fa-f]{2}){5,16}$";
 
 /** What each pattern means, in the words of an error message: `"x" is not <hint>`. */
 export const PATTERN_HINTS: Readonly<Record<string, string>> = {
@@ -28,13 +31,19 @@ export const PATTERN_HINTS: Readonly<Record<string, string>> = {
   [MQTT_URL_PATTERN]: "a broker URL like mqtts://mqtt.example.com:8883 (mqtt://, mqtts://, ws:// or wss:// and a host)",
   [ENV_NAME_PATTERN]: "an environment variable name (letters, digits and _)",
   [DEVICE_PATH_PATTERN]: "an absolute device path such as /dev/serial/by-id/…",
+  [MIFARE_KEY_PATTERN]: "12 hexadecimal characters (a 6-byte MIFARE key)",
+  [AID_PATTERN]: "an application id: 5 to 16 bytes written as 10 to 32 hexadecimal characters",
 };
 
-export const READER_TYPES = ["simulated", "serial-id"] as const;
-export const PRINTER_TYPES = ["network", "preview", "none"] as const;
+export const READER_TYPES = ["simulated", "serial-id", "pcsc", "keyboard-wedge"] as const;
+export const PRINTER_TYPES = ["network", "serial", "usb", "preview", "none"] as const;
+export const PRINTER_CHARSETS = ["gb18030", "cp437", "cp1252"] as const;
+export const FLOW_CONTROLS = ["none", "rtscts", "xonxoff"] as const;
 export const ID_FORMATS = ["decimal", "hex", "em4100", "wiegand26", "regex"] as const;
 export const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
 export const DELIMITERS = ["\r\n", "\n", "\r"] as const;
+export const IC_IDENTITIES = ["uid", "memberNumber"] as const;
+export const MEMBER_NUMBER_ENCODINGS = ["ascii", "bcd", "hex"] as const;
 
 const str = (description: string, extra: Record<string, unknown> = {}) => ({
   type: "string",
@@ -50,6 +59,56 @@ const port = (description: string, def: number) => ({
   default: def,
   description,
 });
+
+/** Receipt lines from the config: at most 10, each at most 200 characters ("" is a blank line). */
+const receiptLines = (description: string) => ({
+  type: "array",
+  maxItems: 10,
+  items: { type: "string", maxLength: 200 },
+  description,
+});
+
+/** What every printer that prints receipts takes: paper, characters, the chain's lines and logo, the drawer. */
+function receiptProperties() {
+  return {
+    paperWidth: { type: "integer", enum: [58, 80], default: 80, description: "Paper width in mm. Default 80." },
+    charset: {
+      type: "string",
+      enum: [...PRINTER_CHARSETS],
+      default: "gb18030",
+      description:
+        "The printer's character set: gb18030 (default; Chinese-market printers, prints Chinese and ¥), cp437 or cp1252 (international models without a Chinese font: Chinese prints as ?).",
+    },
+    header: receiptLines("Lines printed under the store name on every receipt, e.g. the address and phone number."),
+    footer: receiptLines("Lines printed at the bottom of every receipt, e.g. a returns policy or a hotline."),
+    logo: str(
+      "A PNG printed at the top of every receipt: black on white, at most 576 dots wide on 80 mm paper (384 on 58 mm) and 400 high. Relative to this file.",
+    ),
+    drawerKick: {
+      type: "boolean",
+      default: false,
+      description:
+        "A cash drawer is wired to the printer: open it after receipts of transactions that take or give cash (cash top-ups, cash refunds, deposits). Default false.",
+    },
+    drawerPin: {
+      type: "integer",
+      enum: [2, 5],
+      default: 2,
+      description: "With drawerKick: the drawer connector pin, 2 (default) or 5 (a second drawer).",
+    },
+    keepFor: ref("duration", "How long printed receipts are kept on the box for reprinting. Default 7d."),
+    previewDir: str("Also keep an image of every receipt here (optional). Relative to this file."),
+  };
+}
+
+/** Receipt properties plus what a real device needs: the timeout and how often to ask for status. */
+function devicePrinterProperties() {
+  return {
+    ...receiptProperties(),
+    timeout: ref("duration", "How long to wait for the printer before reporting it offline. Default 3s."),
+    statusInterval: ref("duration", "How often the agent asks the printer for paper and cover state. Default 30s."),
+  };
+}
 
 const definitions = {
   amount: {
@@ -138,12 +197,137 @@ const definitions = {
     // biome-ignore lint/suspicious/noThenProperty: `then` is the JSON Schema keyword, not a promise
     then: { required: ["pattern"] },
   },
+  mifareKey: {
+    type: "object",
+    additionalProperties: false,
+    minProperties: 1,
+    maxProperties: 1,
+    description:
+      "Where the 6-byte MIFARE sector key comes from (give exactly one): a file, an environment variable, or the key itself, as 12 hexadecimal characters.",
+    properties: {
+      file: str("A file holding the key as 12 hex characters (surrounding whitespace ignored). Relative to this file."),
+      env: str("An environment variable holding the key as 12 hex characters.", { pattern: ENV_NAME_PATTERN }),
+      hex: str("The key itself, 12 hex characters. Prefer file or env: this file is often copied around.", {
+        pattern: MIFARE_KEY_PATTERN,
+      }),
+    },
+  },
+  memberNumber: {
+    type: "object",
+    additionalProperties: false,
+    required: ["sector", "block", "key", "encoding", "technology"],
+    description: "Where a MIFARE Classic card carries the member number, and how it is written.",
+    properties: {
+      sector: { type: "integer", minimum: 0, maximum: 39, description: "The sector, 0-39 (0-15 on a 1K card)." },
+      block: {
+        type: "integer",
+        minimum: 0,
+        maximum: 14,
+        description: "The data block within the sector: 0-2 (0-14 in sectors 32-39 of a 4K card).",
+      },
+      keyType: { type: "string", enum: ["A", "B"], default: "A", description: "Which sector key is given. Default A." },
+      key: { $ref: "#/definitions/mifareKey" },
+      encoding: {
+        type: "string",
+        enum: [...MEMBER_NUMBER_ENCODINGS],
+        description: "ascii (text), bcd (packed digits, F-padded) or hex (the bytes as hexadecimal).",
+      },
+      length: {
+        type: "integer",
+        minimum: 1,
+        maximum: 16,
+        default: 16,
+        description: "How many bytes of the block, from its start, hold the number. Default 16.",
+      },
+      technology: {
+        type: "string",
+        enum: ["id", "ic"],
+        description:
+          "The card id the number becomes: id (id:<number>, as an ID-card reader or a wedge typing the number gives) or ic (ic:<number>, hex digits only).",
+      },
+    },
+  },
+  pcscReader: {
+    type: "object",
+    additionalProperties: false,
+    required: ["id", "type"],
+    description: "IC (13.56 MHz) cards on PC/SC readers through pcscd, e.g. an ACR122U.",
+    properties: {
+      id: str("This reader's id, unique on the terminal.", { pattern: ID_PATTERN }),
+      type: { const: "pcsc", description: "pcsc" },
+      readerName: str(
+        'Take only PC/SC readers whose name contains this text (any case), e.g. "ACR122". Default: every PC/SC reader.',
+      ),
+      aid: str("ISO 14443-4 cards (phones): the application id to SELECT; its answer is the card id.", {
+        pattern: AID_PATTERN,
+      }),
+      identity: {
+        type: "string",
+        enum: [...IC_IDENTITIES],
+        default: "uid",
+        description: "What identifies a card: uid (the chip's UID, default) or memberNumber (read from the card).",
+      },
+      memberNumber: {
+        $ref: "#/definitions/memberNumber",
+        description: "With identity memberNumber: where the number is on the card.",
+      },
+      feedback: {
+        type: "boolean",
+        default: true,
+        description: "Blink and beep after each read on readers that can (ACR122U). Default true.",
+      },
+      debounce: ref("duration", "The same card read again within this time counts as one tap. Default 1500ms."),
+    },
+  },
+  keyboardWedgeReader: {
+    type: "object",
+    additionalProperties: false,
+    required: ["id", "type", "path"],
+    description: "A USB reader that types the card number as keystrokes (a keyboard wedge).",
+    properties: {
+      id: str("This reader's id, unique on the terminal.", { pattern: ID_PATTERN }),
+      type: { const: "keyboard-wedge", description: "keyboard-wedge" },
+      path: str("The reader's keyboard device: /dev/input/by-id/…-event-kbd.", { pattern: DEVICE_PATH_PATTERN }),
+      format: {
+        type: "string",
+        enum: [...ID_FORMATS],
+        default: "decimal",
+        description:
+          "How the card number is typed: decimal, hex, em4100, wiegand26, or regex (then give pattern). Default decimal.",
+      },
+      pattern: str("For format regex only: a regular expression with a named group `id`."),
+      technology: {
+        type: "string",
+        enum: ["id", "ic"],
+        default: "id",
+        description:
+          "id (default): the number of an ID card. ic: the UID of an IC card (format hex or decimal), giving the same card id as a PC/SC reader.",
+      },
+      uidByteOrder: {
+        type: "string",
+        enum: ["msbFirst", "lsbFirst"],
+        default: "msbFirst",
+        description: "With technology ic: the byte order the reader types the UID in. Default msbFirst.",
+      },
+      grab: {
+        type: "boolean",
+        default: true,
+        description: "Take the keyboard for the agent alone, so the number never reaches the POS app. Default true.",
+      },
+      debounce: ref("duration", "The same card read again within this time counts as one tap. Default 1500ms."),
+    },
+  },
   reader: {
     type: "object",
     required: ["type"],
     discriminator: { propertyName: "type" },
-    oneOf: [{ $ref: "#/definitions/simulatedReader" }, { $ref: "#/definitions/serialIdReader" }],
-    description: "A card reader: type simulated or serial-id.",
+    oneOf: [
+      { $ref: "#/definitions/simulatedReader" },
+      { $ref: "#/definitions/serialIdReader" },
+      { $ref: "#/definitions/pcscReader" },
+      { $ref: "#/definitions/keyboardWedgeReader" },
+    ],
+    description: "A card reader: type simulated, serial-id, pcsc or keyboard-wedge.",
   },
   networkPrinter: {
     type: "object",
@@ -154,9 +338,45 @@ const definitions = {
       type: { const: "network", description: "network" },
       host: str("The printer's IP address or host name."),
       port: port("The printer's raw TCP port. Default 9100.", 9100),
-      paperWidth: { type: "integer", enum: [58, 80], default: 80, description: "Paper width in mm. Default 80." },
-      timeout: ref("duration", "How long to wait for the printer before reporting it offline. Default 3s."),
-      previewDir: str("Also keep an image of every receipt here (optional). Relative to this file."),
+      ...devicePrinterProperties(),
+    },
+  },
+  serialPrinter: {
+    type: "object",
+    additionalProperties: false,
+    required: ["type", "path"],
+    description: "An ESC/POS receipt printer on a serial port (RS-232 or a USB-serial adapter).",
+    properties: {
+      type: { const: "serial", description: "serial" },
+      path: str("The serial device. Use the stable /dev/serial/by-id/… name, not /dev/ttyUSB0.", {
+        pattern: DEVICE_PATH_PATTERN,
+      }),
+      baudRate: { type: "integer", enum: [...BAUD_RATES], default: 9600, description: "Line speed. Default 9600." },
+      dataBits: { type: "integer", enum: [7, 8], default: 8, description: "Data bits. Default 8." },
+      parity: { type: "string", enum: ["none", "even", "odd"], default: "none", description: "Parity. Default none." },
+      stopBits: { type: "integer", enum: [1, 2], default: 1, description: "Stop bits. Default 1." },
+      flowControl: {
+        type: "string",
+        enum: [...FLOW_CONTROLS],
+        default: "none",
+        description:
+          "Flow control as set on the printer's DIP switches: none (default), rtscts (hardware) or xonxoff (software). Use rtscts with a logo on a printer that loses data.",
+      },
+      ...devicePrinterProperties(),
+    },
+  },
+  usbPrinter: {
+    type: "object",
+    additionalProperties: false,
+    required: ["type", "path"],
+    description: "An ESC/POS receipt printer on USB, through the kernel's usblp driver (/dev/usb/lp0).",
+    properties: {
+      type: { const: "usb", description: "usb" },
+      path: str(
+        "The printer device: /dev/usb/lp0, or better a udev symlink that stays the same across re-plugs (see docs/config.md).",
+        { pattern: DEVICE_PATH_PATTERN },
+      ),
+      ...devicePrinterProperties(),
     },
   },
   previewPrinter: {
@@ -166,8 +386,8 @@ const definitions = {
     description: "No paper: every receipt is written as an image to previewDir (demos, training).",
     properties: {
       type: { const: "preview", description: "preview" },
+      ...receiptProperties(),
       previewDir: str("Where receipt images go. Default: <dataDir>/receipts. Relative to this file."),
-      paperWidth: { type: "integer", enum: [58, 80], default: 80, description: "Paper width in mm. Default 80." },
     },
   },
   noPrinter: {
@@ -183,10 +403,12 @@ const definitions = {
     discriminator: { propertyName: "type" },
     oneOf: [
       { $ref: "#/definitions/networkPrinter" },
+      { $ref: "#/definitions/serialPrinter" },
+      { $ref: "#/definitions/usbPrinter" },
       { $ref: "#/definitions/previewPrinter" },
       { $ref: "#/definitions/noPrinter" },
     ],
-    description: "The receipt printer: type network, preview or none. Default none.",
+    description: "The receipt printer: type network, serial, usb, preview or none. Default none.",
   },
 };
 
@@ -311,14 +533,46 @@ export interface ConfigFileReader {
   format?: (typeof ID_FORMATS)[number];
   pattern?: string;
   debounce?: string;
+  readerName?: string;
+  aid?: string;
+  identity?: (typeof IC_IDENTITIES)[number];
+  memberNumber?: ConfigFileMemberNumber;
+  feedback?: boolean;
+  technology?: "id" | "ic";
+  uidByteOrder?: "msbFirst" | "lsbFirst";
+  grab?: boolean;
+}
+
+export interface ConfigFileMemberNumber {
+  sector: number;
+  block: number;
+  keyType?: "A" | "B";
+  key: KeySource;
+  encoding: (typeof MEMBER_NUMBER_ENCODINGS)[number];
+  length?: number;
+  technology: "id" | "ic";
 }
 
 export interface ConfigFilePrinter {
   type: (typeof PRINTER_TYPES)[number];
   host?: string;
   port?: number;
+  path?: string;
+  baudRate?: number;
+  dataBits?: 7 | 8;
+  parity?: "none" | "even" | "odd";
+  stopBits?: 1 | 2;
+  flowControl?: (typeof FLOW_CONTROLS)[number];
   paperWidth?: 58 | 80;
+  charset?: (typeof PRINTER_CHARSETS)[number];
+  header?: string[];
+  footer?: string[];
+  logo?: string;
+  drawerKick?: boolean;
+  drawerPin?: 2 | 5;
+  keepFor?: string;
   timeout?: string;
+  statusInterval?: string;
   previewDir?: string;
 }
 

@@ -7,6 +7,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { MAX_MINOR, type Minor, parseMoney } from "../protocol/money.js";
 import { tryParseDuration } from "./duration.js";
+import { checkPrinter, type PrinterLogo } from "./printer-checks.js";
 import { type ConfigPath, type ConfigProblem, describe, formatPath, nearest } from "./problems.js";
 import type { YamlSource } from "./yaml-source.js";
 
@@ -27,6 +28,10 @@ export interface CheckedValues {
   password?: string;
   /** Canonical IANA name of terminal.timeZone, when given. */
   timeZone?: string;
+  /** printer.logo, read and checked. */
+  printerLogo?: PrinterLogo;
+  /** MIFARE sector keys of PC/SC readers, by reader path ("readers[2]"). */
+  readerKeys: Map<string, Buffer>;
 }
 
 export interface ValueCheckResult {
@@ -44,17 +49,25 @@ const AMOUNTS: ConfigPath[] = [
 const POSITIVE_DURATIONS: ConfigPath[] = [["server", "authTimeout"], ["tapTimeout"], ["offline", "maxAge"]];
 const AMOUNT_TEXT = /^[0-9]{1,11}(\.[0-9]{1,2})?$/;
 const HEX64 = /^[0-9A-Fa-f]{64}$/;
+const HEX12 = /^[0-9A-Fa-f]{12}$/;
 
 export function checkValues(data: unknown, src: YamlSource, io: SecretIo): ValueCheckResult {
   const out: ValueCheckResult = {
     problems: [],
-    values: { amounts: new Map(), durations: new Map() },
+    values: { amounts: new Map(), durations: new Map(), readerKeys: new Map() },
     owned: new Set([formatPath(["terminal", "key", "hex"])]),
   };
   const ctx = { data, src, io, out };
   for (const path of AMOUNTS) checkAmount(ctx, path);
   for (const path of POSITIVE_DURATIONS) checkDuration(ctx, path, 1);
-  if (get(data, ["printer", "type"]) === "network") checkDuration(ctx, ["printer", "timeout"], 1);
+  const logo = checkPrinter({
+    get: (path) => get(data, path),
+    report: (path, message, extra, at) => report(ctx, path, message, extra, at),
+    duration: (path, minMs) => checkDuration(ctx, path, minMs),
+    readFile: io.readFile,
+    baseDir: io.baseDir,
+  });
+  if (logo) out.values.printerLogo = logo;
   checkTimeZone(ctx);
   checkMqttUrl(ctx);
   checkKey(ctx);
@@ -243,9 +256,74 @@ function checkReaders(ctx: Ctx): void {
         report(ctx, ["readers", i, "id"], `reader id "${r.id}" is already used by readers[${first}] (line ${line})`);
       }
     }
-    if (r.type !== "serial-id") return;
-    checkDuration(ctx, ["readers", i, "debounce"], 0);
-    checkPattern(ctx, i, r);
+    if (r.type === "serial-id" || r.type === "keyboard-wedge" || r.type === "pcsc") {
+      checkDuration(ctx, ["readers", i, "debounce"], 0);
+    }
+    if (r.type === "serial-id" || r.type === "keyboard-wedge") checkPattern(ctx, i, r);
+    if (r.type === "keyboard-wedge") checkWedgeTechnology(ctx, i, r);
+    if (r.type === "pcsc") checkIdentity(ctx, i, r);
+  });
+}
+
+/** A wedge typing a chip UID must type it as hex or decimal: nothing else maps to a UID. */
+function checkWedgeTechnology(ctx: Ctx, i: number, r: Record<string, unknown>): void {
+  if (r.technology !== "ic") return;
+  const format = typeof r.format === "string" ? r.format : "decimal";
+  if (format === "hex" || format === "decimal") return;
+  report(ctx, ["readers", i, "technology"], `technology ic needs format hex or decimal (a chip UID), not "${format}"`);
+}
+
+/** identity memberNumber needs memberNumber, and memberNumber means nothing without it. */
+function checkIdentity(ctx: Ctx, i: number, r: Record<string, unknown>): void {
+  ctx.out.owned.add(formatPath(["readers", i, "memberNumber", "key", "hex"]));
+  const identity = typeof r.identity === "string" ? r.identity : "uid";
+  const member = r.memberNumber;
+  if (identity === "memberNumber" && member === undefined) {
+    report(
+      ctx,
+      ["readers", i, "identity"],
+      "identity memberNumber needs a memberNumber section saying where the number is",
+    );
+    return;
+  }
+  if (member === undefined) return;
+  if (identity !== "memberNumber") {
+    const why = `memberNumber is only used with identity: memberNumber (this reader's identity is "${identity}")`;
+    report(ctx, ["readers", i, "memberNumber"], why, {}, "key");
+    return;
+  }
+  if (member === null || typeof member !== "object") return;
+  checkBlock(ctx, i, member as Record<string, unknown>);
+  checkReaderKey(ctx, i, (member as Record<string, unknown>).key);
+}
+
+/** Block 3 of a sector (15 in sectors 32-39) is the trailer, holding the keys: never a number. */
+function checkBlock(ctx: Ctx, i: number, m: Record<string, unknown>): void {
+  if (typeof m.sector !== "number" || typeof m.block !== "number") return;
+  const last = m.sector < 32 ? 2 : 14;
+  if (m.block > last) {
+    const message = `sector ${m.sector} has data blocks 0-${last}; block ${m.block} is ${m.block === last + 1 ? "the sector trailer (keys)" : "not in it"}`;
+    report(ctx, ["readers", i, "memberNumber", "block"], message);
+  }
+}
+
+/** A MIFARE key: 6 bytes as 12 hex characters, from { hex | env | file }. Never echoed. */
+function checkReaderKey(ctx: Ctx, i: number, source: unknown): void {
+  if (source === null || typeof source !== "object" || Object.keys(source).length !== 1) return;
+  const [kind, ref] = Object.entries(source)[0]!;
+  if (typeof ref !== "string" || ref === "") return;
+  const path = ["readers", i, "memberNumber", "key", kind];
+  const hex = secretText(ctx, path, kind, ref, "MIFARE key");
+  if (hex === undefined) return;
+  const text = hex.trim();
+  if (HEX12.test(text)) {
+    ctx.out.values.readerKeys.set(formatPath(["readers", i]), Buffer.from(text, "hex"));
+    return;
+  }
+  const where = kind === "hex" ? "the key" : kind === "env" ? `environment variable ${ref}` : `key file ${ref}`;
+  const why = /^[0-9A-Fa-f]*$/.test(text) ? `it has ${text.length}` : "it has characters other than 0-9 and a-f";
+  report(ctx, path, `${where} must hold 12 hexadecimal characters (a 6-byte MIFARE key); ${why}`, {
+    expected: "12 hexadecimal characters",
   });
 }
 

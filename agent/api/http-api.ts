@@ -6,12 +6,15 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { maskCardId } from "../../protocol/card.js";
 import { type ErrorCode, isCardtermError } from "../../protocol/errors.js";
 import type { Logger } from "../logger.js";
+import type { PrintQueue, ReceiptOutcome } from "../receipts/print-queue.js";
 import type { SaleInput, SaleOutcome, SaleService } from "../sale/sale-service.js";
 import { openApiDocument, saleRequestSchema } from "./openapi.js";
 
 export interface ApiDeps {
   sales: SaleService;
   status: () => Record<string, unknown>;
+  /** Kept receipts: list, reprint, and the technician's self-test page. */
+  receipts?: { queue: Pick<PrintQueue, "list" | "reprint">; selfTest: () => Promise<ReceiptOutcome> };
   version: string;
   log: Logger;
 }
@@ -46,7 +49,27 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.post<{ Body: SaleInput }>("/api/v1/sales", { schema: { body: saleRequestSchema } }, async (req) =>
     saleReply(await deps.sales.sale(req.body)),
   );
+  if (deps.receipts) receiptRoutes(app, deps.receipts);
   return app;
+}
+
+function receiptRoutes(app: FastifyInstance, receipts: NonNullable<ApiDeps["receipts"]>): void {
+  app.get("/api/v1/receipts", async () => ({
+    receipts: receipts.queue.list().map((j) => ({
+      jobId: j.id,
+      template: j.request.template,
+      createdAt: j.createdAt,
+      state: j.state,
+      prints: j.prints,
+      printedAt: j.printedAt,
+      attempts: j.attempts,
+      lastError: j.lastError,
+    })),
+  }));
+  app.post<{ Params: { jobId: string } }>("/api/v1/receipts/:jobId/reprint", async (req) =>
+    receipts.queue.reprint(req.params.jobId),
+  );
+  app.post("/api/v1/receipts/self-test", async () => receipts.selfTest());
 }
 
 function saleReply(outcome: SaleOutcome): Record<string, unknown> {

@@ -79,6 +79,31 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: { "200": { description: "Status" } },
         },
       },
+      "/api/v1/receipts": {
+        get: {
+          summary: "Receipts kept on the box (printed ones for 7 days, waiting ones until printed)",
+          responses: { "200": { description: "{ receipts: [{ jobId, template, state, prints, … }] }" } },
+        },
+      },
+      "/api/v1/receipts/{jobId}/reprint": {
+        post: {
+          summary: "Print a kept receipt again, marked REPRINT (a waiting one prints now)",
+          parameters: [{ name: "jobId", in: "path", required: true, schema: { type: "string" } }],
+          responses: {
+            "200": { description: '{ jobId, printed: true | "queued", previewPng?, error? }' },
+            "404": {
+              description: "No such receipt (CT_NOT_FOUND)",
+              content: { "application/json": { schema: errorBody } },
+            },
+          },
+        },
+      },
+      "/api/v1/receipts/self-test": {
+        post: {
+          summary: "Print the technician's self-test page",
+          responses: { "200": { description: '{ jobId, printed: true | "queued" | false }' } },
+        },
+      },
       "/api/v1/openapi.json": {
         get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } },
       },

@@ -16,7 +16,14 @@ const LABELS = {
     until: "至",
     unknown: "未知",
   },
-  en: { title: "BALANCE", cached: "Offline copy as of", packages: "Count cards", times: "x", until: "to", unknown: "unknown" },
+  en: {
+    title: "BALANCE",
+    cached: "Offline copy as of",
+    packages: "Count cards",
+    times: "x",
+    until: "to",
+    unknown: "unknown",
+  },
 } as const;
 
 export function balanceDoc(data: BalanceReceiptData, layout: Pick<ReceiptLayout, "language" | "timeZone">): ReceiptDoc {
@@ -25,6 +32,7 @@ export function balanceDoc(data: BalanceReceiptData, layout: Pick<ReceiptLayout,
   const packages: DocLine[] = data.packages.map((p) => ({
     label: p.service,
     value: `${p.remaining}${l.times}${p.expiresOn ? ` ${l.until} ${p.expiresOn}` : ""}`,
+    ownWidth: true,
   }));
   const body: DocLine[] = [
     { label: c.time, value: formatTime(data.at, layout.timeZone) },
@@ -37,7 +45,7 @@ export function balanceDoc(data: BalanceReceiptData, layout: Pick<ReceiptLayout,
     { label: c.points, value: data.points === null ? l.unknown : String(data.points) },
     ...(packages.length > 0 ? ["rule" as const, { text: l.packages }, ...packages] : []),
     ...(data.source === "cached" && data.asOf
-      ? ["rule" as const, { text: `${l.cached} ${formatTime(data.asOf, layout.timeZone)}` }]
+      ? ["rule" as const, { text: l.cached }, { text: formatTime(data.asOf, layout.timeZone) }]
       : []),
   ];
   return { storeName: data.storeName, title: l.title, reprint: data.reprint, body };

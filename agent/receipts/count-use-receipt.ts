@@ -1,6 +1,6 @@
 /** The count-card receipt (次卡核销): the service used, how many uses, how many are left. */
 import type { CountUseReceiptData } from "./receipt-data.js";
-import { type ReceiptDoc, type ReceiptLayout } from "./receipt-layout.js";
+import type { ReceiptDoc, ReceiptLayout } from "./receipt-layout.js";
 import { optional, txnHeadRows } from "./txn-rows.js";
 
 const LABELS = {
@@ -8,7 +8,10 @@ const LABELS = {
   en: { title: "COUNT CARD USE", service: "Service", used: "Used", remaining: "Left", expires: "Valid to" },
 } as const;
 
-export function countUseDoc(data: CountUseReceiptData, layout: Pick<ReceiptLayout, "language" | "timeZone">): ReceiptDoc {
+export function countUseDoc(
+  data: CountUseReceiptData,
+  layout: Pick<ReceiptLayout, "language" | "timeZone">,
+): ReceiptDoc {
   const l = LABELS[layout.language];
   return {
     storeName: data.storeName,

@@ -5,13 +5,27 @@
  * computing them from the journal is a later issue.
  */
 import type { DailyCloseReceiptData, ReportTxnKind, Tally } from "./receipt-data.js";
-import { type DocLine, formatTime, type ReceiptDoc, type ReceiptLanguage, type ReceiptLayout, yuan } from "./receipt-layout.js";
+import {
+  type DocLine,
+  formatTime,
+  type ReceiptDoc,
+  type ReceiptLanguage,
+  type ReceiptLayout,
+  yuan,
+} from "./receipt-layout.js";
 import { PAYMENT_LABELS } from "./topup-receipt.js";
 import { COMMON_LABELS } from "./txn-rows.js";
 
 const KIND_LABELS: Record<ReceiptLanguage, Record<ReportTxnKind, string>> = {
   "zh-CN": { sale: "消费", topup: "充值", refund: "退款", void: "撤销", countUse: "次卡核销", cardEvent: "卡务" },
-  en: { sale: "Sales", topup: "Top-ups", refund: "Refunds", void: "Voids", countUse: "Count uses", cardEvent: "Card events" },
+  en: {
+    sale: "Sales",
+    topup: "Top-ups",
+    refund: "Refunds",
+    void: "Voids",
+    countUse: "Count uses",
+    cardEvent: "Card events",
+  },
 };
 
 const LABELS = {
@@ -64,7 +78,10 @@ export function dailyCloseDoc(
   const lang = layout.language;
   const l = LABELS[lang];
   const c = COMMON_LABELS[lang];
-  const tally = (t: Tally) => `${t.count}${l.count}  ${yuan(t.amount)}`;
+  // Amounts padded to one width: right-aligned values then line up in two columns.
+  const all = [...data.byKind, ...data.byOperator, ...data.byPayment, data.online, data.offline, data.unsynced];
+  const width = Math.max(...all.map((t) => yuan(t.amount).length));
+  const tally = (t: Tally) => `${t.count}${l.count} ${yuan(t.amount).padStart(width)}`;
   const time = (iso: string | null) => (iso === null ? "-" : formatTime(iso, layout.timeZone));
   const body: DocLine[] = [
     { label: l.day, value: data.businessDay },
@@ -78,7 +95,7 @@ export function dailyCloseDoc(
     ...data.byKind.map((k) => ({ label: KIND_LABELS[lang][k.kind], value: tally(k) })),
     "rule",
     { text: l.byOperator, bold: true },
-    ...data.byOperator.map((o) => ({ label: o.operatorId, value: tally(o) })),
+    ...data.byOperator.map((o) => ({ label: o.operatorId, value: tally(o), ownWidth: true })),
     ...(data.byPayment.length > 0
       ? [
           "rule" as const,

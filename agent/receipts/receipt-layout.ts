@@ -30,8 +30,12 @@ export interface ReceiptLayout {
 }
 
 export type DocLine =
-  /** A label on the left, a value on the right; `big` doubles the size (the amount paid). */
-  | { label: string; value: string; big?: boolean }
+  /**
+   * A label on the left, a value on the right; `big` doubles the size (the amount paid).
+   * Labels share one column; an `ownWidth` label (a service or operator name, open-ended
+   * text) sizes only its own row.
+   */
+  | { label: string; value: string; big?: boolean; ownWidth?: boolean }
   /** A line of text, centred. */
   | { text: string; bold?: boolean }
   /** A section rule. */
@@ -112,18 +116,43 @@ function footer(doc: ReceiptDoc, layout: ReceiptLayout): string[] {
 function bodyLine(line: DocLine, cpl: number, labelWidth: number): string[] {
   if (line === "rule") return ["-"];
   if ("text" in line) {
-    const text = markupText(line.text);
-    return ["{width:auto}", line.bold ? `"${text}"` : centredText(text), `{width:${labelWidth} *}`];
+    const texts = wrapWords(line.text, cpl).map(markupText);
+    return ["{width:auto}", ...texts.map((t) => (line.bold ? `"${t}"` : centredText(t))), `{width:${labelWidth} *}`];
   }
   if (line.big) return totalRow(line.label, line.value, cpl, labelWidth);
-  if (labelWidth + 1 + columns(line.value) <= cpl) return [row(line.label, line.value)];
+  const width = line.ownWidth ? columns(line.label) : labelWidth;
+  if (width + 1 + columns(line.value) <= cpl) {
+    const r = row(line.label, line.value);
+    return line.ownWidth ? [`{width:${width} *}`, r, `{width:${labelWidth} *}`] : [r];
+  }
   // Too wide for one line (a long id on 58 mm): the label, then the value on its own line.
   return ["{width:*}", `${markupText(line.label)} |`, `| ${markupText(line.value)}`, `{width:${labelWidth} *}`];
 }
 
+/**
+ * Break text at spaces into lines that fit the paper, so English wraps between words;
+ * a word longer than a line (or Chinese, which has no spaces) is left to the printer's
+ * own wrapping, which breaks anywhere.
+ */
+export function wrapWords(text: string, cpl: number): string[] {
+  if (columns(text) <= cpl) return [text];
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    const next = line === "" ? word : `${line} ${word}`;
+    if (columns(next) <= cpl || line === "") line = next;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  lines.push(line);
+  return lines;
+}
+
 /** The label column: as wide as the widest label, but never more than half the paper. */
 function labelColumn(body: DocLine[], cpl: number): number {
-  const widths = body.flatMap((l) => (l !== "rule" && "label" in l && !l.big ? [columns(l.label)] : []));
+  const widths = body.flatMap((l) => (l !== "rule" && "label" in l && !l.big && !l.ownWidth ? [columns(l.label)] : []));
   return Math.min(Math.floor(cpl / 2), Math.max(4, ...widths));
 }
 

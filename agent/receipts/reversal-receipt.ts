@@ -27,13 +27,16 @@ const LABELS = {
   },
 } as const;
 
-export function reversalDoc(data: ReversalReceiptData, layout: Pick<ReceiptLayout, "language" | "timeZone">): ReceiptDoc {
+export function reversalDoc(
+  data: ReversalReceiptData,
+  layout: Pick<ReceiptLayout, "language" | "timeZone">,
+): ReceiptDoc {
   const l = LABELS[layout.language];
   const c = COMMON_LABELS[layout.language];
   const body: DocLine[] = [
     ...txnHeadRows(data, layout.language, layout.timeZone),
-    { label: c.originalTxn, value: data.originalTxnId },
     "rule",
+    { label: c.originalTxn, value: data.originalTxnId },
     { label: l.refundTo, value: data.refundTo === "cash" ? l.cash : l.card },
     ...(data.pointsChange === 0 ? [] : [{ label: l.points, value: signed(data.pointsChange) }]),
     { label: l.amount[data.kind], value: yuan(data.amount), big: true },
@@ -42,7 +45,6 @@ export function reversalDoc(data: ReversalReceiptData, layout: Pick<ReceiptLayou
     ...optional(c.reason, data.reason),
     ...optional(c.supervisor, data.supervisorId),
   ];
-  if (body.at(-1) === "rule") body.pop();
   return {
     storeName: data.storeName,
     title: l[data.kind],

@@ -43,20 +43,23 @@ const LABELS = {
     connected: "connected",
     disconnected: "not connected",
     unknown: "unknown",
-    server: "Server",
+    server: "Last contact",
     never: "never",
     printer: "Printer",
     paper: "Paper",
     charset: "Charset",
     drawer: "Drawer",
     journal: "Unsynced",
-    queued: "Receipts queued",
+    queued: "Queued",
     sample: "中文测试 ¥12.34 ABCabc 0123",
     none: "none",
   },
 } as const;
 
-export function selfTestDoc(data: SelfTestReceiptData, layout: Pick<ReceiptLayout, "language" | "timeZone"> & { cpl: number }): ReceiptDoc {
+export function selfTestDoc(
+  data: SelfTestReceiptData,
+  layout: Pick<ReceiptLayout, "language" | "timeZone"> & { cpl: number },
+): ReceiptDoc {
   const l = LABELS[layout.language];
   const c = COMMON_LABELS[layout.language];
   const connected = data.broker.connected === null ? l.unknown : data.broker.connected ? l.connected : l.disconnected;
@@ -67,16 +70,21 @@ export function selfTestDoc(data: SelfTestReceiptData, layout: Pick<ReceiptLayou
     { label: l.version, value: data.agentVersion },
     { label: l.config, value: data.configFile },
     { label: l.host, value: data.hostname },
-    ...(data.addresses.length > 0 ? data.addresses.map((a) => ({ label: l.ip, value: a })) : [{ label: l.ip, value: l.none }]),
+    ...(data.addresses.length > 0
+      ? data.addresses.map((a) => ({ label: l.ip, value: a }))
+      : [{ label: l.ip, value: l.none }]),
     "rule",
     { text: l.readers, bold: true },
     ...(data.readers.length > 0
-      ? data.readers.map((r) => ({ label: r.id, value: `${r.type} ${r.state}` }))
+      ? data.readers.map((r) => ({ label: r.id, value: `${r.type} ${r.state}`, ownWidth: true }))
       : [{ text: l.none }]),
     "rule",
     { label: l.broker, value: connected },
     { text: data.broker.url },
-    { label: l.server, value: data.server.lastContactAt ? formatTime(data.server.lastContactAt, layout.timeZone) : l.never },
+    {
+      label: l.server,
+      value: data.server.lastContactAt ? formatTime(data.server.lastContactAt, layout.timeZone) : l.never,
+    },
     { label: l.journal, value: count(data.journalPending) },
     { label: l.queued, value: count(data.receiptsQueued) },
     "rule",
@@ -93,7 +101,7 @@ export function selfTestDoc(data: SelfTestReceiptData, layout: Pick<ReceiptLayou
     title: l.title,
     reprint: data.reprint,
     body,
-    qr: `${data.terminalId} ${data.at}`,
+    qr: `SELFTEST ${data.terminalId}`,
     barcode: data.terminalId,
     thanks: false,
   };

@@ -3,7 +3,14 @@
  * bonus points), the balance after. A cash top-up opens the drawer (receipt-templates.ts).
  */
 import type { PaymentMethod, TopUpReceiptData } from "./receipt-data.js";
-import { type DocLine, type ReceiptDoc, type ReceiptLanguage, type ReceiptLayout, signed, yuan } from "./receipt-layout.js";
+import {
+  type DocLine,
+  type ReceiptDoc,
+  type ReceiptLanguage,
+  type ReceiptLayout,
+  signed,
+  yuan,
+} from "./receipt-layout.js";
 import { COMMON_LABELS, txnHeadRows } from "./txn-rows.js";
 
 const LABELS = {

@@ -1,18 +1,21 @@
 /**
  * The sale flow at the till: tap → price → decide → commit → print (DESIGN §3).
  *
- * The decision is durable before anything is shown or printed; a printer that fails
- * never undoes an approval — the outcome says the receipt did not print.
+ * The decision is durable before anything is shown or printed. The receipt goes to the
+ * durable print queue, which the approval waits on for at most `receiptWaitMs` (about a
+ * second: the common case, a printer that answers, reports `printed: true`); a slow or
+ * absent printer makes it `"queued"` and it prints when the printer returns. A printer
+ * never undoes or holds up an approval.
  */
 
-import type { ReceiptPrinter } from "../../drivers/printer/receipt-printer.js";
 import type { CardTap } from "../../drivers/readers/card-reader.js";
 import { maskCardId } from "../../protocol/card.js";
 import { assertMinor } from "../../protocol/money.js";
 import { cardTypeOf, type PolicyDocument } from "../../protocol/policy.js";
 import { crashPoint } from "../faults/crash-points.js";
 import type { Logger } from "../logger.js";
-import { saleReceiptMarkup } from "../receipts/sale-receipt.js";
+import type { ReceiptOutcome } from "../receipts/print-queue.js";
+import type { ReceiptRequest } from "../receipts/receipt-data.js";
 import type { Decider } from "./decider.js";
 import type { Decision } from "./decision.js";
 import type { TapSource } from "./tap-source.js";
@@ -26,11 +29,11 @@ export interface SaleInput {
   operatorId?: string;
 }
 
-export interface ReceiptOutcome {
-  jobId: string;
-  printed: boolean;
-  previewPng?: string;
-  error?: string;
+export type { ReceiptOutcome } from "../receipts/print-queue.js";
+
+/** Where receipts go: the print queue (agent/receipts/print-queue.ts). Never rejects. */
+export interface ReceiptSink {
+  submit(request: ReceiptRequest, waitMs?: number): Promise<ReceiptOutcome>;
 }
 
 export interface SaleOutcome {
@@ -42,7 +45,7 @@ export interface SaleOutcome {
 export interface SaleServiceDeps {
   decider: Decider;
   taps: TapSource;
-  printer: ReceiptPrinter;
+  receipts: ReceiptSink;
   policy: () => PolicyDocument | undefined;
   newTxnId: () => string;
   afterCommit: () => void;
@@ -52,9 +55,8 @@ export interface SaleServiceDeps {
     terminalId: string;
     operatorId: string;
     tapTimeoutMs: number;
-    language: "zh-CN" | "en";
-    paperWidth: 58 | 80;
-    timeZone: string;
+    /** How long the approval waits for the receipt to print before calling it queued. */
+    receiptWaitMs: number;
   };
 }
 
@@ -91,11 +93,12 @@ export class SaleService {
 
   private async printReceipt(decision: Extract<Decision, { approved: true }>): Promise<ReceiptOutcome> {
     const { entry, card } = decision;
-    const { settings, printer } = this.deps;
+    const { settings } = this.deps;
     const policy = this.deps.policy();
     const cardType = card && policy ? cardTypeOf(policy, card.cardType) : undefined;
-    const markup = saleReceiptMarkup(
-      {
+    const request: ReceiptRequest = {
+      template: "sale",
+      data: {
         storeName: settings.storeName,
         terminalId: settings.terminalId,
         operatorId: entry.operatorId,
@@ -112,13 +115,18 @@ export class SaleService {
         balanceAfter: decision.balanceAfter,
         mode: entry.mode,
       },
-      { language: settings.language, paperWidth: settings.paperWidth, timeZone: settings.timeZone },
-    );
-    if (printer.type === "none") return { jobId: entry.txnId, printed: false, error: "no printer is configured" };
+    };
     try {
-      const result = await printer.print({ id: entry.txnId, markup });
-      return { jobId: entry.txnId, printed: true, previewPng: result.previewPng };
+      const outcome = await this.deps.receipts.submit(request, settings.receiptWaitMs);
+      if (outcome.printed !== true) {
+        this.deps.log.warn(
+          { txnId: entry.txnId, printed: outcome.printed, err: outcome.error },
+          "receipt not printed yet",
+        );
+      }
+      return outcome;
     } catch (err) {
+      // The sink never rejects; if it ever does, the approval still stands.
       this.deps.log.error({ txnId: entry.txnId, err: (err as Error).message }, "receipt not printed");
       return { jobId: entry.txnId, printed: false, error: (err as Error).message };
     }

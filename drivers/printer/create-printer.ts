@@ -8,6 +8,8 @@ import { CardtermError } from "../../protocol/errors.js";
 import { NetworkPrinter } from "./network-printer.js";
 import { PreviewPrinter, type PrinterDeps } from "./preview-printer.js";
 import type { PrinterStatus, PrintJob, PrintResult, ReceiptPrinter } from "./receipt-printer.js";
+import { SerialPrinter } from "./serial-printer.js";
+import { UsbPrinter } from "./usb-printer.js";
 
 export type { PrinterDeps } from "./preview-printer.js";
 
@@ -18,6 +20,10 @@ export function createPrinter(config: PrinterConfig, deps: PrinterDeps): Receipt
   switch (config.type) {
     case "network":
       return new NetworkPrinter(PRINTER_ID, config, deps);
+    case "serial":
+      return new SerialPrinter(PRINTER_ID, config, deps);
+    case "usb":
+      return new UsbPrinter(PRINTER_ID, config, deps);
     case "preview":
       return new PreviewPrinter(PRINTER_ID, config, deps);
     case "none":
@@ -35,7 +41,7 @@ export class NullPrinter implements ReceiptPrinter {
       "CT_PRINTER_OFFLINE",
       `no printer is configured (printer.type: none); receipt ${job.id} not printed`,
       {
-        details: { printerType: "none" },
+        details: { printerType: "none", mayHavePrinted: false },
       },
     );
   }

@@ -41,6 +41,11 @@ export class StatusReplyReader {
     return this.replies.shift();
   }
 
+  /** Forget replies not yet taken: a late answer to an earlier query is no answer to the next. */
+  clear(): void {
+    this.replies.length = 0;
+  }
+
   /** Bytes that were not status replies (ASB, XOFF, …), for diagnostics. */
   get ignoredBytes(): number {
     return this.skipped;

@@ -10,16 +10,18 @@
  * A job counts as delivered when our bytes are flushed and the printer then closes its
  * side cleanly: a peer that closes with unread data answers with a reset, not a FIN.
  * Anything else — refused, connect timeout, no close within the timeout, reset — rejects
- * with CT_PRINTER_OFFLINE, and the caller keeps the job. Every socket is destroyed on the
- * way out, whatever happened.
+ * with CT_PRINTER_OFFLINE, and the caller keeps the job; a failure before the connection
+ * was up says `mayHavePrinted: false`. Every socket is destroyed on the way out, whatever
+ * happened.
  */
 import { createConnection, type Socket } from "node:net";
 import type { NetworkPrinterConfig } from "../../config/agent-config.js";
-import { CardtermError } from "../../protocol/errors.js";
-import { interpretStatus, StatusReplyReader, statusQuery } from "./escpos-status.js";
-import { type PrinterDeps, writePreviews } from "./preview-printer.js";
-import type { PrinterState, PrinterStatus, PrintJob, PrintResult, ReceiptPrinter } from "./receipt-printer.js";
-import { renderEscPos } from "./render-receipt.js";
+import type { InterpretedStatus } from "./escpos-status.js";
+import { StatusReplyReader } from "./escpos-status.js";
+import { jobSettingsOf } from "./job-bytes.js";
+import type { PrinterDeps } from "./preview-printer.js";
+import { askStatus, PrinterCore, printerOffline } from "./printer-core.js";
+import type { PrinterStatus, PrintJob, PrintResult, ReceiptPrinter } from "./receipt-printer.js";
 
 export interface NetworkPrinterDeps extends PrinterDeps {
   /** Opens the TCP connection; injected for tests, `net.createConnection` by default. */
@@ -28,89 +30,35 @@ export interface NetworkPrinterDeps extends PrinterDeps {
 
 export class NetworkPrinter implements ReceiptPrinter {
   readonly type = "network";
-  private state: PrinterState = "unknown";
-  private detail = "not contacted yet";
-  private lastPrintAt: string | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly core: PrinterCore;
   private readonly sockets = new Set<Socket>();
-  private closed = false;
 
   constructor(
     readonly id: string,
     private readonly config: NetworkPrinterConfig,
     private readonly deps: NetworkPrinterDeps,
-  ) {}
+  ) {
+    this.core = new PrinterCore(id, this.type, this.where(), jobSettingsOf(config), deps);
+  }
 
   print(job: PrintJob): Promise<PrintResult> {
-    return this.serial(async () => {
-      this.assertOpen();
-      const bytes = renderEscPos(job.markup, { paperWidth: this.config.paperWidth, language: this.deps.language });
-      const previews = this.config.previewDir ? this.keepPreview(job, bytes) : Promise.resolve(undefined);
-      try {
-        await this.send(bytes);
-      } catch (err) {
-        await previews;
-        throw this.wentOffline(err);
-      }
-      this.lastPrintAt = new Date((this.deps.now ?? Date.now)()).toISOString();
-      if (this.state === "offline" || this.state === "unknown") this.setState("unknown", "took the last job");
-      const files = await previews;
-      return { bytes: bytes.length, previewPng: files?.previewPng, previewSvg: files?.previewSvg };
-    });
+    return this.core.print(job, (bytes) => this.send(bytes));
   }
 
   /** Ask the printer (DLE EOT 2, then 4) and update `status()`. Never rejects, never hangs. */
   refreshStatus(): Promise<PrinterStatus> {
-    return this.serial(async () => {
-      if (this.closed) return this.status();
-      try {
-        const s = await this.query();
-        this.setState(s.state, s.detail);
-      } catch (err) {
-        this.wentOffline(err);
-      }
-      return this.status();
-    });
+    return this.core.refresh(() => this.query());
   }
 
   status(): PrinterStatus {
-    return { id: this.id, type: this.type, state: this.state, lastPrintAt: this.lastPrintAt, detail: this.detail };
+    return this.core.status();
   }
 
   /** Stops every connection in flight; later prints reject. Safe to call twice. */
   async close(): Promise<void> {
-    this.closed = true;
-    this.setState("closed", "closed");
+    this.core.markClosed();
     for (const s of this.sockets) s.destroy();
-    await this.queue.catch(() => undefined);
-  }
-
-  // ---- one operation at a time --------------------------------------------------------
-
-  private serial<T>(op: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(op, op);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  private assertOpen(): void {
-    if (this.closed) throw new CardtermError("CT_PRINTER_OFFLINE", `printer ${this.id} is closed`);
-  }
-
-  private setState(state: PrinterState, detail: string): void {
-    if (this.closed && state !== "closed") return;
-    this.state = state;
-    this.detail = detail;
-  }
-
-  private wentOffline(err: unknown): CardtermError {
-    const e =
-      err instanceof CardtermError
-        ? err
-        : new CardtermError("CT_PRINTER_OFFLINE", `${this.where()}: ${(err as Error).message}`, { cause: err });
-    this.setState("offline", e.message);
-    this.deps.log?.warn({ printer: this.id, err: e.message }, "printer offline");
-    return e;
+    await this.core.idle();
   }
 
   private where(): string {
@@ -124,7 +72,7 @@ export class NetworkPrinter implements ReceiptPrinter {
    * `use`, and destroy it afterwards whatever happened, with our listeners removed.
    */
   private async connection<T>(use: (socket: Socket) => Promise<T>): Promise<T> {
-    this.assertOpen();
+    this.core.assertOpen();
     const connect = this.deps.connect ?? ((port: number, host: string) => createConnection({ port, host }));
     const socket = connect(this.config.port, this.config.host);
     this.sockets.add(socket);
@@ -161,17 +109,10 @@ export class NetworkPrinter implements ReceiptPrinter {
     });
   }
 
-  private query(): Promise<{ state: PrinterState; detail: string }> {
+  private query(): Promise<InterpretedStatus> {
     return this.connection(async (socket) => {
-      const wait = this.replyWaiter(socket);
-      socket.write(statusQuery(2));
-      const offlineCause = await wait();
-      // A printer that ignores one query ignores the other; a late first reply must not
-      // be taken for the second, so stop here.
-      if (offlineCause === null) return interpretStatus({ offlineCause, paperSensor: null });
-      socket.write(statusQuery(4));
-      const paperSensor = await wait();
-      return interpretStatus({ offlineCause, paperSensor });
+      const next = this.replyWaiter(socket);
+      return askStatus((bytes) => void socket.write(bytes), next);
     });
   }
 
@@ -212,7 +153,7 @@ export class NetworkPrinter implements ReceiptPrinter {
    */
   private until<T = void>(
     socket: Socket,
-    what: string,
+    what: "connect" | "print" | "status",
     start: (done: (value?: T) => void, fail: (err: Error) => void) => void,
     timeoutMs = this.config.timeoutMs,
   ): Promise<T | undefined> {
@@ -240,28 +181,13 @@ export class NetworkPrinter implements ReceiptPrinter {
       start(done, (err) => fail(offline(this.where(), what, err.message, err)));
     });
   }
-
-  private async keepPreview(job: PrintJob, bytes: Buffer) {
-    try {
-      return await writePreviews(this.config.previewDir!, job, {
-        paperWidth: this.config.paperWidth,
-        language: this.deps.language,
-        bytes,
-      });
-    } catch (err) {
-      this.deps.log?.warn(
-        { printer: this.id, job: job.id, err: (err as Error).message },
-        "receipt preview not written",
-      );
-      return undefined;
-    }
-  }
 }
 
 class TimeoutError extends Error {}
 
 function ignore(): void {}
 
-function offline(where: string, what: string, why: string, cause?: unknown): CardtermError {
-  return new CardtermError("CT_PRINTER_OFFLINE", `${where}: ${what} failed: ${why}`, { cause });
+/** Nothing reaches the printer before the connection is up; after it, bytes may have. */
+function offline(where: string, what: string, why: string, cause?: unknown) {
+  return printerOffline(`${where}: ${what} failed: ${why}`, what !== "connect", cause);
 }

@@ -1,6 +1,6 @@
 /**
  * The preview printer: renders each receipt to `<previewDir>/<job>.png`, `.svg` and `.bin`
- * (the exact ESC/POS bytes a network printer would get). It is the demo's printer and the
+ * (the exact ESC/POS bytes a network printer would get, drawer pulse included). It is the demo's printer and the
  * technician's way to see a receipt without paper; the network printer reuses
  * `writePreviews` when it is asked to keep previews too.
  */
@@ -9,8 +9,10 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PreviewPrinterConfig } from "../../config/agent-config.js";
 import { CardtermError } from "../../protocol/errors.js";
+import { jobSettingsOf, renderJob } from "./job-bytes.js";
 import type { PrinterState, PrinterStatus, PrintJob, PrintResult, ReceiptPrinter } from "./receipt-printer.js";
 import {
+  type Charset,
   CJK_FONT_PACKAGE,
   findPreviewFonts,
   type Language,
@@ -60,9 +62,9 @@ export function previewFileStem(jobId: string): string {
 export async function writePreviews(
   dir: string,
   job: PrintJob,
-  opts: { paperWidth: PaperWidth; language: Language; bytes?: Buffer },
+  opts: { paperWidth: PaperWidth; language: Language; charset?: Charset; bytes?: Buffer },
 ): Promise<PreviewFiles & { bytes: number }> {
-  const render = { paperWidth: opts.paperWidth, language: opts.language };
+  const render = { paperWidth: opts.paperWidth, language: opts.language, charset: opts.charset };
   const bin = opts.bytes ?? renderEscPos(job.markup, render);
   const svg = renderSvg(job.markup, render);
   const png = svgToPng(svg);
@@ -107,9 +109,12 @@ export class PreviewPrinter implements ReceiptPrinter {
   async print(job: PrintJob): Promise<PreviewPrintResult> {
     if (this.closed) throw new CardtermError("CT_PRINTER_OFFLINE", `printer ${this.id} is closed`);
     try {
+      const settings = jobSettingsOf(this.config);
       const result = await writePreviews(this.config.previewDir, job, {
         paperWidth: this.config.paperWidth,
         language: this.deps.language,
+        charset: settings.charset,
+        bytes: renderJob(job, settings, this.deps.language),
       });
       if (!this.closed) {
         this.state = "ready";
@@ -124,7 +129,7 @@ export class PreviewPrinter implements ReceiptPrinter {
         this.detail = message;
       }
       this.deps.log?.warn({ job: job.id, err: (err as Error).message }, "receipt preview not written");
-      throw new CardtermError("CT_PRINTER_OFFLINE", message, { cause: err });
+      throw new CardtermError("CT_PRINTER_OFFLINE", message, { cause: err, details: { mayHavePrinted: false } });
     }
   }
 

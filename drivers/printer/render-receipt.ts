@@ -28,10 +28,12 @@ export type Language = "zh-CN" | "en";
 /**
  * The printer's character set. GB18030 (Kanji mode via `FS &`) is what the Chinese-market
  * printers print, for both receipt languages: member and store names are Chinese whatever
- * language the labels are in, and ASCII is the same bytes. cp437 is for international
- * models; there Chinese prints as `?`.
+ * language the labels are in, and ASCII is the same bytes. cp437 (`ESC t 0`) and cp1252
+ * (`ESC t 16`) are for international models without a Chinese font: the yen sign is 9D
+ * or A5 there, and Chinese prints as `?`.
  */
-export type Charset = "gb18030" | "cp437";
+export const CHARSETS = ["gb18030", "cp437", "cp1252"] as const;
+export type Charset = (typeof CHARSETS)[number];
 
 export interface RenderOptions {
   paperWidth: PaperWidth;
@@ -55,6 +57,14 @@ function prepare(markup: string, opts: RenderOptions): { doc: string; encoding: 
   // A final newline ends the last line; receiptline would print it as one more empty line.
   const doc = text.replace(/\r?\n$/, "");
   return { doc, encoding, cpl: charsPerLine(opts.paperWidth) };
+}
+
+/** Cash drawer pins of the RJ-11 drawer port: pin 2 is the usual one, pin 5 a second drawer. */
+export type DrawerPin = 2 | 5;
+
+/** `ESC p m t1 t2`: pulse the drawer pin for 50 ms on, 500 ms off (ESC/POS "ESC p"). */
+export function drawerPulse(pin: DrawerPin): Buffer {
+  return Buffer.from([0x1b, 0x70, pin === 2 ? 0 : 1, 25, 250]);
 }
 
 /** Render markup as ESC/POS bytes, ending with a feed and partial cut (exactly one). */

@@ -69,6 +69,7 @@ t.test("SIGKILL at every point between tap and approval never loses an approval 
   for (const point of CRASH_POINTS) {
     for (const nth of [1, 2]) {
       const agent = await startAgentProcess({ config, apiPort, env: { CARDTERM_CRASH_AT: `${point}:${nth}` } });
+      t.teardown(() => agent.kill()); // never leave a child behind, even when the test fails
       for (let i = 0; i < 4; i++) {
         const reply = await postSale(agent.url, { amount: 100, cardUid: CARD }).catch(() => undefined);
         if (!reply) break; // killed mid-request: this sale was never shown as approved
@@ -98,6 +99,7 @@ t.test("SIGKILL at every point between tap and approval never loses an approval 
 
   // After all that, the agent still starts and approves.
   const agent = await startAgentProcess({ config, apiPort });
+  t.teardown(() => agent.kill());
   const reply = await postSale(agent.url, { amount: 100, cardUid: CARD });
   t.equal(reply.body.approved, true);
   await agent.kill("SIGTERM");

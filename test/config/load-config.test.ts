@@ -116,7 +116,7 @@ t.test("bad enums list the allowed values and offer the nearest", async (t) => {
   const { problems } = refused(t, text);
   t.match(only(t, problems, "readers[0].type"), {
     line: 8,
-    message: 'the string "serial" is not a known type; use "simulated" or "serial-id"',
+    message: 'the string "serial" is not a known type; use "simulated", "serial-id", "pcsc" or "keyboard-wedge"',
     suggestion: '"serial-id"',
   });
   t.match(only(t, problems, "printer.paperWidth"), {

@@ -8,7 +8,7 @@ import { createPrinter, NullPrinter } from "../../drivers/printer/create-printer
 import { interpretStatus, StatusReplyReader } from "../../drivers/printer/escpos-status.js";
 import { NetworkPrinter } from "../../drivers/printer/network-printer.js";
 import { PreviewPrinter, previewFileStem } from "../../drivers/printer/preview-printer.js";
-import type { PrintJob } from "../../drivers/printer/receipt-printer.js";
+import { mayHavePrinted, type PrintJob } from "../../drivers/printer/receipt-printer.js";
 import { isCardtermError } from "../../protocol/errors.js";
 import { decodeEscPos } from "../helpers/escpos-decode.js";
 import { SAMPLE_SALE } from "../helpers/render-samples.js";
@@ -342,4 +342,58 @@ t.test("the status reader takes one reply byte per query from any chunking and s
   t.same(interpretStatus({ offlineCause: 0x12, paperSensor: null }).state, "ready");
   t.match(interpretStatus({ offlineCause: 0x12, paperSensor: null }).detail, /partial/);
   t.same(interpretStatus({ offlineCause: 0x52, paperSensor: 0x12 }).state, "offline", "error bit (n=2 bit 6)");
+});
+
+t.test("a status reply spread over TCP segments (ASB noise one byte per segment) still parses", async (t) => {
+  const stand = await standIn(t);
+  const { printer, sockets } = networkPrinter(t, stand.port);
+  stand.answers = {
+    replies: { 2: STATUS.n2({ coverOpen: true }), 4: STATUS.n4() },
+    noise: Buffer.from([0x14, 0x00, 0x00, 0x0f]),
+    noiseBytewise: true,
+  };
+  t.equal((await printer.refreshStatus()).state, "cover-open");
+  stand.answers = {
+    replies: { 2: STATUS.n2(), 4: STATUS.n4({ nearEnd: true }) },
+    noise: Buffer.from([0x13, 0x11]), // XOFF, XON
+    noiseBytewise: true,
+  };
+  t.equal((await printer.refreshStatus()).state, "paper-near-end");
+  assertNoSocketLeft(t, sockets);
+});
+
+t.test("a hundred status polls leave no socket, listener or connection behind", async (t) => {
+  const stand = await standIn(t);
+  const { printer, sockets } = networkPrinter(t, stand.port);
+  for (let i = 0; i < 100; i++) await printer.refreshStatus();
+  await stand.waitForClosed(100);
+  t.equal(stand.openConnections, 0);
+  t.equal(sockets.length, 100);
+  assertNoSocketLeft(t, sockets);
+});
+
+t.test("a drawer pulse follows the receipt over TCP when the job opens the drawer and one is wired", async (t) => {
+  const stand = await standIn(t);
+  const { printer } = networkPrinter(t, stand.port, { drawerPin: 5 });
+  await printer.print({ ...job, openDrawer: true });
+  await printer.print(job);
+  await stand.waitForClosed(2);
+  const [withDrawer, without] = stand.jobs().map((b) => decodeEscPos(b));
+  t.same(withDrawer!.events.at(-1), { kind: "drawer", pin: 1 }, "ESC p 1 (pin 5) after the cut");
+  t.equal(without!.drawerKicks, 0, "a job that does not ask opens nothing");
+});
+
+t.test("a printer that loses power mid-receipt: CT_PRINTER_OFFLINE that may have printed", async (t) => {
+  const stand = await standIn(t);
+  const { printer, sockets } = networkPrinter(t, stand.port);
+  stand.behaviour = "cut";
+  stand.cutAfterBytes = 300;
+  const r = await timed(() => printer.print(job));
+  t.ok(isCardtermError(r.error, "CT_PRINTER_OFFLINE"), String(r.error));
+  t.ok(mayHavePrinted(r.error), "bytes reached the printer: the next copy must say REPRINT");
+  t.equal(stand.connections[0]?.bytes.length, 300, "the printer had part of it");
+  await stand.stop();
+  const refused = await timed(() => printer.print(job));
+  t.notOk(mayHavePrinted(refused.error), "refused before connecting: nothing can have printed");
+  assertNoSocketLeft(t, sockets);
 });

@@ -7,7 +7,7 @@ export interface SaleReply {
   reason?: string;
   balanceAfter?: number | null;
   transaction?: { seq: number; gross: number; discount: number; net: number; pointsEarned: number };
-  receipt?: { jobId: string; printed: boolean; previewPng?: string; error?: string } | null;
+  receipt?: { jobId: string; printed: boolean | "queued"; previewPng?: string; error?: string } | null;
 }
 
 export async function postSale(

@@ -14,16 +14,23 @@ export interface StatusAnswers {
   replies: Partial<Record<number, number>>;
   /** Bytes sent in a separate segment before each reply (e.g. an ASB packet). */
   noise?: Buffer;
+  /** Send the noise one byte per segment, a few ms apart (a reply spread over segments). */
+  noiseBytewise?: boolean;
   /** Wait this long before answering. */
   delayMs?: number;
 }
 
-/** normal: read, answer, close on FIN; reset: RST on accept; hold: accept, never read, never close. */
-export type Behaviour = "normal" | "reset" | "hold";
+/**
+ * normal: read, answer, close on FIN; reset: RST on accept; hold: accept, never read, never
+ * close; cut: read `cutAfterBytes` bytes of the job, then reset (power lost mid-receipt).
+ */
+export type Behaviour = "normal" | "reset" | "hold" | "cut";
 
 export interface Connection {
   bytes: Buffer;
   open: boolean;
+  /** performance.now() when the first byte arrived (the latency benchmark's end mark). */
+  firstByteAt?: number;
 }
 
 /** Status bytes as a TM printer sends them: fixed bits 0xx1xx10 plus the flags. */
@@ -38,6 +45,7 @@ export class TcpPrinterStandIn {
   readonly host = "127.0.0.1";
   port = 0;
   behaviour: Behaviour = "normal";
+  cutAfterBytes = 256;
   answers: StatusAnswers | null = { replies: { 2: STATUS.n2(), 4: STATUS.n4() } };
   readonly connections: Connection[] = [];
   private server: Server | null = null;
@@ -116,8 +124,15 @@ export class TcpPrinterStandIn {
       return;
     }
     let pending: Buffer = Buffer.alloc(0);
+    const cut = this.behaviour === "cut" ? this.cutAfterBytes : Number.POSITIVE_INFINITY;
     socket.on("data", (chunk: Buffer) => {
+      conn.firstByteAt ??= performance.now();
       conn.bytes = Buffer.concat([conn.bytes, chunk]);
+      if (conn.bytes.length >= cut) {
+        conn.bytes = conn.bytes.subarray(0, cut);
+        socket.resetAndDestroy();
+        return;
+      }
       pending = this.answerQueries(socket, Buffer.concat([pending, chunk]));
     });
   }
@@ -143,7 +158,12 @@ export class TcpPrinterStandIn {
     if (!answers || byte === undefined) return;
     const send = () => {
       if (socket.destroyed) return;
-      if (answers.noise) {
+      if (answers.noise && answers.noiseBytewise) {
+        for (const [i, b] of answers.noise.entries()) {
+          this.later(() => !socket.destroyed && socket.write(Buffer.from([b])), 3 * i);
+        }
+        this.later(() => !socket.destroyed && socket.write(Buffer.from([byte])), 3 * answers.noise.length + 3);
+      } else if (answers.noise) {
         socket.write(answers.noise);
         this.later(() => !socket.destroyed && socket.write(Buffer.from([byte])), 5);
       } else {

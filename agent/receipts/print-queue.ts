@@ -1,0 +1,437 @@
+/**
+ * The durable print queue: every receipt is a small JSON file under
+ * `<dataDir>/print-queue/` (written with writeDurably: temp file, fsync, rename, directory
+ * fsync) before its first byte goes to the printer, and is printed from there — at once
+ * when the printer takes it, or later, in order, when it returns (a retry timer with
+ * capped, jittered backoff, and a kick from the printer monitor when the paper or cover
+ * is fixed). Printed receipts stay for `keepFor` (7 days) for `cardterm receipt reprint`.
+ *
+ * The guarantee is **at least once**, and a copy that may be a second one says REPRINT:
+ *
+ * - A job is marked printed durably only after the printer accepted its bytes. A crash
+ *   between the two loses nothing but may print the receipt again after the restart.
+ * - So before each attempt the job is written with `inFlight: true`. On start-up an
+ *   in-flight job is one whose outcome nobody knows; it is printed again with the REPRINT
+ *   mark. The same goes for an attempt that failed after bytes may have reached the
+ *   printer (a cable pulled mid-receipt): the next copy is marked.
+ * - An attempt that failed before any byte could reach the printer (connection refused,
+ *   device missing) leaves no mark: the receipt that prints later is the first one.
+ *
+ * At most once was the alternative: never print a job whose attempt was interrupted. It
+ * would lose the receipt of exactly the sales where something went wrong, which the
+ * issue forbids ("never loses a receipt"); a marked duplicate harms nobody.
+ *
+ * Printing never undoes or holds up an approval: `submit` waits at most `waitMs` for the
+ * first attempt and then reports the receipt as "queued"; a failure to store the job
+ * durably (disk full) still prints it from memory.
+ */
+import { promises as fsp } from "node:fs";
+import { join } from "node:path";
+import { previewFileStem } from "../../drivers/printer/preview-printer.js";
+import { canTakeJobs, mayHavePrinted, type ReceiptPrinter } from "../../drivers/printer/receipt-printer.js";
+import { CardtermError } from "../../protocol/errors.js";
+import { type DurableFs, nodeDurableFs, writeDurably } from "../store/durable-file.js";
+import { Backoff } from "../sync/backoff.js";
+import type { ReceiptRequest } from "./receipt-data.js";
+import type { ReceiptLayout } from "./receipt-layout.js";
+import { opensDrawer, receiptJobId, receiptMarkup } from "./receipt-templates.js";
+
+/** What the caller learns about a receipt: printed, queued for later, or never (no printer). */
+export interface ReceiptOutcome {
+  jobId: string;
+  printed: boolean | "queued";
+  previewPng?: string;
+  error?: string;
+}
+
+/** One receipt as stored in its file. */
+export interface StoredJob {
+  v: 1;
+  id: string;
+  /** Queue order: one more than the highest stored before it. */
+  n: number;
+  request: ReceiptRequest;
+  createdAt: string;
+  state: "pending" | "printed";
+  /** Written just before an attempt: found on start-up, the attempt's outcome is unknown. */
+  inFlight: boolean;
+  /** A copy may already be on paper: every further copy carries the REPRINT mark. */
+  mayBeOnPaper: boolean;
+  /** Open the drawer with the next attempt (only ever the first). */
+  openDrawer: boolean;
+  attempts: number;
+  /** Copies the printer accepted. */
+  prints: number;
+  printedAt: string | null;
+  lastError: string | null;
+}
+
+export interface PrintQueueStatus {
+  pending: number;
+  oldestPendingAt: string | null;
+  lastError: string | null;
+  /** When the next retry is due, if one is scheduled. */
+  nextRetryAt: string | null;
+}
+
+interface QueueLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface PrintQueueOptions {
+  /** The queue's directory, `<dataDir>/print-queue`. */
+  dir: string;
+  printer: ReceiptPrinter;
+  layout: ReceiptLayout;
+  fs?: DurableFs;
+  now?: () => number;
+  log?: QueueLog;
+  /** Retry backoff while the printer is away. Default 2 s doubling to 60 s, jittered. */
+  retry?: { baseMs: number; capMs: number; random?: () => number };
+  /** How long printed receipts are kept for reprint. Default 7 days. */
+  keepForMs?: number;
+  /**
+   * Start printing waiting receipts at once (default). `false` for a one-off command that
+   * prints one receipt with `printOnce` and leaves the rest to the agent.
+   */
+  start?: boolean;
+}
+
+const DEFAULT_KEEP_MS = 7 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
+type Waiter = (outcome: ReceiptOutcome) => void;
+
+export class PrintQueue {
+  private readonly jobs = new Map<string, StoredJob>();
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly fs: DurableFs;
+  private readonly now: () => number;
+  private readonly backoff: Backoff;
+  private pumping: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private nextRetryAt: number | null = null;
+  private closed = false;
+  private lastPrune = 0;
+  private lastError: string | null = null;
+  private lastN = 0;
+  private rekick = false;
+  private constructor(private readonly opts: PrintQueueOptions) {
+    this.fs = opts.fs ?? nodeDurableFs;
+    this.now = opts.now ?? Date.now;
+    this.backoff = new Backoff(opts.retry ?? { baseMs: 2_000, capMs: 60_000 });
+  }
+
+  /** Load the stored jobs, prune old ones, and start printing what is pending. */
+  static async open(opts: PrintQueueOptions): Promise<PrintQueue> {
+    const q = new PrintQueue(opts);
+    await q.load();
+    await q.prune();
+    if (opts.start === false) q.closed = true;
+    else q.kick();
+    return q;
+  }
+
+  /**
+   * Store the receipt durably and print it; wait at most `waitMs` for the first attempt.
+   * Never rejects: the approval it belongs to stands whatever happens here.
+   */
+  async submit(request: ReceiptRequest, waitMs = 1_000): Promise<ReceiptOutcome> {
+    const id = receiptJobId(request);
+    if (this.opts.printer.type === "none") return { jobId: id, printed: false, error: "no printer is configured" };
+    const existing = this.jobs.get(id);
+    if (existing) return existing.state === "printed" ? this.reprint(id, waitMs) : this.wait(id, waitMs);
+    // Attempted at once when nothing is ahead of it: mark the attempt in the same write,
+    // so the first byte waits for one fsync, not two.
+    const job = this.newJob(request, this.pendingCount() === 0 && this.pumping === null && this.printerTakesJobs());
+    const stored = await this.persist(job);
+    const outcome = this.wait(id, waitMs);
+    this.kick(true);
+    const result = await outcome;
+    return stored ? result : { ...result, error: result.error ?? "the receipt could not be stored on disk" };
+  }
+
+  /** Store a receipt durably without printing it (for `printOnce`); returns its id. */
+  async store(request: ReceiptRequest): Promise<string> {
+    const job = this.jobs.get(receiptJobId(request)) ?? this.newJob(request, false);
+    if (!(await this.persist(job))) throw new CardtermError("CT_STORE_WRITE_FAILED", `receipt ${job.id} not stored`);
+    return job.id;
+  }
+
+  private newJob(request: ReceiptRequest, inFlight: boolean): StoredJob {
+    const job: StoredJob = {
+      v: 1,
+      id: receiptJobId(request),
+      n: ++this.lastN,
+      request,
+      createdAt: new Date(this.now()).toISOString(),
+      state: "pending",
+      inFlight,
+      mayBeOnPaper: false,
+      openDrawer: opensDrawer(request),
+      attempts: inFlight ? 1 : 0,
+      prints: 0,
+      printedAt: null,
+      lastError: null,
+    };
+    this.jobs.set(job.id, job);
+    return job;
+  }
+
+  /**
+   * Print a stored receipt again, marked REPRINT (a pending one prints now, marked only if
+   * a copy may be on paper). Rejects CT_NOT_FOUND for an unknown id.
+   */
+  async reprint(id: string, waitMs = 10_000): Promise<ReceiptOutcome> {
+    const job = this.jobs.get(id);
+    if (!job) throw new CardtermError("CT_NOT_FOUND", `no receipt ${id} is kept on this terminal`);
+    if (job.state === "printed") {
+      job.state = "pending";
+      job.openDrawer = false;
+      await this.persist(job);
+    }
+    const outcome = this.wait(id, waitMs);
+    this.backoff.reset();
+    this.kick(true);
+    return outcome;
+  }
+
+  /**
+   * One attempt at one receipt, now, whatever is queued before it (`start: false` queues
+   * only): a printed one again with REPRINT, a waiting one for the first time.
+   */
+  async printOnce(id: string): Promise<ReceiptOutcome> {
+    const job = this.jobs.get(id);
+    if (!job) throw new CardtermError("CT_NOT_FOUND", `no receipt ${id} is kept on this terminal`);
+    if (job.state === "printed") Object.assign(job, { state: "pending", openDrawer: false });
+    let outcome: ReceiptOutcome = { jobId: id, printed: "queued" };
+    this.waiters.set(id, [...(this.waiters.get(id) ?? []), (o) => (outcome = o)]);
+    await this.attempt(job);
+    this.waiters.delete(id);
+    return outcome;
+  }
+
+  /** The printer may be back (status poll): retry now instead of at the next timer. */
+  printerReady(): void {
+    if (this.pendingCount() === 0) return;
+    this.backoff.reset();
+    this.kick(true);
+  }
+
+  /** Every kept receipt, oldest first (for `cardterm receipt list`). */
+  list(): StoredJob[] {
+    return this.ordered();
+  }
+
+  get(id: string): StoredJob | undefined {
+    return this.jobs.get(id);
+  }
+
+  status(): PrintQueueStatus {
+    const pending = this.ordered().filter((j) => j.state === "pending");
+    return {
+      pending: pending.length,
+      oldestPendingAt: pending[0]?.createdAt ?? null,
+      lastError: pending.length > 0 ? this.lastError : null,
+      nextRetryAt: this.nextRetryAt === null ? null : new Date(this.nextRetryAt).toISOString(),
+    };
+  }
+
+  /** Stop retrying; the attempt in flight ends when the printer is closed (`idle()` waits). */
+  close(): void {
+    this.closed = true;
+    this.clearTimer();
+    for (const id of [...this.waiters.keys()]) this.settle(id, { printed: "queued", error: "the agent is stopping" });
+  }
+
+  async idle(): Promise<void> {
+    await this.pumping;
+  }
+
+  // ---- printing -------------------------------------------------------------------------
+
+  /** Start the pump unless it runs; `now` also cuts a backoff wait short. */
+  private kick(now = false): void {
+    if (this.closed) return;
+    if (this.timer && !now) return;
+    this.clearTimer();
+    if (this.pumping) {
+      this.rekick = true;
+      return;
+    }
+    this.pumping = this.pump().finally(() => {
+      this.pumping = null;
+      if (this.rekick && !this.closed) {
+        this.rekick = false;
+        this.kick(true);
+      }
+    });
+  }
+
+  private async pump(): Promise<void> {
+    for (;;) {
+      this.rekick = false;
+      const job = this.ordered().find((j) => j.state === "pending");
+      if (!job || this.closed) return;
+      if (!this.printerTakesJobs()) {
+        this.lastError = this.opts.printer.status().detail ?? this.opts.printer.status().state;
+        this.scheduleRetry();
+        return;
+      }
+      if (!(await this.attempt(job))) {
+        this.scheduleRetry();
+        return;
+      }
+      this.backoff.reset();
+      await this.pruneNowAndThen();
+    }
+  }
+
+  /** One attempt at one job; true when the printer took it. */
+  private async attempt(job: StoredJob): Promise<boolean> {
+    if (!job.inFlight) {
+      job.inFlight = true;
+      job.attempts += 1;
+      await this.persist(job);
+    }
+    const markup = receiptMarkup(job.request, this.opts.layout, { reprint: job.mayBeOnPaper || job.prints > 0 });
+    try {
+      const result = await this.opts.printer.print({ id: job.id, markup, openDrawer: job.openDrawer });
+      Object.assign(job, { state: "printed", inFlight: false, openDrawer: false, lastError: null });
+      job.prints += 1;
+      job.printedAt = new Date(this.now()).toISOString();
+      await this.persist(job);
+      this.settle(job.id, { printed: true, previewPng: result.previewPng });
+      return true;
+    } catch (err) {
+      const message = (err as Error).message;
+      // The drawer opens with the sale or not at all: never later, with nobody at the till.
+      Object.assign(job, { inFlight: false, openDrawer: false, lastError: message });
+      job.mayBeOnPaper ||= mayHavePrinted(err);
+      this.lastError = message;
+      await this.persist(job);
+      this.opts.log?.warn({ job: job.id, attempts: job.attempts, err: message }, "receipt kept for printing later");
+      this.settle(job.id, { printed: "queued", error: message });
+      return false;
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.timer) return;
+    const delay = this.backoff.next();
+    this.nextRetryAt = this.now() + delay;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.nextRetryAt = null;
+      this.kick();
+    }, delay);
+    this.timer.unref?.();
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.nextRetryAt = null;
+  }
+
+  private printerTakesJobs(): boolean {
+    return canTakeJobs(this.opts.printer.status().state);
+  }
+
+  // ---- waiting for an outcome ---------------------------------------------------------------
+
+  private wait(id: string, waitMs: number): Promise<ReceiptOutcome> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done({ jobId: id, printed: "queued" }), waitMs);
+      const done = (o: ReceiptOutcome) => {
+        clearTimeout(timer);
+        const list = this.waiters.get(id);
+        const rest = list?.filter((w) => w !== done) ?? [];
+        if (rest.length > 0) this.waiters.set(id, rest);
+        else this.waiters.delete(id);
+        resolve(o);
+      };
+      this.waiters.set(id, [...(this.waiters.get(id) ?? []), done]);
+    });
+  }
+
+  private settle(id: string, outcome: Omit<ReceiptOutcome, "jobId">): void {
+    for (const w of this.waiters.get(id) ?? []) w({ jobId: id, ...outcome });
+  }
+
+  // ---- the files ----------------------------------------------------------------------
+
+  private file(id: string): string {
+    return join(this.opts.dir, `${previewFileStem(id)}.json`);
+  }
+
+  /** Write the job durably; false (logged) when the disk refuses — the job stays in memory. */
+  private async persist(job: StoredJob): Promise<boolean> {
+    try {
+      await writeDurably(this.fs, this.file(job.id), JSON.stringify(job));
+      return true;
+    } catch (err) {
+      this.opts.log?.error({ job: job.id, err: (err as Error).message }, "receipt job not stored durably");
+      return false;
+    }
+  }
+
+  private async load(): Promise<void> {
+    const created = await fsp.mkdir(this.opts.dir, { recursive: true });
+    if (created !== undefined) await this.fs.fsyncDir(join(this.opts.dir, ".."));
+    for (const name of (await fsp.readdir(this.opts.dir)).sort()) {
+      if (!name.endsWith(".json") || name.startsWith(".")) continue;
+      const job = await this.read(join(this.opts.dir, name));
+      if (!job) continue;
+      if (job.inFlight) {
+        // Stopped mid-attempt: the receipt may or may not be on paper.
+        job.inFlight = false;
+        job.mayBeOnPaper = true;
+        job.openDrawer = false;
+      }
+      this.jobs.set(job.id, job);
+      this.lastN = Math.max(this.lastN, job.n);
+    }
+    if (this.pendingCount() > 0) this.opts.log?.info({ pending: this.pendingCount() }, "receipts waiting to print");
+  }
+
+  private async read(path: string): Promise<StoredJob | null> {
+    try {
+      const job = JSON.parse((await this.fs.readFile(path)) ?? "null") as StoredJob | null;
+      if (job && job.v === 1 && typeof job.id === "string" && typeof job.n === "number" && job.request) return job;
+      throw new Error("not a receipt job");
+    } catch (err) {
+      // Never dropped silently: set aside for a person to look at.
+      this.opts.log?.error({ file: path, err: (err as Error).message }, "unreadable receipt job set aside");
+      await fsp.rename(path, `${path}.corrupt`).catch(() => undefined);
+      return null;
+    }
+  }
+
+  private async pruneNowAndThen(): Promise<void> {
+    if (this.now() - this.lastPrune >= PRUNE_EVERY_MS) await this.prune();
+  }
+
+  /** Delete printed receipts older than keepFor. Pending ones are kept however old. */
+  private async prune(): Promise<void> {
+    this.lastPrune = this.now();
+    const before = this.now() - (this.opts.keepForMs ?? DEFAULT_KEEP_MS);
+    for (const job of [...this.jobs.values()]) {
+      if (job.state !== "printed" || job.printedAt === null || Date.parse(job.printedAt) >= before) continue;
+      this.jobs.delete(job.id);
+      await fsp.rm(this.file(job.id), { force: true }).catch(() => undefined);
+    }
+  }
+
+  private ordered(): StoredJob[] {
+    return [...this.jobs.values()].sort((a, b) => a.n - b.n);
+  }
+
+  private pendingCount(): number {
+    let n = 0;
+    for (const j of this.jobs.values()) if (j.state === "pending") n++;
+    return n;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Receipts (issue 5): approval → first byte on the printer's socket, and what rendering a
+ * receipt costs.
+ *
+ *   npx tsx bench/print-latency.ts [sales]        (default 600)
+ *
+ * The sale path is the agent's own: SaleService → Decider (offline rules, durable commit)
+ * → the durable print queue (job file written with fsync + rename + directory fsync) →
+ * NetworkPrinter → the TCP printer stand-in on 127.0.0.1. The clock starts when the
+ * commit has resolved (SaleService's afterCommit) and stops when the stand-in sees the
+ * receipt's first byte. Beside it, in the same run: the durable-write floor, and the
+ * render costs of a sale receipt — markup, ESC/POS, and the PNG preview (SVG + resvg).
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TerminalLedger } from "../agent/journal/terminal-ledger.js";
+import { silentLogger } from "../agent/logger.js";
+import { PrintQueue } from "../agent/receipts/print-queue.js";
+import { saleReceiptMarkup } from "../agent/receipts/sale-receipt.js";
+import { Decider } from "../agent/sale/decider.js";
+import { SaleService } from "../agent/sale/sale-service.js";
+import { TapSource } from "../agent/sale/tap-source.js";
+import { nodeDurableFs, writeDurably } from "../agent/store/durable-file.js";
+import { NetworkPrinter } from "../drivers/printer/network-printer.js";
+import { renderEscPos, renderSvg, svgToPng } from "../drivers/printer/render-receipt.js";
+import { SimulatedReader } from "../drivers/readers/simulated-reader.js";
+import { demoPolicy } from "../protocol/policy.js";
+import { SAMPLE_SALE } from "../test/helpers/sample-receipts.js";
+import { TcpPrinterStandIn } from "../test/helpers/tcp-printer.js";
+import { fmt, printTable, summarize } from "./stats.js";
+
+const SALES = Number(process.argv[2] ?? 600);
+const LIMIT = 1_000_000_000;
+
+async function setup(dir: string, stand: TcpPrinterStandIn) {
+  await mkdir(dir, { recursive: true });
+  const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key: randomBytes(32) });
+  const cards = Array.from({ length: 50 }, (_, i) => `ic:${(0x04a10000 + i).toString(16).toUpperCase()}`);
+  for (const cardId of cards) {
+    await ledger.rememberCard(
+      { cardId, accountId: cardId, memberName: "张小明", cardType: "standard", status: "active", balance: LIMIT, points: 0 },
+      { appliedSeq: 0, onlineThrough: 0 },
+      Date.now(),
+    );
+  }
+  ledger.noteContact(Date.now());
+  const big = { perTransactionMinor: LIMIT, perCardMinor: LIMIT, perCardCount: 1e9, terminalMinor: LIMIT, terminalCount: 1e9 };
+  const decider = new Decider({
+    terminalId: "T001",
+    ledger,
+    online: { isConnected: () => false, authorise: async () => "timeout" },
+    policy: demoPolicy,
+    hotlist: () => new Set(),
+    now: Date.now,
+    log: silentLogger(),
+    settings: {
+      offline: { enabled: true, maxOfflineAgeMs: 1e12, allowUnknownCards: false, ...big },
+      authTimeoutMs: 1000,
+      timeZone: "Asia/Shanghai",
+      language: "zh-CN",
+    },
+  });
+  const printer = new NetworkPrinter(
+    "receipt",
+    { type: "network", host: stand.host, port: stand.port, paperWidth: 80, timeoutMs: 3000 },
+    { language: "zh-CN" },
+  );
+  const queue = await PrintQueue.open({
+    dir: join(dir, "print-queue"),
+    printer,
+    layout: { language: "zh-CN", paperWidth: 80, timeZone: "Asia/Shanghai" },
+    log: silentLogger(),
+  });
+  let committedAt = 0;
+  let seq = 0;
+  const sales = new SaleService({
+    decider,
+    taps: new TapSource([new SimulatedReader("sim")], silentLogger()),
+    receipts: queue,
+    policy: demoPolicy,
+    newTxnId: () => `T001-${String(++seq).padStart(6, "0")}`,
+    afterCommit: () => {
+      committedAt = performance.now();
+    },
+    log: silentLogger(),
+    settings: { storeName: "悦享生活馆 徐汇店", terminalId: "T001", operatorId: "001", tapTimeoutMs: 1000, receiptWaitMs: 1000 },
+  });
+  return { sales, cards, queue, printer, committedAt: () => committedAt };
+}
+
+async function printPath(dir: string, n: number) {
+  const stand = await TcpPrinterStandIn.start();
+  const rig = await setup(dir, stand);
+  const firstByte: number[] = [];
+  const reply: number[] = [];
+  for (let i = 0; i < n + 20; i++) {
+    const out = await rig.sales.sale({ amount: 12_800, cardUid: rig.cards[i % rig.cards.length]! });
+    const replied = performance.now();
+    if (out.receipt?.printed !== true) throw new Error(`receipt ${i} not printed: ${out.receipt?.error}`);
+    const conn = stand.connections.at(-1)!;
+    if (i < 20) continue; // warm-up: JIT, first connections, first files
+    firstByte.push(conn.firstByteAt! - rig.committedAt());
+    reply.push(replied - rig.committedAt());
+  }
+  rig.queue.close();
+  await rig.printer.close();
+  await stand.close();
+  return { firstByte, reply };
+}
+
+async function durableFloor(dir: string, n: number): Promise<number[]> {
+  const data = JSON.stringify({ pad: "x".repeat(900) });
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await writeDurably(nodeDurableFs, join(dir, `floor-${i % 10}.json`), data);
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+function renderCosts(n: number) {
+  const opts = { language: "zh-CN" as const, paperWidth: 80 as const, timeZone: "Asia/Shanghai" };
+  const markup: number[] = [];
+  const escpos: number[] = [];
+  const png: number[] = [];
+  for (let i = 0; i < n + 10; i++) {
+    const data = { ...SAMPLE_SALE, txnId: `T001-${i}` };
+    const t0 = performance.now();
+    const m = saleReceiptMarkup(data, opts);
+    const t1 = performance.now();
+    renderEscPos(m, opts);
+    const t2 = performance.now();
+    svgToPng(renderSvg(m, opts));
+    const t3 = performance.now();
+    if (i < 10) continue;
+    markup.push(t1 - t0);
+    escpos.push(t2 - t1);
+    png.push(t3 - t2);
+  }
+  return { markup, escpos, png };
+}
+
+function row(what: string, samples: number[]) {
+  const s = summarize(samples);
+  return { measure: what, n: s.n, "median ms": fmt(s.median), "p99 ms": fmt(s.p99), "max ms": fmt(s.max) };
+}
+
+const dir = await mkdtemp(join(tmpdir(), "cardterm-print-bench-"));
+try {
+  const floor = await durableFloor(dir, 300);
+  const path = await printPath(join(dir, "agent"), SALES);
+  const costs = renderCosts(200);
+  printTable([
+    row("approval → first byte at the printer", path.firstByte),
+    row("approval → sale reply (receipt printed)", path.reply),
+    row("durable write floor (1 KB, same disk)", floor),
+    row("render: sale markup (template)", costs.markup),
+    row("render: ESC/POS bytes", costs.escpos),
+    row("render: PNG preview (SVG + resvg)", costs.png),
+  ]);
+  const p99 = summarize(path.firstByte).p99;
+  console.log(`\ntarget p99 ≤ 20 ms: ${p99 <= 20 ? "met" : "NOT met"} (${fmt(p99)} ms over ${path.firstByte.length} sales)`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
