@@ -88,7 +88,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     username: config.server.username,
     password: config.server.password,
     // The policy and hotlist topics are PolicyCache's: it subscribes to what it needs (attach).
-    subscriptions: [topics.ack(terminalId), topics.authReply(terminalId)],
+    subscriptions: [topics.ack(terminalId), topics.authReply(terminalId), topics.policy(), topics.hotlist()],
     log: log.child({ c: "mqtt" }),
     now,
     backoff: deps.backoff,
