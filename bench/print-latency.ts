@@ -1,25 +1,9 @@
-/**
- * Receipts (issue 5): approval → first byte on the printer's socket, and what rendering a
- * receipt costs.
- *
- *   npx tsx bench/print-latency.ts [sales]        (default 600)
- *
- * The sale path is the agent's own: SaleService → Decider (offline rules, durable commit)
- * → the durable print queue (job file written with fsync + rename + directory fsync) →
- * NetworkPrinter → the TCP printer stand-in on 127.0.0.1. The clock starts when the
- * commit has resolved (SaleService's afterCommit) and stops when the stand-in sees the
- * receipt's first byte. Beside it, in the same run: the durable-write floor, and the
- * render costs of a sale receipt — markup, ESC/POS, and the PNG preview (SVG + resvg).
- */
-import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TerminalLedger } from "../agent/journal/terminal-ledger.js";
 import { silentLogger } from "../agent/logger.js";
 import { PrintQueue } from "../agent/receipts/print-queue.js";
 import { saleReceiptMarkup } from "../agent/receipts/sale-receipt.js";
-import { Decider } from "../agent/sale/decider.js";
 import { SaleService } from "../agent/sale/sale-service.js";
 import { TapSource } from "../agent/sale/tap-source.js";
 import { nodeDurableFs, writeDurably } from "../agent/store/durable-file.js";
@@ -29,53 +13,16 @@ import { SimulatedReader } from "../drivers/readers/simulated-reader.js";
 import { demoPolicy } from "../protocol/policy.js";
 import { SAMPLE_SALE } from "../test/helpers/sample-receipts.js";
 import { TcpPrinterStandIn } from "../test/helpers/tcp-printer.js";
+import { offlineTill } from "./offline-till.js";
 import { fmt, printTable, summarize } from "./stats.js";
 
 const SALES = Number(process.argv[2] ?? 600);
-const LIMIT = 1_000_000_000;
+const _LIMIT = 1_000_000_000;
 
 async function setup(dir: string, stand: TcpPrinterStandIn) {
   await mkdir(dir, { recursive: true });
-  const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key: randomBytes(32) });
   const cards = Array.from({ length: 50 }, (_, i) => `ic:${(0x04a10000 + i).toString(16).toUpperCase()}`);
-  for (const cardId of cards) {
-    await ledger.rememberCard(
-      {
-        cardId,
-        accountId: cardId,
-        memberName: "张小明",
-        cardType: "standard",
-        status: "active",
-        balance: LIMIT,
-        points: 0,
-      },
-      { appliedSeq: 0, onlineThrough: 0 },
-      Date.now(),
-    );
-  }
-  ledger.noteContact(Date.now());
-  const big = {
-    perTransactionMinor: LIMIT,
-    perCardMinor: LIMIT,
-    perCardCount: 1e9,
-    terminalMinor: LIMIT,
-    terminalCount: 1e9,
-  };
-  const decider = new Decider({
-    terminalId: "T001",
-    ledger,
-    online: { isConnected: () => false, authorise: async () => "timeout" },
-    policy: demoPolicy,
-    hotlist: () => new Set(),
-    now: Date.now,
-    log: silentLogger(),
-    settings: {
-      offline: { enabled: true, maxOfflineAgeMs: 1e12, allowUnknownCards: false, ...big },
-      authTimeoutMs: 1000,
-      timeZone: "Asia/Shanghai",
-      language: "zh-CN",
-    },
-  });
+  const { decider } = await offlineTill(dir, cards, "zh-CN");
   const printer = new NetworkPrinter(
     "receipt",
     { type: "network", host: stand.host, port: stand.port, paperWidth: 80, timeoutMs: 3000 },

@@ -1,29 +1,15 @@
-/**
- * Reader event → decision on the offline path, over 1,000 taps through a real socat
- * pty, beside the pty's own write → read latency measured in the same run (issue 4).
- *
- *   npx tsx bench/serial-tap-latency.ts [taps]
- *
- * The agent's own share is (write → decision) − (write → line read on the pty): the
- * serial driver's parsing and debounce, the offline rules and the durable commit.
- * The outbox is acknowledged every 50 taps (untimed), keeping 10–60 entries pending.
- */
-import { randomBytes } from "node:crypto";
 import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TerminalLedger } from "../agent/journal/terminal-ledger.js";
-import { silentLogger } from "../agent/logger.js";
-import { Decider } from "../agent/sale/decider.js";
 import type { CardTap } from "../drivers/readers/card-reader.js";
 import { openNodeSerialPort } from "../drivers/readers/node-serial-port.js";
 import { SerialIdReader } from "../drivers/readers/serial-id-reader.js";
-import { demoPolicy } from "../protocol/policy.js";
 import { startPtyPair } from "../test/helpers/socat.js";
+import { offlineTill } from "./offline-till.js";
 import { fmt, nowMs, printTable, summarize } from "./stats.js";
 
 const TAPS = Number(process.argv[2] ?? 1000);
-const LIMIT = 1_000_000_000;
+const _LIMIT = 1_000_000_000;
 
 async function rawPty(pty: Awaited<ReturnType<typeof startPtyPair>>, n: number): Promise<number[]> {
   const link = await openNodeSerialPort({
@@ -56,47 +42,8 @@ async function rawPty(pty: Awaited<ReturnType<typeof startPtyPair>>, n: number):
 }
 
 async function agentPath(pty: Awaited<ReturnType<typeof startPtyPair>>, dir: string, n: number): Promise<number[]> {
-  const key = randomBytes(32);
-  const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
   const cards = Array.from({ length: 50 }, (_, i) => `id:${String(i).padStart(10, "0")}`);
-  for (const cardId of cards) {
-    await ledger.rememberCard(
-      {
-        cardId,
-        accountId: cardId,
-        memberName: "bench",
-        cardType: "standard",
-        status: "active",
-        balance: LIMIT,
-        points: 0,
-      },
-      { appliedSeq: 0, onlineThrough: 0 },
-      Date.now(),
-    );
-  }
-  ledger.noteContact(Date.now());
-  const big = {
-    perTransactionMinor: LIMIT,
-    perCardMinor: LIMIT,
-    perCardCount: 1e9,
-    terminalMinor: LIMIT,
-    terminalCount: 1e9,
-  };
-  const decider = new Decider({
-    terminalId: "T001",
-    ledger,
-    online: { isConnected: () => false, authorise: async () => "timeout" },
-    policy: demoPolicy,
-    hotlist: () => new Set(),
-    now: Date.now,
-    log: silentLogger(),
-    settings: {
-      offline: { enabled: true, maxOfflineAgeMs: 1e12, allowUnknownCards: false, ...big },
-      authTimeoutMs: 1000,
-      timeZone: "Asia/Shanghai",
-      language: "en",
-    },
-  });
+  const { ledger, decider } = await offlineTill(dir, cards);
   const reader = new SerialIdReader(
     {
       id: "bench",
