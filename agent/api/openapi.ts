@@ -25,6 +25,11 @@ export const saleRequestSchema = {
     },
     readerId: { type: "string", minLength: 1, maxLength: 64, description: "Only accept a tap from this reader." },
     operatorId: { type: "string", minLength: 1, maxLength: 64 },
+    pin: {
+      type: "string",
+      pattern: "^[0-9]{4,12}$",
+      description: "The member's PIN, when the card type asks for one above its threshold (PIN_REQUIRED)",
+    },
   },
 } as const;
 

@@ -27,6 +27,8 @@ export interface SaleInput {
   cardUid?: string;
   readerId?: string;
   operatorId?: string;
+  /** The PIN the member typed on the PIN pad, when the card type asks for one. Never logged. */
+  pin?: string;
 }
 
 export type { ReceiptOutcome } from "../receipts/print-queue.js";
@@ -77,6 +79,7 @@ export class SaleService {
       cardId: tap.cardId,
       gross: input.amount,
       operatorId,
+      pin: input.pin,
     });
     deps.log.info(
       { txnId: decision.txnId, card: maskCardId(tap.cardId), approved: decision.approved, mode: decision.mode },
