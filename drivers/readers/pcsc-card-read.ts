@@ -16,6 +16,7 @@
 import type { PcscReaderConfig } from "../../config/agent-config.js";
 import { appCardId, type IdentityResult, memberNumberCardId, uidCardId } from "./card-identity.js";
 import { readMemberNumber, type Transmit } from "./mifare-member-number.js";
+import type { PcscDevice } from "./pcsc-loader.js";
 
 const GET_UID = Buffer.from([0xff, 0xca, 0x00, 0x00, 0x00]);
 const MAX_RESPONSE = 258;
@@ -72,4 +73,14 @@ function isOk(response: Buffer): boolean {
 
 function sw(response: Buffer): string {
   return response.length >= 2 ? response.subarray(-2).toString("hex").toUpperCase() : "none";
+}
+
+/**
+ * A card that leaves the field mid-command shows either as a rejected transmit or, with
+ * pcscd and vpcd, as a "successful" empty response: both mean the card is gone.
+ */
+export async function transmitOrGone(device: PcscDevice, apdu: Buffer, max: number): Promise<Buffer> {
+  const response = await device.transmit(apdu, max);
+  if (response.length < 2) throw new Error("no status word: the card left the field");
+  return response;
 }

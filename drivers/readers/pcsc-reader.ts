@@ -17,10 +17,9 @@
  * random, timers, log and the library are injected.
  */
 import type { PcscReaderConfig } from "../../config/agent-config.js";
-import { type CardId, maskCardId } from "../../protocol/card.js";
 import { isCardtermError } from "../../protocol/errors.js";
-import { CardReader, type ReaderState, type ReaderStatus } from "./card-reader.js";
-import { acr122Feedback, readCardIdentity, supportsAcr122Feedback } from "./pcsc-card-read.js";
+import { CardReader, type ReaderStatus } from "./card-reader.js";
+import { acr122Feedback, readCardIdentity, supportsAcr122Feedback, transmitOrGone } from "./pcsc-card-read.js";
 import {
   type LoadPcscLibrary,
   loadNfcPcsc,
@@ -31,25 +30,17 @@ import {
   probePcscd,
   unavailableAdvice,
 } from "./pcsc-loader.js";
-import {
-  type BackoffOptions,
-  backoffDelay,
-  DEFAULT_BACKOFF,
-  DEFAULT_SILENT_AFTER_MS,
-  type ReaderLog,
-  type ReaderTimers,
-} from "./serial-id-reader.js";
+import { PcscSlots, type Slot } from "./pcsc-slots.js";
+import type { ReaderLog, ReaderTimers, SupervisedReaderDeps } from "./reader-deps.js";
+import type { ReaderHealth } from "./reader-health.js";
+import { supervise } from "./reader-supervision.js";
+import type { ReopenTimer } from "./reopen-backoff.js";
+import type { TapDebouncer } from "./tap-debouncer.js";
 
-export interface PcscReaderDeps {
+export interface PcscReaderDeps extends SupervisedReaderDeps {
   loadLibrary?: LoadPcscLibrary;
   /** Whether pcscd answers; default: connect to its socket. */
   probeService?: () => Promise<boolean>;
-  now?: () => number;
-  random?: () => number;
-  timers?: ReaderTimers;
-  log?: ReaderLog;
-  backoff?: Partial<BackoffOptions>;
-  silentAfterMs?: number;
   /** After connecting, how long to wait for a matching reader before saying there is none. */
   settleMs?: number;
   /** Which PC/SC readers take the ACR122U LED/buzzer commands; default: names containing ACR122. */
@@ -69,13 +60,6 @@ export interface PcscReaderStats {
   interrupted: number;
 }
 
-interface Slot {
-  device: PcscDevice;
-  name: string;
-  /** Bumped on every card on and off: a read finishing under an older number is late. */
-  cardSeq: number;
-}
-
 interface CardEvent {
   atr?: Buffer;
 }
@@ -83,49 +67,31 @@ interface CardEvent {
 const DEFAULT_SETTLE_MS = 1_000;
 const PCSCD_ADVICE = "install and start it: `apt-get install pcscd` and `systemctl enable --now pcscd.socket`";
 
-const realTimers: ReaderTimers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-
-const defaultLog: ReaderLog = (level, msg, fields) => {
-  if (level === "warn" || level === "error") console.error(JSON.stringify({ level, msg, ...fields }));
-};
-
 export class PcscReader extends CardReader {
   readonly type = "pcsc";
   readonly id: string;
   private readonly loadLibrary: LoadPcscLibrary;
   private readonly probeService: () => Promise<boolean>;
-  private readonly now: () => number;
-  private readonly random: () => number;
-  private readonly timers: ReaderTimers;
-  private readonly log: ReaderLog;
-  private readonly backoff: BackoffOptions;
-  private readonly silentAfterMs: number;
   private readonly settleMs: number;
   private readonly feedbackFor: (readerName: string) => boolean;
+  private readonly now: () => number;
+  private readonly timers: ReaderTimers;
+  private readonly log: ReaderLog;
+  private readonly health: ReaderHealth;
+  private readonly retry: ReopenTimer;
+  private readonly debouncer: TapDebouncer;
 
-  private state: ReaderState = "starting";
-  private detail: string | undefined;
-  private lastEventAt: number | null = null;
   private library: PcscLibrary | undefined;
   private service: PcscService | undefined;
-  private readonly attached = new Map<string, Slot>();
-  private readonly namesSeen = new Set<string>();
-  private lastMatchingName: string | undefined;
+  private readonly slots: PcscSlots;
   private generation = 0;
   private connectedAt = 0;
   private everConnected = false;
-  private failures = 0;
-  private retryTimer: unknown;
   private settleTimer: unknown;
-  private silenceTimer: unknown;
   private started = false;
   private opening: Promise<void> | undefined;
   private connecting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
-  private lastCard: { id: CardId; at: number } | undefined;
   private readonly counters: PcscReaderStats = {
     connects: 0,
     serviceLosses: 0,
@@ -145,16 +111,26 @@ export class PcscReader extends CardReader {
   ) {
     super();
     this.id = config.id;
+    this.slots = new PcscSlots(config.readerName);
     this.loadLibrary = deps.loadLibrary ?? loadNfcPcsc;
     this.probeService = deps.probeService ?? (() => probePcscd());
-    this.now = deps.now ?? Date.now;
-    this.random = deps.random ?? Math.random;
-    this.timers = deps.timers ?? realTimers;
-    this.log = deps.log ?? defaultLog;
-    this.backoff = { ...DEFAULT_BACKOFF, ...deps.backoff };
-    this.silentAfterMs = deps.silentAfterMs ?? DEFAULT_SILENT_AFTER_MS;
     this.settleMs = deps.settleMs ?? DEFAULT_SETTLE_MS;
     this.feedbackFor = deps.feedbackFor ?? supportsAcr122Feedback;
+    ({
+      now: this.now,
+      timers: this.timers,
+      log: this.log,
+      health: this.health,
+      reopen: this.retry,
+      debouncer: this.debouncer,
+    } = supervise(this, deps, {
+      label: "PC/SC reader",
+      reopenMessage: "reconnecting to pcscd",
+      debounceMs: config.debounceMs,
+      counters: this.counters,
+      isOpen: () => this.slots.size > 0,
+      presentDetail: () => this.slots.presentDetail(),
+    }));
   }
 
   async start(): Promise<void> {
@@ -170,14 +146,7 @@ export class PcscReader extends CardReader {
   }
 
   status(): ReaderStatus {
-    const status: ReaderStatus = {
-      id: this.id,
-      type: this.type,
-      state: this.state,
-      lastEventAt: this.lastEventAt === null ? null : new Date(this.lastEventAt).toISOString(),
-    };
-    if (this.detail !== undefined) status.detail = this.detail;
-    return status;
+    return this.health.status();
   }
 
   stats(): PcscReaderStats {
@@ -186,7 +155,7 @@ export class PcscReader extends CardReader {
 
   /** Names of the matching PC/SC readers attached now. */
   readerNames(): string[] {
-    return [...this.attached.keys()];
+    return this.slots.names();
   }
 
   private async boot(): Promise<void> {
@@ -194,7 +163,7 @@ export class PcscReader extends CardReader {
       this.library = await this.loadLibrary();
     } catch (err) {
       const why = isCardtermError(err) ? err.message : `CT_READER_UNAVAILABLE: ${unavailableAdvice(err)}`;
-      this.setState("unavailable", why);
+      this.health.setState("unavailable", why);
       return;
     }
     if (!this.closing) await this.connectOnce();
@@ -226,54 +195,37 @@ export class PcscReader extends CardReader {
   }
 
   private connectFailed(why: string): void {
-    if (this.everConnected) this.setState("lost", `CT_READER_LOST: ${why}; reconnecting`);
-    else this.setState("error", `CT_READER_UNAVAILABLE: ${why}; ${PCSCD_ADVICE}`);
+    if (this.everConnected) this.health.setState("lost", `CT_READER_LOST: ${why}; reconnecting`);
+    else this.health.setState("error", `CT_READER_UNAVAILABLE: ${why}; ${PCSCD_ADVICE}`);
     this.scheduleRetry();
   }
 
   private scheduleRetry(): void {
-    this.failures++;
-    const delay = backoffDelay(this.failures, this.backoff, this.random);
-    this.log("debug", "reconnecting to pcscd", { reader: this.id, attempt: this.failures, delayMs: delay });
-    this.retryTimer = this.timers.setTimeout(() => {
-      this.retryTimer = undefined;
+    this.retry.schedule(() => {
       if (!this.closing) void this.connectOnce();
-    }, delay);
+    });
   }
 
   private onDevice(device: PcscDevice, gen: number): void {
     // Without an `error` listener, a reader's error event would throw out of the emitter.
     device.on("error", (err: unknown) => this.onDeviceError(device.name, err, gen));
     if (gen !== this.generation || this.closing) return; // its connection is being closed with all its readers
-    this.namesSeen.add(device.name);
     device.autoProcessing = false;
-    if (!this.matches(device.name)) {
+    if (!this.slots.offered(device.name)) {
       // Not ours: mute it, or nfc-pcsc would connect to every card put on it, and a program
       // that needs that reader exclusively (an ID-card or bank-card reader) would be locked out.
       this.service?.ignore(device);
       this.log("debug", "PC/SC reader not taken (name filter)", { reader: this.id, pcscReader: device.name });
       return;
     }
-    const slot: Slot = { device, name: device.name, cardSeq: 0 };
-    this.attached.set(device.name, slot);
+    const slot = this.slots.attach(device);
     device.on("card", (card: CardEvent) => void this.onCard(slot, card, gen));
     device.on("card.off", () => this.onCardOff(slot, gen));
     device.on("end", () => this.onDeviceEnd(slot, gen));
     this.counters.readersAttached++;
-    this.lastMatchingName = device.name;
-    this.lastEventAt = this.now();
-    this.clearTimer("settleTimer");
-    this.setState("present", this.presentDetail());
-    this.armSilence();
-  }
-
-  private matches(name: string): boolean {
-    const filter = this.config.readerName;
-    return filter === undefined || name.toLowerCase().includes(filter.toLowerCase());
-  }
-
-  private presentDetail(): string {
-    return `PC/SC: ${[...this.attached.keys()].join(", ")}`;
+    const at = this.now();
+    this.clearSettle();
+    this.health.opened(at, this.slots.presentDetail());
   }
 
   private onDeviceError(name: string, err: unknown, gen: number): void {
@@ -282,39 +234,26 @@ export class PcscReader extends CardReader {
   }
 
   private onDeviceEnd(slot: Slot, gen: number): void {
-    if (gen !== this.generation || this.closing || this.attached.get(slot.name) !== slot) return;
-    this.attached.delete(slot.name);
-    slot.cardSeq++;
+    if (gen !== this.generation || this.closing || !this.slots.remove(slot)) return;
     void this.service?.release(slot.device); // joins its finished status thread, on a clean stack
     this.counters.readersRemoved++;
-    this.lastEventAt = this.now();
-    if (this.attached.size > 0) this.setState("present", this.presentDetail());
+    this.health.eventAt(this.now());
+    if (this.slots.size > 0) this.health.setState("present", this.slots.presentDetail());
     else this.noReaderState();
   }
 
   private noReaderState(): void {
-    this.clearTimer("silenceTimer");
-    const filter = this.config.readerName === undefined ? "" : ` matching "${this.config.readerName}"`;
-    if (this.lastMatchingName !== undefined) {
-      this.setState(
-        "lost",
-        `CT_READER_LOST: PC/SC reader "${this.lastMatchingName}" is gone; waiting for a reader${filter}`,
-      );
-      return;
-    }
-    const seen = this.namesSeen.size === 0 ? "none" : [...this.namesSeen].join(", ");
-    this.setState(
-      "error",
-      `CT_READER_UNAVAILABLE: no PC/SC reader${filter} is attached (readers seen: ${seen}); plug it in`,
-    );
+    this.health.stopSilence();
+    const { state, detail } = this.slots.noReader();
+    this.health.setState(state, detail);
   }
 
   private onServiceLost(err: unknown, gen: number): void {
     if (gen !== this.generation || this.closing) return;
-    if (this.now() - this.connectedAt >= this.backoff.maxMs) this.failures = 0;
+    this.retry.lostAfter(this.now() - this.connectedAt);
     void this.dropService();
     this.counters.serviceLosses++;
-    this.setState("lost", `CT_READER_LOST: lost pcscd (${errorText(err)}); reconnecting`);
+    this.health.setState("lost", `CT_READER_LOST: lost pcscd (${errorText(err)}); reconnecting`);
     this.scheduleRetry();
   }
 
@@ -322,18 +261,18 @@ export class PcscReader extends CardReader {
   private async dropService(): Promise<void> {
     const service = this.service;
     this.service = undefined;
-    this.attached.clear();
+    this.slots.clear();
     this.generation++;
-    this.clearTimer("settleTimer");
-    this.clearTimer("silenceTimer");
+    this.clearSettle();
+    this.health.stopSilence();
     await service?.close();
   }
 
   private armSettle(gen: number): void {
-    this.clearTimer("settleTimer");
+    this.clearSettle();
     this.settleTimer = this.timers.setTimeout(() => {
       this.settleTimer = undefined;
-      if (gen === this.generation && !this.closing && this.attached.size === 0) this.noReaderState();
+      if (gen === this.generation && !this.closing && this.slots.size === 0) this.noReaderState();
     }, this.settleMs);
   }
 
@@ -341,7 +280,7 @@ export class PcscReader extends CardReader {
     if (gen !== this.generation || this.closing) return;
     const seq = ++slot.cardSeq;
     this.counters.cards++;
-    this.noteEvent();
+    this.health.alive(this.now());
     const current = () => gen === this.generation && seq === slot.cardSeq && !this.closing;
     let result: Awaited<ReturnType<typeof readCardIdentity>>;
     try {
@@ -365,7 +304,8 @@ export class PcscReader extends CardReader {
       void this.feedback(slot, "refused");
       return;
     }
-    this.accept(result.id, slot);
+    // The same card again within debounceMs (on any of this driver's readers) is one tap.
+    this.debouncer.accept(result.id, this.now(), { pcscReader: slot.name });
     void this.feedback(slot, "ok");
   }
 
@@ -373,28 +313,7 @@ export class PcscReader extends CardReader {
     if (gen !== this.generation) return;
     slot.cardSeq++;
     this.counters.cardsOff++;
-    this.noteEvent();
-  }
-
-  private noteEvent(): void {
-    this.lastEventAt = this.now();
-    if (this.state === "silent") this.setState("present", this.presentDetail());
-    this.armSilence();
-  }
-
-  /** The same card again within debounceMs (on any of this driver's readers) is one tap. */
-  private accept(card: CardId, slot: Slot): void {
-    const at = this.now();
-    const last = this.lastCard;
-    this.lastCard = { id: card, at };
-    const sinceLast = last?.id === card ? at - last.at : Number.POSITIVE_INFINITY;
-    if (sinceLast >= 0 && sinceLast < this.config.debounceMs) {
-      this.counters.debounced++;
-      return;
-    }
-    this.counters.taps++;
-    this.log("debug", "card read", { reader: this.id, pcscReader: slot.name, card: maskCardId(card) });
-    this.safely("tap", () => this.emit("tap", { readerId: this.id, cardId: card, at }));
+    this.health.alive(this.now());
   }
 
   /** LED and buzzer where the reader has them; anything else is left alone, and failures stay quiet. */
@@ -408,60 +327,17 @@ export class PcscReader extends CardReader {
   }
 
   private async shutdown(): Promise<void> {
-    this.clearTimer("retryTimer");
+    this.retry.cancel();
     await this.opening;
     await this.connecting;
     await this.dropService();
-    this.setState("closed", undefined);
+    this.health.setState("closed", undefined);
   }
 
-  private armSilence(): void {
-    this.clearTimer("silenceTimer");
-    if (!(this.silentAfterMs > 0) || !Number.isFinite(this.silentAfterMs)) return;
-    this.silenceTimer = this.timers.setTimeout(() => {
-      this.silenceTimer = undefined;
-      if (this.state === "present" && this.attached.size > 0) {
-        this.setState("silent", `no card read for ${Math.round(this.silentAfterMs / 60_000)} min`);
-      }
-    }, this.silentAfterMs);
+  private clearSettle(): void {
+    if (this.settleTimer !== undefined) this.timers.clearTimeout(this.settleTimer);
+    this.settleTimer = undefined;
   }
-
-  private clearTimer(name: "retryTimer" | "settleTimer" | "silenceTimer"): void {
-    const handle = this[name];
-    if (handle !== undefined) this.timers.clearTimeout(handle);
-    this[name] = undefined;
-  }
-
-  private setState(state: ReaderState, detail: string | undefined): void {
-    if (state === this.state && detail === this.detail) return;
-    const changed = state !== this.state;
-    this.state = state;
-    this.detail = detail;
-    if (changed) {
-      const level = state === "lost" || state === "error" || state === "unavailable" ? "warn" : "info";
-      this.log(level, `PC/SC reader ${state}`, { reader: this.id, detail });
-    }
-    const status = this.status();
-    this.safely("status", () => this.emit("status", status));
-  }
-
-  private safely(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.log("error", `a ${what} listener threw`, { reader: this.id, err: String(err) });
-    }
-  }
-}
-
-/**
- * A card that leaves the field mid-command shows either as a rejected transmit or, with
- * pcscd and vpcd, as a "successful" empty response: both mean the card is gone.
- */
-async function transmitOrGone(device: PcscDevice, apdu: Buffer, max: number): Promise<Buffer> {
-  const response = await device.transmit(apdu, max);
-  if (response.length < 2) throw new Error("no status word: the card left the field");
-  return response;
 }
 
 function errorText(err: unknown): string {
