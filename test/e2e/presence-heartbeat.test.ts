@@ -23,9 +23,10 @@ t.test("the server sees a terminal's presence and heartbeat: devices, queue dept
     log: silentLogger(),
     heartbeatMs: 100,
   });
-  const status = await waitFor("a heartbeat with the policy version", async () => {
+  // Policy and hotlist arrive as two retained messages: wait for a heartbeat that has both.
+  const status = await waitFor("a heartbeat with the policy and hotlist versions", async () => {
     const s = await hq.ledger.terminalStatus("T001");
-    return s?.policyVersion === 1 && s.presence === "online" ? s : undefined;
+    return s?.policyVersion === 1 && s.hotlistVersion === 1 && s.presence === "online" ? s : undefined;
   });
   t.equal(status.pending, 0);
   t.equal(status.hotlistVersion, 1);
