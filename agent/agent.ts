@@ -87,8 +87,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     terminalId,
     username: config.server.username,
     password: config.server.password,
+    tls: config.server.tls,
     // The policy and hotlist topics are PolicyCache's: it subscribes to what it needs (attach).
-    subscriptions: [topics.ack(terminalId), topics.authReply(terminalId), topics.policy(), topics.hotlist()],
+    subscriptions: [topics.ack(terminalId), topics.authReply(terminalId)],
     log: log.child({ c: "mqtt" }),
     now,
     backoff: deps.backoff,

@@ -189,6 +189,8 @@ export interface AgentConfig {
     /** How long an online authorisation may take before the offline rules decide. */
     authTimeoutMs: number;
     uploadBatchSize: number;
+    /** server.tls, as absolute paths of PEM files; absent = plain TCP or the system's trust store. */
+    tls?: { caFile?: string; certFile?: string; keyFile?: string };
   };
   offline: OfflineLimits;
   /** How long a sale waits for a tap on a configured reader when no card uid is given. */

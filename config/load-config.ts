@@ -197,6 +197,7 @@ function build(f: ConfigFile, v: CheckedValues, baseDir: string, source: string)
       ...(v.password === undefined ? {} : { password: v.password }),
       authTimeoutMs: ms("server.authTimeout", D.authTimeoutMs),
       uploadBatchSize: f.server.uploadBatchSize ?? D.uploadBatchSize,
+      ...(f.server.tls === undefined ? {} : { tls: buildTls(f.server.tls, abs) }),
     },
     offline: {
       enabled: o.enabled ?? D.offline.enabled,
@@ -209,6 +210,15 @@ function build(f: ConfigFile, v: CheckedValues, baseDir: string, source: string)
       allowUnknownCards: o.allowUnknownCards ?? D.offline.allowUnknownCards,
     },
     tapTimeoutMs: ms("tapTimeout", D.tapTimeoutMs),
+  };
+}
+
+/** server.tls as absolute file paths (the link reads them at start). */
+function buildTls(tls: NonNullable<ConfigFile["server"]["tls"]>, abs: (p: string) => string) {
+  return {
+    ...(tls.ca ? { caFile: abs(tls.ca.file) } : {}),
+    ...(tls.cert ? { certFile: abs(tls.cert.file) } : {}),
+    ...(tls.key ? { keyFile: abs(tls.key.file) } : {}),
   };
 }
 

@@ -52,6 +52,14 @@ const str = (description: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 const ref = (name: string, description: string) => ({ $ref: `#/definitions/${name}`, description });
+/** A PEM file for server.tls: `{ file: PATH }`, relative to the config file. */
+const pemFile = (description: string) => ({
+  type: "object",
+  additionalProperties: false,
+  required: ["file"],
+  description,
+  properties: { file: str("Path of the PEM file. Relative to this file.") },
+});
 const port = (description: string, def: number) => ({
   type: "integer",
   minimum: 1,
@@ -479,6 +487,19 @@ export const configJsonSchema = {
           default: 100,
           description: "Journal entries sent per upload message. Default 100.",
         },
+        tls: {
+          type: "object",
+          additionalProperties: false,
+          description:
+            "For an mqtts:// or wss:// broker: the CA that signed its certificate (absent = the system's trust store), and this terminal's client certificate and key if the broker asks for one.",
+          properties: {
+            ca: pemFile(
+              "PEM file of the CA that signed the broker's certificate, e.g. { file: /etc/cardterm/ca.pem }.",
+            ),
+            cert: pemFile("PEM file of this terminal's client certificate (give key too)."),
+            key: pemFile("PEM file of this terminal's client private key (give cert too). Keep it 0600."),
+          },
+        },
       },
     },
     offline: {
@@ -597,6 +618,7 @@ export interface ConfigFile {
     password?: SecretSource;
     authTimeout?: string;
     uploadBatchSize?: number;
+    tls?: { ca?: { file: string }; cert?: { file: string }; key?: { file: string } };
   };
   offline?: {
     enabled?: boolean;

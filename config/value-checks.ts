@@ -72,6 +72,7 @@ export function checkValues(data: unknown, src: YamlSource, io: SecretIo): Value
   checkMqttUrl(ctx);
   checkKey(ctx);
   checkPassword(ctx);
+  checkTls(ctx);
   checkReaders(ctx);
   return out;
 }
@@ -211,6 +212,39 @@ function checkPassword(ctx: Ctx): void {
   if ((kind !== "env" && kind !== "file") || typeof ref !== "string" || ref === "") return;
   const text = secretText(ctx, [...path, kind], kind, ref, "password");
   if (text !== undefined) ctx.out.values.password = text.replace(/\r?\n$/, "");
+}
+
+/**
+ * server.tls: each PEM file must be readable and hold what its key says; cert and key go
+ * together; and TLS settings on a plain mqtt:// or ws:// URL would silently do nothing.
+ */
+function checkTls(ctx: Ctx): void {
+  const base = ["server", "tls"];
+  const tls = get(ctx.data, base);
+  if (tls === null || typeof tls !== "object") return;
+  const url = get(ctx.data, ["server", "mqttUrl"]);
+  if (typeof url === "string" && /^(mqtt|ws):\/\//.test(url)) {
+    report(ctx, base, `TLS settings need a TLS URL, but server.mqttUrl is "${url}"; use mqtts:// or wss://`, {
+      suggestion: JSON.stringify(url.replace(/^mqtt:/, "mqtts:").replace(/^ws:/, "wss:")),
+    });
+  }
+  const t = tls as Record<string, unknown>;
+  if ("cert" in t !== "key" in t) {
+    report(ctx, [...base, "cert" in t ? "cert" : "key"], "a client certificate needs both cert and key");
+  }
+  const marks: Record<string, RegExp> = {
+    ca: /-----BEGIN CERTIFICATE-----/,
+    cert: /-----BEGIN CERTIFICATE-----/,
+    key: /PRIVATE KEY-----/,
+  };
+  for (const [name, mark] of Object.entries(marks)) {
+    const file = get(ctx.data, [...base, name, "file"]);
+    if (typeof file !== "string" || file === "") continue;
+    const path = [...base, name, "file"];
+    const text = secretText(ctx, path, "file", file, `TLS ${name}`);
+    if (text !== undefined && !mark.test(text))
+      report(ctx, path, `${file} is not a PEM ${name === "key" ? "private key" : "certificate"}`);
+  }
 }
 
 /** The text behind { hex | env | file }, or undefined after reporting why it cannot be had. */

@@ -90,6 +90,20 @@ export interface HotlistDocument {
   cards: string[];
 }
 
+/**
+ * The net change from `fromVersion` to `toVersion`: a terminal holding exactly
+ * `fromVersion` adds `added` and removes `removed`; any other terminal waits for the full
+ * document (DESIGN §5). Published retained; with nothing on record it is empty and
+ * `fromVersion` = `toVersion`, which still says which version is current.
+ */
+export interface HotlistDelta {
+  v: 1;
+  fromVersion: number;
+  toVersion: number;
+  added: string[];
+  removed: string[];
+}
+
 const minor = { type: "integer", minimum: 0, maximum: 10_000_000_000 };
 const str = { type: "string", minLength: 1, maxLength: 200 };
 const snapshot = {
@@ -277,6 +291,17 @@ const schemas = {
     required: ["version", "cards"],
     properties: { version: { type: "integer", minimum: 0 }, cards: { type: "array", items: str } },
   },
+  hotlistDelta: {
+    type: "object",
+    required: ["v", "fromVersion", "toVersion", "added", "removed"],
+    properties: {
+      v: { const: 1 },
+      fromVersion: { type: "integer", minimum: 0 },
+      toVersion: { type: "integer", minimum: 0 },
+      added: { type: "array", items: str },
+      removed: { type: "array", items: str },
+    },
+  },
   presence: {
     type: "object",
     required: ["v", "state", "at"],
@@ -303,6 +328,7 @@ export interface MessageTypes {
   authReply: AuthReply;
   policy: PolicyDocument;
   hotlist: HotlistDocument;
+  hotlistDelta: HotlistDelta;
   presence: Presence;
   heartbeat: Heartbeat;
 }

@@ -23,8 +23,14 @@ export const topics = {
   authReply: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/down/auth`,
   /** server → all terminals: retained policy document. */
   policy: () => `${TOPIC_ROOT}/policy`,
-  /** server → all terminals: retained hotlist document. */
+  /**
+   * server → all terminals: retained full hotlist document. A terminal subscribes to it
+   * only to catch up (a delta did not follow the version it holds) and unsubscribes once
+   * current, so a change reaches the fleet as a delta.
+   */
   hotlist: () => `${TOPIC_ROOT}/hotlist`,
+  /** server → all terminals: what changed between two hotlist versions; the latest is retained. */
+  hotlistDelta: () => `${TOPIC_ROOT}/hotlist/delta`,
 } as const;
 
 /** Subscriptions of the server's ingest; `+` stands for the terminal id. */

@@ -3,11 +3,13 @@
  * exactly-once journal ingest over MQTT (DESIGN §3, §5). Wires the database, the
  * ledger services and the MQTT link; everything it starts, close() stops.
  */
+
+import { readFileSync } from "node:fs";
 import { type Logger, pino } from "pino";
 import type { Db } from "./db/db.js";
 import { openDb } from "./db/open-db.js";
 import { authorise } from "./ledger/authorise.js";
-import { hotlistDocument } from "./ledger/hotlist.js";
+import { hotlistDelta, hotlistDocument } from "./ledger/hotlist.js";
 import { ingestBatch } from "./ledger/ingest.js";
 import { currentPolicy } from "./ledger/policy-store.js";
 import { type LedgerQueries, ledgerQueries } from "./ledger/queries.js";
@@ -19,6 +21,8 @@ export interface HqServerOptions {
   mqttUrl: string;
   mqttUsername?: string | undefined;
   mqttPassword?: string | undefined;
+  /** For an mqtts:// broker: PEM files of the CA that signed its certificate, and this server's own certificate and key if the broker asks for one. */
+  mqttTls?: { caFile?: string | undefined; certFile?: string | undefined; keyFile?: string | undefined } | undefined;
   /** PostgreSQL connection string; when set, PGlite is not used. */
   databaseUrl?: string | undefined;
   /** PGlite data directory; undefined (and no databaseUrl) = in memory. */
@@ -63,6 +67,11 @@ export async function startHqServer(opts: HqServerOptions): Promise<HqServer> {
       username: opts.mqttUsername,
       password: opts.mqttPassword,
       sharedGroup: opts.sharedGroup,
+      tls: opts.mqttTls && {
+        ca: readPem(opts.mqttTls.caFile),
+        cert: readPem(opts.mqttTls.certFile),
+        key: readPem(opts.mqttTls.keyFile),
+      },
       ...(opts.reconnectPeriodMs === undefined ? {} : { reconnectPeriodMs: opts.reconnectPeriodMs }),
       ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
       ledger: ledgerOver(db),
@@ -100,5 +109,10 @@ function ledgerOver(db: Db): HqLedger {
     heartbeat: (terminalId, h) => recordHeartbeat(db, terminalId, h),
     policy: () => currentPolicy(db),
     hotlist: () => hotlistDocument(db),
+    hotlistDelta: (from, to) => hotlistDelta(db, from, to),
   };
+}
+
+function readPem(file: string | undefined): Buffer | undefined {
+  return file === undefined ? undefined : readFileSync(file);
 }

@@ -3,8 +3,14 @@
  * trimmed only when the server's application ack says they are applied — never on the
  * broker's PUBACK (Mosquitto drops queued QoS 1 messages past its limit; TESTBED).
  *
- * One batch is in flight at a time. If no ack comes within `ackTimeoutMs`, or the link
- * reconnects, everything above the last ack is sent again; the server skips duplicates.
+ * Up to `window` batches are in flight, each continuing where the one before ended: the
+ * server applies one terminal's batches in order, so a backlog drains at the ingest's
+ * pace rather than one round trip per batch. If the server's ack stops moving for
+ * `ackTimeoutMs`, or the link reconnects, everything above the last ack is sent again;
+ * the server skips what it already has (duplicates) and holds what lies past a gap.
+ *
+ * Acks that arrive while one is being written are folded into one write of the highest:
+ * a long backlog is trimmed in a few journal writes, not one per batch.
  */
 import { decodeMessage, type JournalBatch } from "../../protocol/messages.js";
 import { topics } from "../../protocol/topics.js";
@@ -12,51 +18,74 @@ import type { TerminalLedger } from "../journal/terminal-ledger.js";
 import type { Logger } from "../logger.js";
 import type { MqttLink } from "./mqtt-link.js";
 
+/** What the uploader needs of the terminal's ledger (TerminalLedger; benchmarks pass a stand-in). */
+export type UploadSource = Pick<TerminalLedger, "pending" | "acknowledge" | "summary">;
+
 export interface UploaderOptions {
   terminalId: string;
   batchSize: number;
   ackTimeoutMs: number;
+  /** Batches sent ahead of the server's ack. Default 8 (bench/ingest-drain.ts: 4 → 8 is +15% on a backlog). */
+  window?: number;
   now: () => number;
   log: Logger;
 }
 
 export class JournalUploader {
-  private inFlight: { upTo: number; timer: NodeJS.Timeout } | undefined;
+  /** The last seq of each batch in flight, ascending. */
+  private inFlight: number[] = [];
+  /** Fires when the ack has not moved for ackTimeoutMs while batches are in flight. */
+  private stallTimer: NodeJS.Timeout | undefined;
+  /** Picks up entries committed without a kick (and acts as a slow retry). */
+  private readonly poll: NodeJS.Timeout;
+  private ackTarget = 0;
+  private acking = false;
   private lastSyncAt: number | null = null;
   private closed = false;
   private rejected: { seq: number; reason: string }[] = [];
 
   constructor(
     private readonly link: MqttLink,
-    private readonly ledger: TerminalLedger,
+    private readonly ledger: UploadSource,
     private readonly opts: UploaderOptions,
   ) {
     link.on("connected", () => {
-      this.clearInFlight();
+      this.resetInFlight();
       this.kick();
     });
-    link.on("disconnected", () => this.clearInFlight());
+    link.on("disconnected", () => this.resetInFlight());
     link.on("message", (topic, payload) => {
       if (topic === topics.ack(opts.terminalId)) void this.onAck(payload);
     });
+    this.poll = setInterval(() => this.kick(), opts.ackTimeoutMs);
+    this.poll.unref();
   }
 
-  /** Send the next batch if the link is up and nothing is in flight. Called after every commit. */
+  /** Send batches until the window is full or nothing is left. Called after every commit. */
   kick(): void {
-    if (this.closed || this.inFlight || !this.link.isConnected()) return;
-    const entries = this.ledger.pending().slice(0, this.opts.batchSize);
-    if (entries.length === 0) return;
-    const upTo = entries[entries.length - 1]!.seq;
-    const batch: JournalBatch = { v: 1, terminalId: this.opts.terminalId, entries: [...entries] };
-    const timer = setTimeout(() => {
-      this.opts.log.warn({ upTo }, "no ack from the server; the batch will be sent again");
-      this.inFlight = undefined;
-      this.kick();
-    }, this.opts.ackTimeoutMs);
-    this.inFlight = { upTo, timer };
-    this.link.publish(topics.journal(this.opts.terminalId), JSON.stringify(batch)).catch((err: Error) => {
-      this.opts.log.warn({ err: err.message }, "journal batch not sent");
-    });
+    if (this.closed || !this.link.isConnected()) return;
+    const pending = this.ledger.pending();
+    const window = this.opts.window ?? 8;
+    while (this.inFlight.length < window) {
+      const entries = this.nextBatch(pending);
+      if (entries.length === 0) return;
+      const upTo = entries[entries.length - 1]!.seq;
+      this.inFlight.push(upTo);
+      this.armStallTimer(false);
+      const batch: JournalBatch = { v: 1, terminalId: this.opts.terminalId, entries };
+      this.link.publish(topics.journal(this.opts.terminalId), JSON.stringify(batch)).catch((err: Error) => {
+        this.opts.log.warn({ err: err.message }, "journal batch not sent");
+      });
+    }
+  }
+
+  /** The entries after the last one in flight; pending entries are contiguous, so this is a slice. */
+  private nextBatch(pending: readonly { seq: number }[]): JournalBatch["entries"] {
+    const first = pending[0];
+    if (!first) return [];
+    const after = this.inFlight[this.inFlight.length - 1] ?? first.seq - 1;
+    const start = Math.max(0, after + 1 - first.seq);
+    return pending.slice(start, start + this.opts.batchSize) as JournalBatch["entries"];
   }
 
   private async onAck(payload: Buffer): Promise<void> {
@@ -70,23 +99,61 @@ export class JournalUploader {
       this.rejected = ack.rejected;
       this.opts.log.error({ rejected: ack.rejected }, "the server rejected journal entries");
     }
-    let trimmed: number;
+    this.ackTarget = Math.max(this.ackTarget, ack.ackedSeq);
+    if (this.acking) return; // the write in progress picks the new target up
+    this.acking = true;
     try {
-      trimmed = await this.ledger.acknowledge(ack.ackedSeq, this.opts.now());
-    } catch (err) {
-      // The entries stay pending and are sent again; the server skips them as duplicates.
-      this.opts.log.error({ err: (err as Error).message }, "could not record the server's ack");
-      return;
+      await this.applyAcks();
+    } finally {
+      this.acking = false;
     }
-    this.lastSyncAt = this.opts.now();
-    if (trimmed > 0) this.opts.log.info({ ackedSeq: ack.ackedSeq, trimmed }, "journal entries acknowledged");
-    if (this.inFlight && ack.ackedSeq >= this.inFlight.upTo) this.clearInFlight();
     this.kick();
   }
 
-  private clearInFlight(): void {
-    if (this.inFlight) clearTimeout(this.inFlight.timer);
-    this.inFlight = undefined;
+  /** Writes the highest ack received until no newer one came in meanwhile. */
+  private async applyAcks(): Promise<void> {
+    for (;;) {
+      const target = this.ackTarget;
+      const before = this.ledger.summary().ackedSeq;
+      let trimmed: number;
+      try {
+        trimmed = await this.ledger.acknowledge(target, this.opts.now());
+      } catch (err) {
+        // The entries stay pending and are sent again; the server skips them as duplicates.
+        this.opts.log.error({ err: (err as Error).message }, "could not record the server's ack");
+        return;
+      }
+      this.lastSyncAt = this.opts.now();
+      if (trimmed > 0) this.opts.log.info({ ackedSeq: target, trimmed }, "journal entries acknowledged");
+      const acked = this.ledger.summary().ackedSeq;
+      this.inFlight = this.inFlight.filter((upTo) => upTo > acked);
+      if (acked > before) this.armStallTimer(true);
+      if (this.ackTarget === target) return;
+    }
+  }
+
+  /** (Re)starts the stall timer: on progress, or when the first batch goes out. */
+  private armStallTimer(progress: boolean): void {
+    if (this.inFlight.length === 0) {
+      clearTimeout(this.stallTimer);
+      this.stallTimer = undefined;
+      return;
+    }
+    if (this.stallTimer && !progress) return;
+    clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      const acked = this.ledger.summary().ackedSeq;
+      this.opts.log.warn({ ackedSeq: acked, inFlight: this.inFlight.length }, "no ack from the server; resending");
+      this.inFlight = [];
+      this.kick();
+    }, this.opts.ackTimeoutMs);
+  }
+
+  private resetInFlight(): void {
+    clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+    this.inFlight = [];
   }
 
   status(): { pending: number; lastSyncAt: string | null; rejected: { seq: number; reason: string }[] } {
@@ -99,6 +166,7 @@ export class JournalUploader {
 
   close(): void {
     this.closed = true;
-    this.clearInFlight();
+    clearInterval(this.poll);
+    this.resetInFlight();
   }
 }

@@ -10,8 +10,11 @@
  *   Nagle on (TESTBED).
  * - MQTT.js's outgoing queue is in memory and lost on exit: the journal is the outbox,
  *   never this client.
+ * - mqtts://: the broker's certificate is checked against `tls.ca` (the chain's own CA)
+ *   or, without one, the system's trust store; a client certificate is sent when given.
  */
 import { EventEmitter } from "node:events";
+import { readFileSync } from "node:fs";
 import mqtt, { type MqttClient } from "mqtt";
 import type { Presence } from "../../protocol/messages.js";
 import { topics } from "../../protocol/topics.js";
@@ -25,10 +28,20 @@ export interface MqttLinkOptions {
   password?: string;
   /** Topics to subscribe at QoS 1 on every connect. */
   subscriptions: string[];
+  /** PEM files for mqtts://; read once at start (a new certificate needs a restart). */
+  tls?: MqttTlsFiles | undefined;
   log: Logger;
   now?: () => number;
   backoff?: { baseMs: number; capMs: number };
   protocolVersion?: 4 | 5;
+}
+
+export interface MqttTlsFiles {
+  /** The CA that signed the broker's certificate. Absent = the system's trust store. */
+  caFile?: string | undefined;
+  /** This terminal's client certificate and key, for brokers that require one. */
+  certFile?: string | undefined;
+  keyFile?: string | undefined;
 }
 
 export interface MqttLinkEvents {
@@ -44,10 +57,18 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
   private closing = false;
   private lastError: string | null = null;
   private connectedSince: number | null = null;
+  /** Subscribed on every connect: the configured ones plus those added by subscribe(). */
+  private readonly subscribed: Set<string>;
+  /**
+   * Dropped while offline: the broker's persistent session still holds them (clean: false
+   * keeps subscriptions), so they are unsubscribed at the next connect.
+   */
+  private readonly unsubscribeOnConnect = new Set<string>();
 
   constructor(private readonly opts: MqttLinkOptions) {
     super();
     this.backoff = new Backoff(opts.backoff ?? { baseMs: 1000, capMs: 30_000 });
+    this.subscribed = new Set(opts.subscriptions);
   }
 
   start(): void {
@@ -63,6 +84,9 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
       reconnectPeriod: 0,
       connectTimeout: 5000,
       keepalive: 30,
+      // Ours, on every connect, from `subscribed`: MQTT.js's own list would bring back what we dropped.
+      resubscribe: false,
+      ...tlsOptions(opts.tls),
       will: {
         topic: topics.presence(opts.terminalId),
         payload: Buffer.from(presence("offline")),
@@ -77,9 +101,13 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
       this.connectedSince = (opts.now ?? Date.now)();
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       client.publish(topics.presence(opts.terminalId), presence("online"), { qos: 1, retain: true });
-      client.subscribe(opts.subscriptions, { qos: 1 }, (err) => {
+      client.subscribe([...this.subscribed], { qos: 1 }, (err) => {
         if (err) opts.log.warn({ err: err.message }, "subscribe failed");
       });
+      if (this.unsubscribeOnConnect.size > 0) {
+        client.unsubscribe([...this.unsubscribeOnConnect]);
+        this.unsubscribeOnConnect.clear();
+      }
       opts.log.info({ url: redactUrl(opts.url) }, "connected to broker");
       this.emit("connected");
     });
@@ -124,9 +152,39 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
     const client = this.client;
     if (!client?.connected) return Promise.reject(new Error("not connected"));
     return new Promise((resolve, reject) => {
-      client.publish(topic, payload, { qos: 1, retain: opts.retain ?? false }, (err) =>
+      client.publish(topic, payload, { qos: opts.qos ?? 1, retain: opts.retain ?? false }, (err) =>
         err ? reject(err) : resolve(),
       );
+    });
+  }
+
+  /**
+   * Subscribe now (if connected) and on every later connect. Subscribing again to a topic
+   * already held makes the broker send its retained message again (MQTT 3.1.1 §3.8.4),
+   * which is how a terminal that is behind fetches a retained document.
+   */
+  subscribe(topic: string): void {
+    this.subscribed.add(topic);
+    this.unsubscribeOnConnect.delete(topic);
+    // Not connected: the next connect subscribes to every topic in the set.
+    if (this.client?.connected)
+      this.client.subscribe(topic, { qos: 1 }, (err) => {
+        if (err) this.opts.log.warn({ err: err.message, topic }, "subscribe failed");
+      });
+  }
+
+  /**
+   * Stop receiving `topic`, now and after reconnects — also one this process never
+   * subscribed to, but the broker's persistent session may still hold from before.
+   */
+  unsubscribe(topic: string): void {
+    this.subscribed.delete(topic);
+    if (!this.client?.connected) {
+      this.unsubscribeOnConnect.add(topic);
+      return;
+    }
+    this.client.unsubscribe(topic, (err) => {
+      if (err) this.opts.log.warn({ err: err.message, topic }, "unsubscribe failed");
     });
   }
 
@@ -144,6 +202,16 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
     }
     await client.endAsync(true);
   }
+}
+
+/** Only the fields given: an undefined `ca` would replace Node's default trust store with nothing. */
+function tlsOptions(tls: MqttTlsFiles | undefined): Record<string, Buffer | boolean> {
+  if (!tls) return {};
+  const out: Record<string, Buffer | boolean> = { rejectUnauthorized: true };
+  if (tls.caFile) out.ca = readFileSync(tls.caFile);
+  if (tls.certFile) out.cert = readFileSync(tls.certFile);
+  if (tls.keyFile) out.key = readFileSync(tls.keyFile);
+  return out;
 }
 
 function redactUrl(url: string): string {

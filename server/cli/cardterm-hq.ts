@@ -3,11 +3,15 @@
  * cardterm-hq — the central server's command line.
  *
  *   cardterm-hq run --mqtt-url URL [--database-url URL | --data-dir DIR]
+ *                   [--mqtt-ca FILE [--mqtt-cert FILE --mqtt-key FILE]]
  *                   [--client-id ID] [--shared-group NAME] [--seed-demo --terminal T001:<keyhex> …]
  *   cardterm-hq card <cardId> [--database-url URL | --data-dir DIR] [--json]
+ *   cardterm-hq terminal add <id> [--store S] [--password-file FILE] [--mqtt-url URL]
+ *                   [--tls-ca PATH-ON-BOX] [--force] [--json] [--database-url URL | --data-dir DIR]
  *
- * DATABASE_URL, CARDTERM_HQ_MQTT_URL, CARDTERM_HQ_MQTT_USERNAME and CARDTERM_HQ_MQTT_PASSWORD
- * stand in for the options (the password only from the environment: argv is world-readable).
+ * DATABASE_URL, CARDTERM_HQ_MQTT_URL, CARDTERM_HQ_MQTT_USERNAME, CARDTERM_HQ_MQTT_PASSWORD and
+ * CARDTERM_HQ_MQTT_CA / _CERT / _KEY stand in for the options (the password only from the
+ * environment: argv is world-readable).
  * Errors go to stderr with their code; the exit status is 2 for a usage error, 1 otherwise.
  */
 import { parseArgs } from "node:util";
@@ -18,15 +22,27 @@ import { openDb } from "../db/open-db.js";
 import { startHqServer } from "../hq-server.js";
 import { getCard } from "../ledger/queries.js";
 import type { DemoTerminal } from "../ledger/seed-demo.js";
+import { upsertPasswordFile } from "../provision/mosquitto-passwd.js";
+import { configSnippet, type ProvisionedTerminal, provisionTerminal } from "../provision/provision-terminal.js";
 
 const USAGE = `usage:
   cardterm-hq run --mqtt-url URL [--database-url URL | --data-dir DIR] [--client-id ID]
+                  [--mqtt-ca FILE [--mqtt-cert FILE --mqtt-key FILE]]
                   [--shared-group NAME] [--seed-demo --terminal T001:<keyhex> ...]
-  cardterm-hq card <cardId> [--database-url URL | --data-dir DIR] [--json]`;
+  cardterm-hq card <cardId> [--database-url URL | --data-dir DIR] [--json]
+  cardterm-hq terminal add <id> [--store S] [--password-file FILE] [--mqtt-url URL]
+                  [--tls-ca PATH-ON-BOX] [--force] [--json] [--database-url URL | --data-dir DIR]`;
 
 const OPTIONS = {
   "mqtt-url": { type: "string" },
   "mqtt-username": { type: "string" },
+  "mqtt-ca": { type: "string" },
+  "mqtt-cert": { type: "string" },
+  "mqtt-key": { type: "string" },
+  store: { type: "string" },
+  "password-file": { type: "string" },
+  "tls-ca": { type: "string" },
+  force: { type: "boolean" },
   "database-url": { type: "string" },
   "data-dir": { type: "string" },
   "client-id": { type: "string" },
@@ -74,6 +90,7 @@ async function run(v: Values): Promise<void> {
     mqttUrl,
     mqttUsername: v["mqtt-username"] ?? process.env.CARDTERM_HQ_MQTT_USERNAME,
     mqttPassword: process.env.CARDTERM_HQ_MQTT_PASSWORD,
+    mqttTls: tlsFiles(v),
     ...dbOptions(v),
     clientId: v["client-id"] ?? "cardterm-hq",
     sharedGroup: v["shared-group"],
@@ -88,6 +105,40 @@ async function run(v: Values): Promise<void> {
     process.once("SIGTERM", stop);
   });
   await server.close();
+}
+
+function tlsFiles(v: Values) {
+  const caFile = v["mqtt-ca"] ?? process.env.CARDTERM_HQ_MQTT_CA;
+  const certFile = v["mqtt-cert"] ?? process.env.CARDTERM_HQ_MQTT_CERT;
+  const keyFile = v["mqtt-key"] ?? process.env.CARDTERM_HQ_MQTT_KEY;
+  if (Boolean(certFile) !== Boolean(keyFile)) throw usage("--mqtt-cert and --mqtt-key go together");
+  return caFile || certFile ? { caFile, certFile, keyFile } : undefined;
+}
+
+/** `terminal add`: key, registration, broker credentials, and the technician's config snippet. */
+async function terminalAdd(v: Values, id: string | undefined): Promise<void> {
+  if (!isTerminalId(id)) throw usage(`terminal add needs a terminal id (letters, digits, _ and -), e.g. T001`);
+  const opts = dbOptions(v);
+  if (!opts.databaseUrl && !opts.dataDir)
+    throw usage("terminal add needs --data-dir or --database-url (or DATABASE_URL)");
+  const mqttUrl = v["mqtt-url"] ?? process.env.CARDTERM_HQ_MQTT_URL ?? "mqtts://mqtt.example.com:8883";
+  const db = await openDb(opts);
+  let t: ProvisionedTerminal;
+  try {
+    t = await provisionTerminal(db, { terminalId: id, storeId: v.store, force: v.force });
+  } finally {
+    await db.close();
+  }
+  const file = v["password-file"];
+  if (file) await upsertPasswordFile(file, t.passwdLine);
+  if (v.json) {
+    console.log(JSON.stringify({ ...t, passwordFile: file ?? null }));
+    return;
+  }
+  const broker = file
+    ? `# Broker: credentials for ${t.username} written to ${file}; reload Mosquitto (systemctl reload mosquitto, or kill -HUP its pid).`
+    : `# Broker: add this line to Mosquitto's password_file, then reload Mosquitto:\n#   ${t.passwdLine}`;
+  console.log(`${broker}\n${configSnippet(t, { mqttUrl, caFile: v["tls-ca"] })}`);
 }
 
 async function card(v: Values, cardId: string | undefined): Promise<void> {
@@ -117,6 +168,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === "run" && rest.length === 0) return run(values);
   if (command === "card" && rest.length <= 1) return card(values, rest[0]);
+  if (command === "terminal" && rest[0] === "add" && rest.length <= 2) return terminalAdd(values, rest[1]);
   throw usage(`unknown command or extra arguments: ${positionals.join(" ")}`);
 }
 

@@ -10,10 +10,14 @@ import { openPgliteDb } from "./pglite-db.js";
 export interface DbOptions {
   databaseUrl?: string | undefined;
   dataDir?: string | undefined;
+  /** PostgreSQL connections the server may hold (default 10). */
+  poolMax?: number | undefined;
 }
 
 export async function openDb(opts: DbOptions): Promise<Db> {
-  const db = opts.databaseUrl ? await openPgDb(opts.databaseUrl) : await openPgliteDb(opts.dataDir);
+  const db = opts.databaseUrl
+    ? await openPgDb(opts.databaseUrl, { max: opts.poolMax })
+    : await openPgliteDb(opts.dataDir);
   try {
     await migrate(db);
   } catch (err) {

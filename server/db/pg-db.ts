@@ -4,7 +4,7 @@
  */
 import type { Db, Queryable, QueryResult } from "./db.js";
 
-export async function openPgDb(connectionString: string, opts: { max?: number } = {}): Promise<Db> {
+export async function openPgDb(connectionString: string, opts: { max?: number | undefined } = {}): Promise<Db> {
   const { default: pg } = await import("pg");
   const pool = new pg.Pool({ connectionString, max: opts.max ?? 10 });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
@@ -16,6 +16,14 @@ export async function openPgDb(connectionString: string, opts: { max?: number } 
     query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params)) as unknown as QueryResult<T>,
     transaction: async <R>(fn: (tx: Queryable) => Promise<R>) => {
       const client = await pool.connect();
+      // A checked-out client has no pool listener: without ours, a connection lost
+      // mid-transaction (PostgreSQL restarted) would be an uncaught 'error' and end the
+      // process. The query in flight fails with it, the batch is not acked, and resent.
+      let lost: Error | undefined;
+      const onLost = (err: Error) => {
+        lost = err;
+      };
+      client.on("error", onLost);
       const tx: Queryable = {
         query: async <T>(sql: string, params?: unknown[]) =>
           (await client.query(sql, params)) as unknown as QueryResult<T>,
@@ -33,7 +41,8 @@ export async function openPgDb(connectionString: string, opts: { max?: number } 
         });
         throw err;
       } finally {
-        client.release(broken);
+        client.off("error", onLost);
+        client.release(broken ?? lost);
       }
     },
     close: () => {

@@ -6,6 +6,10 @@
  * online, or the same sale re-sent under another seq) is recorded in the journal but
  * leaves balances alone. An offline debit the balance cannot cover is still applied —
  * the goods are gone (DESIGN §5) — and becomes a shortfall that hotlists the account's cards.
+ *
+ * Round trips are what cost (TESTBED: batch by statement, not by transaction): a batch
+ * is three statements — lock the accounts, insert journal rows and transactions, move
+ * balances and the chain head — plus shortfall and hotlist statements only when needed.
  */
 import { balanceDelta, type JournalEntry } from "../../protocol/journal-entry.js";
 import type { Queryable } from "../db/db.js";
@@ -40,15 +44,16 @@ interface AccountMove {
   balance: number;
 }
 
+/** Applies `entries` (already verified, in seq order) and moves the terminal's chain head to `head`. */
 export async function applyEntries(
   tx: Queryable,
   terminalId: string,
   entries: readonly JournalEntry[],
+  head: { seq: number; hash: string },
 ): Promise<ApplyResult> {
-  await insertJournalRows(tx, terminalId, entries);
   const accounts = await lockAccounts(tx, entries);
   const firsts = firstPerTxn(entries);
-  const inserted = await insertTransactions(tx, terminalId, firsts);
+  const inserted = await insertEntries(tx, terminalId, entries, firsts, accounts.byCard);
   const fresh = firsts.filter((e) => inserted.has(e.txnId));
   const freshSet = new Set(fresh);
   const repeats = entries.filter((e) => !freshSet.has(e));
@@ -56,62 +61,96 @@ export async function applyEntries(
   const { moves, shortfalls, unknown } = money(fresh, accounts);
   for (const e of unknown) alerts.push(unknownCardAlert(terminalId, e));
   for (const s of shortfalls) alerts.push(shortfallAlert(terminalId, s));
-  const hotlistChanged = await settle(tx, moves, shortfalls);
+  await moveMoneyAndHead(tx, terminalId, moves, head);
+  const hotlistChanged = await settleShortfalls(tx, moves, shortfalls, accounts.listed);
   return { moved: fresh.length, alreadyApplied: repeats.length, shortfalls: shortfalls.length, hotlistChanged, alerts };
 }
 
-async function insertJournalRows(tx: Queryable, terminalId: string, entries: readonly JournalEntry[]): Promise<void> {
-  await tx.query(
-    `INSERT INTO journal_entries (terminal_id, seq, hash, txn_id, payload)
-     SELECT $1, (e->>'seq')::bigint, e->>'hash', e->>'txnId', e FROM jsonb_array_elements($2::jsonb) AS e`,
-    [terminalId, JSON.stringify(entries)],
-  );
+interface LockedAccounts {
+  byCard: Map<string, string>;
+  balance: Map<string, number>;
+  /** Accounts with a card on the hotlist for a shortfall (the only ones a top-up can clear). */
+  listed: Set<string>;
 }
 
 /** Locks (in id order, so concurrent batches cannot deadlock) the accounts of the cards in the batch. */
-async function lockAccounts(
-  tx: Queryable,
-  entries: readonly JournalEntry[],
-): Promise<{ byCard: Map<string, string>; balance: Map<string, number> }> {
+async function lockAccounts(tx: Queryable, entries: readonly JournalEntry[]): Promise<LockedAccounts> {
   const cardIds = [...new Set(entries.map((e) => e.cardId))];
-  const { rows } = await tx.query<{ card_id: string; account_id: string; balance: unknown }>(
-    `SELECT c.card_id, a.id AS account_id, a.balance FROM cards c JOIN accounts a ON a.id = c.account_id
+  const { rows } = await tx.query<{ card_id: string; account_id: string; balance: unknown; listed: boolean }>(
+    `SELECT c.card_id, a.id AS account_id, a.balance,
+       EXISTS (SELECT 1 FROM cards c2 JOIN hotlist_cards h ON h.card_id = c2.card_id
+               WHERE c2.account_id = a.id AND h.reason = 'shortfall') AS listed
+     FROM cards c JOIN accounts a ON a.id = c.account_id
      WHERE c.card_id = ANY($1::text[]) ORDER BY a.id FOR UPDATE OF a`,
     [cardIds],
   );
-  const byCard = new Map<string, string>();
-  const balance = new Map<string, number>();
+  const locked: LockedAccounts = { byCard: new Map(), balance: new Map(), listed: new Set() };
   for (const r of rows) {
-    byCard.set(r.card_id, r.account_id);
-    balance.set(r.account_id, toSafeInt(r.balance, "accounts.balance"));
+    locked.byCard.set(r.card_id, r.account_id);
+    locked.balance.set(r.account_id, toSafeInt(r.balance, "accounts.balance"));
+    if (r.listed) locked.listed.add(r.account_id);
   }
-  return { byCard, balance };
+  return locked;
+}
+
+/**
+ * One statement: every entry into the journal of record, and the first entry of each
+ * transaction id into the transactions table unless that id is already there. Columns
+ * travel as typed arrays through unnest(): one round trip, no JSON to take apart
+ * (TESTBED: batch by statement, not by transaction).
+ */
+async function insertEntries(
+  tx: Queryable,
+  terminalId: string,
+  entries: readonly JournalEntry[],
+  firsts: readonly JournalEntry[],
+  accountOf: ReadonlyMap<string, string>,
+): Promise<Set<string>> {
+  const col = <K extends keyof JournalEntry>(k: K) => firsts.map((e) => e[k]);
+  const { rows } = await tx.query<{ txn_id: string }>(
+    `WITH journal AS (
+       INSERT INTO journal_entries (terminal_id, seq, hash, txn_id, payload)
+       SELECT $1, s, h, t, e::text
+       FROM unnest($2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS j(s, h, t, n)
+       JOIN json_array_elements($5::json) WITH ORDINALITY AS x(e, m) ON m = n
+     )
+     INSERT INTO transactions (txn_id, terminal_id, seq, kind, mode, source, card_id, account_id, operator_id,
+       gross, discount, net, bonus, points, balance_after, at, business_day)
+     SELECT t, $1, s, k, m, 'journal', c, a, o, g, d, n, b, p, NULL, at, bd
+     FROM unnest($6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+       $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::text[], $19::text[])
+       AS x(t, s, k, m, c, a, o, g, d, n, b, p, at, bd)
+     ON CONFLICT (txn_id) DO NOTHING
+     RETURNING txn_id`,
+    [
+      terminalId,
+      entries.map((e) => e.seq),
+      entries.map((e) => e.hash),
+      entries.map((e) => e.txnId),
+      // One JSON array, each element kept as its text: no per-string array escaping.
+      JSON.stringify(entries),
+      col("txnId"),
+      col("seq"),
+      col("kind"),
+      col("mode"),
+      col("cardId"),
+      firsts.map((e) => accountOf.get(e.cardId) ?? null),
+      col("operatorId"),
+      col("gross"),
+      col("discount"),
+      col("net"),
+      col("bonus"),
+      col("pointsEarned"),
+      col("at"),
+      col("businessDay"),
+    ],
+  );
+  return new Set(rows.map((r) => r.txn_id));
 }
 
 function firstPerTxn(entries: readonly JournalEntry[]): JournalEntry[] {
   const seen = new Set<string>();
   return entries.filter((e) => !seen.has(e.txnId) && seen.add(e.txnId));
-}
-
-async function insertTransactions(
-  tx: Queryable,
-  terminalId: string,
-  entries: readonly JournalEntry[],
-): Promise<Set<string>> {
-  const { rows } = await tx.query<{ txn_id: string }>(
-    `INSERT INTO transactions (txn_id, terminal_id, seq, kind, mode, source, card_id, account_id, operator_id,
-       gross, discount, net, bonus, points, balance_after, at, business_day)
-     SELECT e->>'txnId', $1, (e->>'seq')::bigint, e->>'kind', e->>'mode', 'journal', e->>'cardId', c.account_id,
-       e->>'operatorId', (e->>'gross')::bigint, (e->>'discount')::bigint, (e->>'net')::bigint, (e->>'bonus')::bigint,
-       (e->>'pointsEarned')::bigint, NULL, e->>'at', e->>'businessDay'
-     FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS x(e, n)
-     LEFT JOIN cards c ON c.card_id = e->>'cardId'
-     ORDER BY n
-     ON CONFLICT (txn_id) DO NOTHING
-     RETURNING txn_id`,
-    [terminalId, JSON.stringify(entries)],
-  );
-  return new Set(rows.map((r) => r.txn_id));
 }
 
 /** A repeat of a known txnId must describe the same sale; if not, head office hears of it. */
@@ -172,19 +211,30 @@ function shortfall(e: JournalEntry, accountId: string | null, amount: number, af
   return { seq: e.seq, txn_id: e.txnId, card_id: e.cardId, account_id: accountId, amount, balance_after: after };
 }
 
-/** Writes the balance moves and shortfalls; returns whether the hotlist changed. */
-async function settle(
+/** One statement: the balance moves and the terminal's new chain head. */
+async function moveMoneyAndHead(
+  tx: Queryable,
+  terminalId: string,
+  moves: readonly AccountMove[],
+  head: { seq: number; hash: string },
+): Promise<void> {
+  await tx.query(
+    `WITH moved AS (
+       UPDATE accounts a SET balance = a.balance + m.delta, points = a.points + m.pts
+       FROM unnest($4::text[], $5::bigint[], $6::bigint[]) AS m(id, delta, pts) WHERE a.id = m.id
+     )
+     UPDATE terminals SET acked_seq = $2, last_hash = $3, updated_at = now() WHERE id = $1`,
+    [terminalId, head.seq, head.hash, moves.map((m) => m.id), moves.map((m) => m.delta), moves.map((m) => m.pts)],
+  );
+}
+
+/** Records shortfalls and moves cards on or off the hotlist; returns whether the hotlist changed. */
+async function settleShortfalls(
   tx: Queryable,
   moves: readonly AccountMove[],
   shortfalls: readonly Shortfall[],
+  listed: ReadonlySet<string>,
 ): Promise<boolean> {
-  if (moves.length > 0) {
-    await tx.query(
-      `UPDATE accounts a SET balance = a.balance + m.delta, points = a.points + m.pts
-       FROM jsonb_to_recordset($1::jsonb) AS m(id text, delta bigint, pts bigint) WHERE a.id = m.id`,
-      [JSON.stringify(moves.map(({ id, delta, pts }) => ({ id, delta, pts })))],
-    );
-  }
   if (shortfalls.length > 0) {
     await tx.query(
       `INSERT INTO shortfalls (txn_id, card_id, account_id, amount, balance_after)
@@ -197,9 +247,12 @@ async function settle(
   // Judged on each account's balance at the end of the batch: a top-up later in the
   // same batch that covers a shortfall leaves the cards off the hotlist.
   const covered = moves.filter((m) => m.balance >= 0).map((m) => m.id);
-  const cleared = await clearShortfallListing(tx, covered);
-  const listed = await addToHotlist(tx, await cardsToHotlist(tx, shortfalls, new Set(covered)), "shortfall");
-  return cleared || listed;
+  const cleared = await clearShortfallListing(
+    tx,
+    covered.filter((id) => listed.has(id)),
+  );
+  const listedNow = await addToHotlist(tx, await cardsToHotlist(tx, shortfalls, new Set(covered)), "shortfall");
+  return cleared || listedNow;
 }
 
 /** Every card sharing an account still negative, and any unknown card that was debited. */

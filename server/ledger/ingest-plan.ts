@@ -4,11 +4,13 @@
  *
  * Only entries that extend the contiguous chain are applied, in seq order: an entry
  * past a gap is held (not rejected — the terminal resends from ackedSeq + 1); an
- * entry at or below the acked head is a duplicate when its hash matches the stored
- * one and a conflict (rejected, original kept) when it does not; the next entry must
- * pass checkEntry (seq, prevHash, hash, MAC) or it is rejected.
+ * entry at or below the acked head is a duplicate when its content hashes to the stored
+ * hash and carries the terminal's MAC, and a conflict (rejected, original kept) when it
+ * does not; the next entry must pass checkEntry (seq, prevHash, hash, MAC) or it is
+ * rejected.
  */
-import { checkEntry, describeProblem, type JournalEntry } from "../../protocol/journal-entry.js";
+import { timingSafeEqual } from "node:crypto";
+import { checkEntry, describeProblem, hashBody, type JournalEntry, macOf } from "../../protocol/journal-entry.js";
 import type { AlertInput } from "./alerts.js";
 
 export interface ChainHead {
@@ -52,7 +54,9 @@ export function planBatch(
 }
 
 function judgeRepeat(plan: IngestPlan, chain: ChainHead, entry: JournalEntry, storedHash: string | undefined): void {
-  if (storedHash === entry.hash) {
+  // The claimed hash alone proves nothing: an entry edited after the fact may still carry
+  // the original's hash. A duplicate is one whose content hashes to the stored hash.
+  if (storedHash === entry.hash && sealedBy(entry, chain.key)) {
     plan.duplicates++;
     return;
   }
@@ -61,6 +65,14 @@ function judgeRepeat(plan: IngestPlan, chain: ChainHead, entry: JournalEntry, st
       ? `entry #${entry.seq} is at or below the acknowledged sequence ${chain.ackedSeq} but no stored entry matches`
       : `entry #${entry.seq} differs from the entry #${entry.seq} already applied; the original is kept`;
   reject(plan, chain, entry, reason, "seq-conflict");
+}
+
+/** Whether the entry's content hashes to its hash and its MAC is the terminal's. */
+function sealedBy(entry: JournalEntry, key: Buffer): boolean {
+  if (hashBody(entry) !== entry.hash) return false;
+  const mac = Buffer.from(macOf(entry.hash, key), "hex");
+  const given = Buffer.from(entry.mac, "hex");
+  return mac.length === given.length && timingSafeEqual(mac, given);
 }
 
 function extend(plan: IngestPlan, chain: ChainHead, entry: JournalEntry): boolean {

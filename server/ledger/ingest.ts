@@ -35,8 +35,7 @@ export async function ingestBatch(db: Db, topicTerminalId: string, batch: Journa
     }
     if (batch.terminalId !== topicTerminalId) return refuseBatch(tx, chain, batch);
     const plan = planBatch(chain, batch.entries, await storedHashes(tx, chain, batch));
-    const applied = plan.apply.length > 0 ? await applyEntries(tx, chain.terminalId, plan.apply) : undefined;
-    if (applied) await moveHead(tx, chain.terminalId, plan.head);
+    const applied = plan.apply.length > 0 ? await applyEntries(tx, chain.terminalId, plan.apply, plan.head) : undefined;
     await recordAlerts(tx, [...plan.alerts, ...(applied?.alerts ?? [])]);
     return {
       ok: true,
@@ -74,14 +73,6 @@ async function storedHashes(tx: Queryable, chain: ChainHead, batch: JournalBatch
     [chain.terminalId, seqs],
   );
   return new Map(rows.map((r) => [toSafeInt(r.seq, "journal_entries.seq"), r.hash]));
-}
-
-async function moveHead(tx: Queryable, terminalId: string, head: { seq: number; hash: string }): Promise<void> {
-  await tx.query("UPDATE terminals SET acked_seq = $2, last_hash = $3, updated_at = now() WHERE id = $1", [
-    terminalId,
-    head.seq,
-    head.hash,
-  ]);
 }
 
 /** A batch published under one terminal's topic but claiming another's id: refused whole. */

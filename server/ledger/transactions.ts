@@ -23,7 +23,7 @@ export interface StoredTxn {
   businessDay: string;
 }
 
-interface TxnRow {
+export interface TxnRow {
   txn_id: string;
   terminal_id: string;
   seq: unknown;
@@ -44,6 +44,12 @@ interface TxnRow {
 const COLUMNS = `txn_id, terminal_id, seq, kind, mode, source, card_id, account_id, gross, discount, net, bonus,
   points, balance_after, business_day`;
 
+/** The columns toStoredTxn reads, qualified with a table alias (for joins). */
+export const txnColumns = (alias: string) =>
+  COLUMNS.split(",")
+    .map((c) => `${alias}.${c.trim()}`)
+    .join(", ");
+
 export async function findTransaction(q: Queryable, txnId: string): Promise<StoredTxn | undefined> {
   const { rows } = await q.query<TxnRow>(`SELECT ${COLUMNS} FROM transactions WHERE txn_id = $1`, [txnId]);
   return rows[0] ? toStoredTxn(rows[0]) : undefined;
@@ -57,7 +63,7 @@ export async function findTransactions(q: Queryable, txnIds: readonly string[]):
   return rows.map(toStoredTxn);
 }
 
-function toStoredTxn(r: TxnRow): StoredTxn {
+export function toStoredTxn(r: TxnRow): StoredTxn {
   return {
     txnId: r.txn_id,
     terminalId: r.terminal_id,

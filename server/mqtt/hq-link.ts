@@ -22,8 +22,8 @@ import {
 import { isTerminalId, serverSubscriptions, terminalIdOf, topics } from "../../protocol/topics.js";
 import type { AuthOutcome } from "../ledger/authorise.js";
 import type { IngestOutcome } from "../ledger/ingest.js";
+import { InFlight } from "./in-flight.js";
 import { type DocumentSource, RetainedDocs } from "./retained-docs.js";
-import { InFlight, KeyedSerialQueue } from "./serial-queue.js";
 import { waitForConnect } from "./wait-connect.js";
 
 /** What the link needs from the ledger; hq-server.ts wires it to the database. */
@@ -41,10 +41,18 @@ export interface HqLinkOptions {
   password?: string | undefined;
   /** Subscribe as `$share/<group>/…` so several server instances split the ingest (not on aedes). */
   sharedGroup?: string | undefined;
+  /** For mqtts:// — the CA that signed the broker's certificate, and a client certificate if the broker wants one. */
+  tls?: MqttTls | undefined;
   reconnectPeriodMs?: number;
   connectTimeoutMs?: number;
   ledger: HqLedger;
   log: Logger;
+}
+
+export interface MqttTls {
+  ca?: Buffer | undefined;
+  cert?: Buffer | undefined;
+  key?: Buffer | undefined;
 }
 
 export interface HqLink {
@@ -70,6 +78,7 @@ export async function connectHqLink(opts: HqLinkOptions): Promise<HqLink> {
     password: opts.password,
     reconnectPeriod: opts.reconnectPeriodMs ?? 2000,
     connectTimeout: opts.connectTimeoutMs ?? 30_000,
+    ...tlsOptions(opts.tls),
   });
   const link = new Link(client, opts, log);
   try {
@@ -87,7 +96,8 @@ class Link implements HqLink {
   readonly #work = new InFlight();
   /** Publications awaiting PUBACK: never block close() for long (the broker may be gone). */
   readonly #outgoing = new InFlight();
-  readonly #perTerminal = new KeyedSerialQueue();
+  /** Journal batches waiting per terminal; present while that terminal's batches are being applied. */
+  readonly #mailboxes = new Map<string, JournalBatch[]>();
   readonly #docs: RetainedDocs;
   #closing: Promise<void> | undefined;
   /** Settles after the first subscribe + publish of retained documents. */
@@ -98,7 +108,7 @@ class Link implements HqLink {
     private readonly opts: HqLinkOptions,
     private readonly log: Logger,
   ) {
-    this.#docs = new RetainedDocs(opts.ledger, (topic, payload) => this.publish(topic, payload, true));
+    this.#docs = new RetainedDocs(opts.ledger, (topic, payload, retain) => this.publish(topic, payload, retain));
     let markReady: (err?: Error) => void = () => {};
     this.ready = new Promise((resolve, reject) => {
       markReady = (err) => (err ? reject(err) : resolve());
@@ -170,11 +180,33 @@ class Link implements HqLink {
       this.drop(topic, decoded.reason);
       return;
     }
-    const task = () => this.handleBatch(terminalId, decoded.value);
-    this.#work.track(this.#perTerminal.run(terminalId, task));
+    const waiting = this.#mailboxes.get(terminalId);
+    if (waiting) {
+      waiting.push(decoded.value);
+      return;
+    }
+    this.#mailboxes.set(terminalId, [decoded.value]);
+    this.#work.track(this.drainMailbox(terminalId));
   }
 
-  private async handleBatch(terminalId: string, batch: JournalBatch): Promise<void> {
+  /**
+   * One terminal's batches, one ingest at a time. Batches that arrived while the previous
+   * ingest ran are applied together in one transaction (up to MERGE_ENTRIES entries) and
+   * answered with one ack: a terminal sending ahead of its acks costs the ledger one
+   * commit per round, not one per batch.
+   */
+  private async drainMailbox(terminalId: string): Promise<void> {
+    const box = this.#mailboxes.get(terminalId)!;
+    try {
+      while (box.length > 0) await this.handleBatch(terminalId, takeMergeable(box, terminalId));
+    } finally {
+      // Synchronously after the last check: a batch arriving now starts a new drain.
+      this.#mailboxes.delete(terminalId);
+    }
+  }
+
+  private async handleBatch(terminalId: string, batches: JournalBatch[]): Promise<void> {
+    const batch = batches.length === 1 ? batches[0]! : { ...batches[0]!, entries: batches.flatMap((b) => b.entries) };
     let outcome: IngestOutcome;
     try {
       outcome = await this.opts.ledger.ingest(terminalId, batch);
@@ -189,7 +221,10 @@ class Link implements HqLink {
     }
     const { ack } = outcome;
     const summary = { applied: outcome.applied, duplicates: outcome.duplicates, held: outcome.held };
-    this.log.info({ terminalId, ackedSeq: ack.ackedSeq, rejected: ack.rejected.length, ...summary }, "journal batch");
+    this.log.info(
+      { terminalId, batches: batches.length, ackedSeq: ack.ackedSeq, rejected: ack.rejected.length, ...summary },
+      "journal batch",
+    );
     for (const r of ack.rejected) this.log.warn({ terminalId, seq: r.seq, reason: r.reason }, "journal entry rejected");
     this.publish(topics.ack(terminalId), encodeMessage("journalAck", ack), false);
     if (outcome.hotlistChanged) {
@@ -268,6 +303,38 @@ class Link implements HqLink {
     })();
     return this.#closing;
   }
+}
+
+/** Only the fields given: an undefined `ca` would replace Node's default trust store with nothing. */
+function tlsOptions(tls: MqttTls | undefined): Record<string, Buffer | boolean> {
+  if (!tls) return {};
+  const out: Record<string, Buffer | boolean> = { rejectUnauthorized: true };
+  if (tls.ca) out.ca = tls.ca;
+  if (tls.cert) out.cert = tls.cert;
+  if (tls.key) out.key = tls.key;
+  return out;
+}
+
+/** Most entries applied in one transaction when batches are merged (the schema allows 1000 per batch). */
+const MERGE_ENTRIES = 2000;
+
+/**
+ * Takes the first batch and those after it that can share its transaction: same claimed
+ * terminal as the topic (a mismatching one is refused whole, on its own), within
+ * MERGE_ENTRIES entries in all.
+ */
+function takeMergeable(box: JournalBatch[], terminalId: string): JournalBatch[] {
+  const first = box.shift()!;
+  if (first.terminalId !== terminalId) return [first];
+  const taken = [first];
+  let entries = first.entries.length;
+  while (box.length > 0) {
+    const next = box[0]!;
+    if (next.terminalId !== terminalId || entries + next.entries.length > MERGE_ENTRIES) break;
+    taken.push(box.shift()!);
+    entries += next.entries.length;
+  }
+  return taken;
 }
 
 function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {

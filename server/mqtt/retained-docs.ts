@@ -3,18 +3,26 @@
  * publications run one at a time, so when two ingests change the hotlist at once the
  * retained message can never go back to an older version; an equal version is
  * published again (after a reconnect the broker may have lost it).
+ *
+ * A hotlist change goes out twice, both retained: as a delta from the version this
+ * instance published last (what terminals apply), then as the full document (what a
+ * terminal that is behind subscribes to, and then unsubscribes from). The delta goes
+ * first, so a terminal that follows deltas never needs the full document for a change
+ * it could apply.
  */
-import { encodeMessage, type HotlistDocument } from "../../protocol/messages.js";
+import { encodeMessage, type HotlistDelta, type HotlistDocument } from "../../protocol/messages.js";
 import type { PolicyDocument } from "../../protocol/policy.js";
 import { topics } from "../../protocol/topics.js";
 
 export interface DocumentSource {
   policy(): Promise<PolicyDocument | undefined>;
   hotlist(): Promise<HotlistDocument>;
+  /** The net change between two versions, or undefined when it is not on record. */
+  hotlistDelta(fromVersion: number, toVersion: number): Promise<HotlistDelta | undefined>;
 }
 
-/** Hands a retained message to the MQTT client; the returned promise is not awaited here. */
-export type RetainedPublish = (topic: string, payload: string) => void;
+/** Hands a message to the MQTT client; the returned promise is not awaited here. */
+export type DocPublish = (topic: string, payload: string, retain: boolean) => void;
 
 export class RetainedDocs {
   #chain: Promise<void> = Promise.resolve();
@@ -23,7 +31,7 @@ export class RetainedDocs {
 
   constructor(
     private readonly source: DocumentSource,
-    private readonly publish: RetainedPublish,
+    private readonly publish: DocPublish,
   ) {}
 
   /** Resolves once the current policy has been handed to the client (not on PUBACK). */
@@ -32,7 +40,7 @@ export class RetainedDocs {
       const doc = await this.source.policy();
       if (!doc || doc.version < this.#policyVersion) return;
       this.#policyVersion = doc.version;
-      this.publish(topics.policy(), encodeMessage("policy", doc));
+      this.publish(topics.policy(), encodeMessage("policy", doc), true);
     });
   }
 
@@ -40,9 +48,25 @@ export class RetainedDocs {
     return this.#serial(async () => {
       const doc = await this.source.hotlist();
       if (doc.version < this.#hotlistVersion) return;
+      const delta = await this.#deltaTo(doc.version);
+      if (delta) this.publish(topics.hotlistDelta(), encodeMessage("hotlistDelta", delta), true);
       this.#hotlistVersion = doc.version;
-      this.publish(topics.hotlist(), encodeMessage("hotlist", doc));
+      this.publish(topics.hotlist(), encodeMessage("hotlist", doc), true);
     });
+  }
+
+  /**
+   * The delta from the version this instance published last (or, the first time, from
+   * the version before), retained: a terminal that reconnects gets it at once and either
+   * applies it or sees it is behind. With no change on record, an empty delta from the
+   * current version to itself still tells every terminal which version is current.
+   */
+  async #deltaTo(version: number): Promise<HotlistDelta | undefined> {
+    if (version === 0) return undefined;
+    const last = this.#hotlistVersion;
+    const from = last >= 0 && last < version ? last : version - 1;
+    const delta = await this.source.hotlistDelta(from, version);
+    return delta ?? { v: 1, fromVersion: version, toVersion: version, added: [], removed: [] };
   }
 
   #serial(task: () => Promise<void>): Promise<void> {

@@ -32,6 +32,7 @@ const TABLES = [
   "journal_entries",
   "shortfalls",
   "hotlist_cards",
+  "hotlist_changes",
   "alerts",
 ];
 
