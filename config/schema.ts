@@ -9,114 +9,31 @@
  * secrets, regex groups, duplicate ids) the loader checks after it: config/value-checks.ts.
  */
 
-export const ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$";
-export const HEX_KEY_PATTERN = "^[0-9A-Fa-f]{64}$";
-/** Mirrors protocol/money.ts: up to 11 whole digits, up to 2 decimals, no sign. */
-export const AMOUNT_PATTERN = "^[0-9]{1,11}([.][0-9]{1,2})?$";
-/** Largest unit first, each once; config/duration.ts explains a failure precisely. */
-export const DURATION_PATTERN = "^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$";
-export const MQTT_URL_PATTERN = "^(mqtt|mqtts|ws|wss)://[^\\s/?#]+";
-export const ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
-export const DEVICE_PATH_PATTERN = "^/";
-export const MIFARE_KEY_PATTERN = "^[0-9A-Fa-f]{12}$";
-/** ISO 7816-4 application ids: 5 to 16 bytes. */
-export const AID_PATTERN = "^([0-9A-Fa-f]{2}){5,16}$";
+import {
+  AID_PATTERN,
+  AMOUNT_PATTERN,
+  DELIMITERS,
+  DEVICE_PATH_PATTERN,
+  DURATION_PATTERN,
+  ENV_NAME_PATTERN,
+  HEX_KEY_PATTERN,
+  IC_IDENTITIES,
+  ID_FORMATS,
+  ID_PATTERN,
+  MEMBER_NUMBER_ENCODINGS,
+  MIFARE_KEY_PATTERN,
+  MQTT_URL_PATTERN,
+  pemFile,
+  port,
+  ref,
+  serialLineProperties,
+  str,
+} from "./schema-parts.js";
 
-/** What each pattern means, in the words of an error message: `"x" is not <hint>`. */
-export const PATTERN_HINTS: Readonly<Record<string, string>> = {
-  [ID_PATTERN]: 'a valid id: 1 to 64 letters, digits, "_" or "-"',
-  [HEX_KEY_PATTERN]: "64 hexadecimal characters (a 32-byte key)",
-  [AMOUNT_PATTERN]: 'an amount: a decimal with at most two places, like "300.00"',
-  [DURATION_PATTERN]: 'a duration like "500ms", "30s", "15m", "24h", "7d" or "1h30m"',
-  [MQTT_URL_PATTERN]: "a broker URL like mqtts://mqtt.example.com:8883 (mqtt://, mqtts://, ws:// or wss:// and a host)",
-  [ENV_NAME_PATTERN]: "an environment variable name (letters, digits and _)",
-  [DEVICE_PATH_PATTERN]: "an absolute device path such as /dev/serial/by-id/…",
-  [MIFARE_KEY_PATTERN]: "12 hexadecimal characters (a 6-byte MIFARE key)",
-  [AID_PATTERN]: "an application id: 5 to 16 bytes written as 10 to 32 hexadecimal characters",
-};
+import { printerDefinitions } from "./schema-printer.js";
 
-export const READER_TYPES = ["simulated", "serial-id", "pcsc", "keyboard-wedge"] as const;
-export const PRINTER_TYPES = ["network", "serial", "usb", "preview", "none"] as const;
-export const PRINTER_CHARSETS = ["gb18030", "cp437", "cp1252"] as const;
-export const FLOW_CONTROLS = ["none", "rtscts", "xonxoff"] as const;
-export const ID_FORMATS = ["decimal", "hex", "em4100", "wiegand26", "regex"] as const;
-export const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
-export const DELIMITERS = ["\r\n", "\n", "\r"] as const;
-export const IC_IDENTITIES = ["uid", "memberNumber"] as const;
-export const MEMBER_NUMBER_ENCODINGS = ["ascii", "bcd", "hex"] as const;
-
-const str = (description: string, extra: Record<string, unknown> = {}) => ({
-  type: "string",
-  minLength: 1,
-  description,
-  ...extra,
-});
-const ref = (name: string, description: string) => ({ $ref: `#/definitions/${name}`, description });
-/** A PEM file for server.tls: `{ file: PATH }`, relative to the config file. */
-const pemFile = (description: string) => ({
-  type: "object",
-  additionalProperties: false,
-  required: ["file"],
-  description,
-  properties: { file: str("Path of the PEM file. Relative to this file.") },
-});
-const port = (description: string, def: number) => ({
-  type: "integer",
-  minimum: 1,
-  maximum: 65535,
-  default: def,
-  description,
-});
-
-/** Receipt lines from the config: at most 10, each at most 200 characters ("" is a blank line). */
-const receiptLines = (description: string) => ({
-  type: "array",
-  maxItems: 10,
-  items: { type: "string", maxLength: 200 },
-  description,
-});
-
-/** What every printer that prints receipts takes: paper, characters, the chain's lines and logo, the drawer. */
-function receiptProperties() {
-  return {
-    paperWidth: { type: "integer", enum: [58, 80], default: 80, description: "Paper width in mm. Default 80." },
-    charset: {
-      type: "string",
-      enum: [...PRINTER_CHARSETS],
-      default: "gb18030",
-      description:
-        "The printer's character set: gb18030 (default; Chinese-market printers, prints Chinese and ¥), cp437 or cp1252 (international models without a Chinese font: Chinese prints as ?).",
-    },
-    header: receiptLines("Lines printed under the store name on every receipt, e.g. the address and phone number."),
-    footer: receiptLines("Lines printed at the bottom of every receipt, e.g. a returns policy or a hotline."),
-    logo: str(
-      "A PNG printed at the top of every receipt: black on white, at most 576 dots wide on 80 mm paper (384 on 58 mm) and 400 high. Relative to this file.",
-    ),
-    drawerKick: {
-      type: "boolean",
-      default: false,
-      description:
-        "A cash drawer is wired to the printer: open it after receipts of transactions that take or give cash (cash top-ups, cash refunds, deposits). Default false.",
-    },
-    drawerPin: {
-      type: "integer",
-      enum: [2, 5],
-      default: 2,
-      description: "With drawerKick: the drawer connector pin, 2 (default) or 5 (a second drawer).",
-    },
-    keepFor: ref("duration", "How long printed receipts are kept on the box for reprinting. Default 7d."),
-    previewDir: str("Also keep an image of every receipt here (optional). Relative to this file."),
-  };
-}
-
-/** Receipt properties plus what a real device needs: the timeout and how often to ask for status. */
-function devicePrinterProperties() {
-  return {
-    ...receiptProperties(),
-    timeout: ref("duration", "How long to wait for the printer before reporting it offline. Default 3s."),
-    statusInterval: ref("duration", "How often the agent asks the printer for paper and cover state. Default 30s."),
-  };
-}
+export * from "./schema-parts.js";
+export type * from "./schema-types.js";
 
 const definitions = {
   amount: {
@@ -178,13 +95,7 @@ const definitions = {
     properties: {
       id: str("This reader's id, unique on the terminal.", { pattern: ID_PATTERN }),
       type: { const: "serial-id", description: "serial-id" },
-      path: str("The serial device. Use the stable /dev/serial/by-id/… name, not /dev/ttyUSB0.", {
-        pattern: DEVICE_PATH_PATTERN,
-      }),
-      baudRate: { type: "integer", enum: [...BAUD_RATES], default: 9600, description: "Line speed. Default 9600." },
-      dataBits: { type: "integer", enum: [7, 8], default: 8, description: "Data bits. Default 8." },
-      parity: { type: "string", enum: ["none", "even", "odd"], default: "none", description: "Parity. Default none." },
-      stopBits: { type: "integer", enum: [1, 2], default: 1, description: "Stop bits. Default 1." },
+      ...serialLineProperties(),
       delimiter: {
         type: "string",
         enum: [...DELIMITERS],
@@ -337,87 +248,7 @@ const definitions = {
     ],
     description: "A card reader: type simulated, serial-id, pcsc or keyboard-wedge.",
   },
-  networkPrinter: {
-    type: "object",
-    additionalProperties: false,
-    required: ["type", "host"],
-    description: "An ESC/POS receipt printer on the network (raw TCP, usually port 9100).",
-    properties: {
-      type: { const: "network", description: "network" },
-      host: str("The printer's IP address or host name."),
-      port: port("The printer's raw TCP port. Default 9100.", 9100),
-      ...devicePrinterProperties(),
-    },
-  },
-  serialPrinter: {
-    type: "object",
-    additionalProperties: false,
-    required: ["type", "path"],
-    description: "An ESC/POS receipt printer on a serial port (RS-232 or a USB-serial adapter).",
-    properties: {
-      type: { const: "serial", description: "serial" },
-      path: str("The serial device. Use the stable /dev/serial/by-id/… name, not /dev/ttyUSB0.", {
-        pattern: DEVICE_PATH_PATTERN,
-      }),
-      baudRate: { type: "integer", enum: [...BAUD_RATES], default: 9600, description: "Line speed. Default 9600." },
-      dataBits: { type: "integer", enum: [7, 8], default: 8, description: "Data bits. Default 8." },
-      parity: { type: "string", enum: ["none", "even", "odd"], default: "none", description: "Parity. Default none." },
-      stopBits: { type: "integer", enum: [1, 2], default: 1, description: "Stop bits. Default 1." },
-      flowControl: {
-        type: "string",
-        enum: [...FLOW_CONTROLS],
-        default: "none",
-        description:
-          "Flow control as set on the printer's DIP switches: none (default), rtscts (hardware) or xonxoff (software). Use rtscts with a logo on a printer that loses data.",
-      },
-      ...devicePrinterProperties(),
-    },
-  },
-  usbPrinter: {
-    type: "object",
-    additionalProperties: false,
-    required: ["type", "path"],
-    description: "An ESC/POS receipt printer on USB, through the kernel's usblp driver (/dev/usb/lp0).",
-    properties: {
-      type: { const: "usb", description: "usb" },
-      path: str(
-        "The printer device: /dev/usb/lp0, or better a udev symlink that stays the same across re-plugs (see docs/config.md).",
-        { pattern: DEVICE_PATH_PATTERN },
-      ),
-      ...devicePrinterProperties(),
-    },
-  },
-  previewPrinter: {
-    type: "object",
-    additionalProperties: false,
-    required: ["type"],
-    description: "No paper: every receipt is written as an image to previewDir (demos, training).",
-    properties: {
-      type: { const: "preview", description: "preview" },
-      ...receiptProperties(),
-      previewDir: str("Where receipt images go. Default: <dataDir>/receipts. Relative to this file."),
-    },
-  },
-  noPrinter: {
-    type: "object",
-    additionalProperties: false,
-    required: ["type"],
-    description: "No receipts are printed.",
-    properties: { type: { const: "none", description: "none" } },
-  },
-  printer: {
-    type: "object",
-    required: ["type"],
-    discriminator: { propertyName: "type" },
-    oneOf: [
-      { $ref: "#/definitions/networkPrinter" },
-      { $ref: "#/definitions/serialPrinter" },
-      { $ref: "#/definitions/usbPrinter" },
-      { $ref: "#/definitions/previewPrinter" },
-      { $ref: "#/definitions/noPrinter" },
-    ],
-    description: "The receipt printer: type network, serial, usb, preview or none. Default none.",
-  },
+  ...printerDefinitions,
 };
 
 export const configJsonSchema = {
@@ -534,101 +365,3 @@ export const configJsonSchema = {
     tapTimeout: ref("duration", "How long a sale waits for a card tap. Default 30s."),
   },
 } as const;
-
-/* The YAML form after validation against configJsonSchema (before defaults and secrets). */
-
-export type SecretSource = string | { env: string } | { file: string };
-export type KeySource = { file: string } | { env: string } | { hex: string };
-/** An amount as written: a string, or a YAML number whose source text is checked. */
-export type AmountText = string | number;
-
-export interface ConfigFileReader {
-  id: string;
-  type: (typeof READER_TYPES)[number];
-  path?: string;
-  baudRate?: number;
-  dataBits?: 7 | 8;
-  parity?: "none" | "even" | "odd";
-  stopBits?: 1 | 2;
-  delimiter?: string;
-  format?: (typeof ID_FORMATS)[number];
-  pattern?: string;
-  debounce?: string;
-  readerName?: string;
-  aid?: string;
-  identity?: (typeof IC_IDENTITIES)[number];
-  memberNumber?: ConfigFileMemberNumber;
-  feedback?: boolean;
-  technology?: "id" | "ic";
-  uidByteOrder?: "msbFirst" | "lsbFirst";
-  grab?: boolean;
-}
-
-export interface ConfigFileMemberNumber {
-  sector: number;
-  block: number;
-  keyType?: "A" | "B";
-  key: KeySource;
-  encoding: (typeof MEMBER_NUMBER_ENCODINGS)[number];
-  length?: number;
-  technology: "id" | "ic";
-}
-
-export interface ConfigFilePrinter {
-  type: (typeof PRINTER_TYPES)[number];
-  host?: string;
-  port?: number;
-  path?: string;
-  baudRate?: number;
-  dataBits?: 7 | 8;
-  parity?: "none" | "even" | "odd";
-  stopBits?: 1 | 2;
-  flowControl?: (typeof FLOW_CONTROLS)[number];
-  paperWidth?: 58 | 80;
-  charset?: (typeof PRINTER_CHARSETS)[number];
-  header?: string[];
-  footer?: string[];
-  logo?: string;
-  drawerKick?: boolean;
-  drawerPin?: 2 | 5;
-  keepFor?: string;
-  timeout?: string;
-  statusInterval?: string;
-  previewDir?: string;
-}
-
-export interface ConfigFile {
-  version?: 1;
-  terminal: {
-    id: string;
-    storeId?: string;
-    storeName?: string;
-    key: KeySource;
-    dataDir: string;
-    language?: "zh-CN" | "en";
-    timeZone?: string;
-    operatorId?: string;
-  };
-  api?: { host?: string; port?: number };
-  readers?: ConfigFileReader[];
-  printer?: ConfigFilePrinter;
-  server: {
-    mqttUrl: string;
-    username?: string;
-    password?: SecretSource;
-    authTimeout?: string;
-    uploadBatchSize?: number;
-    tls?: { ca?: { file: string }; cert?: { file: string }; key?: { file: string } };
-  };
-  offline?: {
-    enabled?: boolean;
-    perTransaction?: AmountText;
-    perCard?: AmountText;
-    perCardCount?: number;
-    terminalTotal?: AmountText;
-    terminalCount?: number;
-    maxAge?: string;
-    allowUnknownCards?: boolean;
-  };
-  tapTimeout?: string;
-}
