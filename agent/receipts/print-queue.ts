@@ -25,60 +25,17 @@
  * first attempt and then reports the receipt as "queued"; a failure to store the job
  * durably (disk full) still prints it from memory.
  */
-import { promises as fsp } from "node:fs";
-import { join } from "node:path";
-import { previewFileStem } from "../../drivers/printer/preview-printer.js";
 import { canTakeJobs, mayHavePrinted, type ReceiptPrinter } from "../../drivers/printer/receipt-printer.js";
 import { CardtermError } from "../../protocol/errors.js";
-import { type DurableFs, nodeDurableFs, writeDurably } from "../store/durable-file.js";
+import { type DurableFs, nodeDurableFs } from "../store/durable-file.js";
 import { Backoff } from "../sync/backoff.js";
+import type { PrintQueueStatus, QueueLog, ReceiptOutcome, StoredJob } from "./print-job.js";
+import { PrintJobFiles } from "./print-job-files.js";
 import type { ReceiptRequest } from "./receipt-data.js";
 import type { ReceiptLayout } from "./receipt-layout.js";
 import { opensDrawer, receiptJobId, receiptMarkup } from "./receipt-templates.js";
 
-/** What the caller learns about a receipt: printed, queued for later, or never (no printer). */
-export interface ReceiptOutcome {
-  jobId: string;
-  printed: boolean | "queued";
-  previewPng?: string;
-  error?: string;
-}
-
-/** One receipt as stored in its file. */
-export interface StoredJob {
-  v: 1;
-  id: string;
-  /** Queue order: one more than the highest stored before it. */
-  n: number;
-  request: ReceiptRequest;
-  createdAt: string;
-  state: "pending" | "printed";
-  /** Written just before an attempt: found on start-up, the attempt's outcome is unknown. */
-  inFlight: boolean;
-  /** A copy may already be on paper: every further copy carries the REPRINT mark. */
-  mayBeOnPaper: boolean;
-  /** Open the drawer with the next attempt (only ever the first). */
-  openDrawer: boolean;
-  attempts: number;
-  /** Copies the printer accepted. */
-  prints: number;
-  printedAt: string | null;
-  lastError: string | null;
-}
-
-export interface PrintQueueStatus {
-  pending: number;
-  oldestPendingAt: string | null;
-  lastError: string | null;
-  /** When the next retry is due, if one is scheduled. */
-  nextRetryAt: string | null;
-}
-
-interface QueueLog {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+export type { PrintQueueStatus, QueueLog, ReceiptOutcome, StoredJob } from "./print-job.js";
 
 export interface PrintQueueOptions {
   /** The queue's directory, `<dataDir>/print-queue`. */
@@ -107,7 +64,7 @@ type Waiter = (outcome: ReceiptOutcome) => void;
 export class PrintQueue {
   private readonly jobs = new Map<string, StoredJob>();
   private readonly waiters = new Map<string, Waiter[]>();
-  private readonly fs: DurableFs;
+  private readonly files: PrintJobFiles;
   private readonly now: () => number;
   private readonly backoff: Backoff;
   private pumping: Promise<void> | null = null;
@@ -119,7 +76,7 @@ export class PrintQueue {
   private lastN = 0;
   private rekick = false;
   private constructor(private readonly opts: PrintQueueOptions) {
-    this.fs = opts.fs ?? nodeDurableFs;
+    this.files = new PrintJobFiles(opts.dir, opts.fs ?? nodeDurableFs, opts.log);
     this.now = opts.now ?? Date.now;
     this.backoff = new Backoff(opts.retry ?? { baseMs: 2_000, capMs: 60_000 });
   }
@@ -361,30 +318,14 @@ export class PrintQueue {
     for (const w of this.waiters.get(id) ?? []) w({ jobId: id, ...outcome });
   }
 
-  // ---- the files ----------------------------------------------------------------------
+  // ---- the files (print-job-files.ts) ----------------------------------------------
 
-  private file(id: string): string {
-    return join(this.opts.dir, `${previewFileStem(id)}.json`);
-  }
-
-  /** Write the job durably; false (logged) when the disk refuses — the job stays in memory. */
-  private async persist(job: StoredJob): Promise<boolean> {
-    try {
-      await writeDurably(this.fs, this.file(job.id), JSON.stringify(job));
-      return true;
-    } catch (err) {
-      this.opts.log?.error({ job: job.id, err: (err as Error).message }, "receipt job not stored durably");
-      return false;
-    }
+  private persist(job: StoredJob): Promise<boolean> {
+    return this.files.save(job);
   }
 
   private async load(): Promise<void> {
-    const created = await fsp.mkdir(this.opts.dir, { recursive: true });
-    if (created !== undefined) await this.fs.fsyncDir(join(this.opts.dir, ".."));
-    for (const name of (await fsp.readdir(this.opts.dir)).sort()) {
-      if (!name.endsWith(".json") || name.startsWith(".")) continue;
-      const job = await this.read(join(this.opts.dir, name));
-      if (!job) continue;
+    for (const job of await this.files.loadAll()) {
       if (job.inFlight) {
         // Stopped mid-attempt: the receipt may or may not be on paper.
         job.inFlight = false;
@@ -395,19 +336,6 @@ export class PrintQueue {
       this.lastN = Math.max(this.lastN, job.n);
     }
     if (this.pendingCount() > 0) this.opts.log?.info({ pending: this.pendingCount() }, "receipts waiting to print");
-  }
-
-  private async read(path: string): Promise<StoredJob | null> {
-    try {
-      const job = JSON.parse((await this.fs.readFile(path)) ?? "null") as StoredJob | null;
-      if (job && job.v === 1 && typeof job.id === "string" && typeof job.n === "number" && job.request) return job;
-      throw new Error("not a receipt job");
-    } catch (err) {
-      // Never dropped silently: set aside for a person to look at.
-      this.opts.log?.error({ file: path, err: (err as Error).message }, "unreadable receipt job set aside");
-      await fsp.rename(path, `${path}.corrupt`).catch(() => undefined);
-      return null;
-    }
   }
 
   private async pruneNowAndThen(): Promise<void> {
@@ -421,7 +349,7 @@ export class PrintQueue {
     for (const job of [...this.jobs.values()]) {
       if (job.state !== "printed" || job.printedAt === null || Date.parse(job.printedAt) >= before) continue;
       this.jobs.delete(job.id);
-      await fsp.rm(this.file(job.id), { force: true }).catch(() => undefined);
+      await this.files.remove(job.id);
     }
   }
 
