@@ -7,17 +7,20 @@
  * plus value checks (amounts, durations, secrets, regexes, ids) → defaults filled.
  * Nothing is coerced: "9600" is not 9600, and 0.1 is read from its source text.
  */
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { readFile as readFileAsync } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
-import { CardtermError, type ErrorCode } from "../protocol/errors.js";
+import { CardtermError } from "../protocol/errors.js";
 import type { AgentConfig, PcscReaderConfig, ReaderConfig } from "./agent-config.js";
 import { buildPrinter, PRINTER_DEFAULTS } from "./build-printer.js";
-import { printerPathProblem } from "./printer-checks.js";
-import { byPosition, type ConfigProblem, formatPath, formatProblems, onePerPath } from "./problems.js";
+import { bringUpToDate } from "./config-version.js";
+import { devicePathProblems, type Stat } from "./device-checks.js";
+import { CONFIG_MIGRATIONS, CONFIG_VERSION, type ConfigMigration } from "./migrations/index.js";
+import { byPosition, type ConfigProblem, onePerPath } from "./problems.js";
+import { refuse } from "./refuse.js";
 import type { ConfigFile, ConfigFileReader } from "./schema.js";
 import { schemaProblems } from "./schema-problems.js";
-import { type CheckedValues, checkValues } from "./value-checks.js";
+import { type CheckedValues, checkValues, type ValueCheckResult } from "./value-checks.js";
 import { readYaml, type YamlSource } from "./yaml-source.js";
 
 export type { ConfigProblem } from "./problems.js";
@@ -33,6 +36,10 @@ export interface LoadConfigOptions {
    * Default: the config file's directory. The demo passes the working directory.
    */
   baseDir?: string;
+  /** Told when an older config format was converted in memory. Default: process.emitWarning. */
+  onWarning?: (message: string) => void;
+  /** The migration chain; the real one (config/migrations/index.ts) unless a test gives its own. */
+  migrations?: readonly ConfigMigration[];
 }
 
 /** The commercial-terminal defaults of DESIGN §4, and the rest (docs/config.md lists them). */
@@ -70,7 +77,7 @@ export const CONFIG_DEFAULTS = {
 } as const;
 
 /** Where each loaded config came from, so checkDevicePaths can point at lines. */
-const origins = new WeakMap<AgentConfig, YamlSource>();
+const origins = new WeakMap<AgentConfig, { src: YamlSource; data: unknown }>();
 
 /** Read and load a config file. Throws CT_CONFIG_NOT_FOUND, CT_CONFIG_YAML or CT_CONFIG_INVALID. */
 export async function loadConfig(file: string, opts: LoadConfigOptions = {}): Promise<AgentConfig> {
@@ -91,81 +98,76 @@ export async function loadConfig(file: string, opts: LoadConfigOptions = {}): Pr
 
 /** Load config text (sync; `source` names it in messages and anchors relative paths). */
 export function parseConfigText(text: string, source: string, opts: LoadConfigOptions = {}): AgentConfig {
+  const r = examineConfigText(text, source, opts);
+  if (r.problems.length > 0) refuse("CT_CONFIG_INVALID", source, r.problems);
+  const config = build(r.data as ConfigFile, r.checked.values, r.baseDir, source);
+  origins.set(config, { src: r.src, data: r.data });
+  return config;
+}
+
+export interface Examined {
+  src: YamlSource;
+  data: unknown;
+  checked: ValueCheckResult;
+  baseDir: string;
+  /** Every schema and value problem, one per path, in file order. */
+  problems: ConfigProblem[];
+}
+
+/**
+ * Everything short of building the config: YAML syntax and the version (thrown: nothing
+ * else can be judged without them), then every schema and value problem (returned).
+ * `lookups: false` leaves secrets and files named by the config unread (a copy checked on
+ * another computer).
+ */
+export function examineConfigText(
+  text: string,
+  source: string,
+  opts: LoadConfigOptions & { lookups?: boolean } = {},
+): Examined {
   const src = readYaml(text, source);
-  if (src.syntaxProblems.length > 0) fail("CT_CONFIG_YAML", source, src.syntaxProblems);
+  if (src.syntaxProblems.length > 0) refuse("CT_CONFIG_YAML", source, src.syntaxProblems);
+  const warning = bringUpToDate(src, opts.migrations ?? CONFIG_MIGRATIONS);
+  if (warning !== undefined) (opts.onWarning ?? defaultWarning)(warning);
   let data: unknown;
   try {
     data = src.doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    fail("CT_CONFIG_YAML", source, [src.problem([], `YAML cannot be read: ${(err as Error).message}`)]);
+    refuse("CT_CONFIG_YAML", source, [src.problem([], `YAML cannot be read: ${(err as Error).message}`)]);
   }
   if (data === null || data === undefined) {
-    fail("CT_CONFIG_INVALID", source, [src.problem([], "the file is empty; it needs at least terminal: and server:")]);
+    refuse("CT_CONFIG_INVALID", source, [
+      src.problem([], "the file is empty; it needs at least terminal: and server:"),
+    ]);
   }
+  const baseDir = resolve(opts.baseDir ?? dirname(resolve(source)));
   const io = {
     env: opts.env ?? process.env,
     readFile: opts.readFile ?? ((p: string) => readFileSync(p)),
-    baseDir: resolve(opts.baseDir ?? dirname(resolve(source))),
+    baseDir,
+    lookups: opts.lookups ?? true,
   };
   const checked = checkValues(data, src, io);
-  const fromSchema = schemaProblems(data, src).filter((p) => !checked.owned.has(p.path));
+  // `version` was judged by bringUpToDate; the schema's `const` would only repeat it.
+  const owned = new Set([...checked.owned, "version"]);
+  const fromSchema = schemaProblems(data, src).filter((p) => !owned.has(p.path));
   const problems = onePerPath([...fromSchema, ...checked.problems]).sort(byPosition);
-  if (problems.length > 0) fail("CT_CONFIG_INVALID", source, problems);
-  const config = build(data as ConfigFile, checked.values, io.baseDir, source);
-  origins.set(config, src);
-  return config;
+  return { src, data, checked, baseDir, problems };
+}
+
+/** Without a listener, a converted old file is reported on stderr (journald keeps it). */
+function defaultWarning(message: string): void {
+  process.emitWarning(message, { code: "CT_CONFIG_OLD_VERSION" });
 }
 
 /**
  * Serial device paths that are not there now. Not a load error (a reader may be plugged
  * in after start); `cardterm config check` and the doctor report these.
  */
-export function checkDevicePaths(config: AgentConfig): ConfigProblem[] {
-  const src = origins.get(config);
-  const problems: ConfigProblem[] = [];
-  config.readers.forEach((reader, i) => {
-    if (reader.type !== "serial-id" && reader.type !== "keyboard-wedge") return;
-    const message = deviceProblem(reader.path, reader.type);
-    if (message === undefined) return;
-    const at = src?.valueAt(["readers", i, "path"]) ?? { line: 0, column: 0 };
-    problems.push({ file: config.source, ...at, path: formatPath(["readers", i, "path"]), message });
-  });
-  const printer = config.printer;
-  if (printer.type === "serial" || printer.type === "usb") {
-    const message = printerPathProblem(printer.path, printer.type, statSync);
-    const at = src?.valueAt(["printer", "path"]) ?? { line: 0, column: 0 };
-    if (message) problems.push({ file: config.source, ...at, path: "printer.path", message });
-  }
-  return problems;
-}
-
-function deviceProblem(path: string, type: "serial-id" | "keyboard-wedge"): string | undefined {
-  const wedge = type === "keyboard-wedge";
-  try {
-    if (!statSync(path).isCharacterDevice()) return `${path} is not ${wedge ? "an input device" : "a serial device"}`;
-    return undefined;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return `${path} does not exist; is the reader plugged in?`;
-    if (code === "EACCES") {
-      return `${path} cannot be opened: permission denied (add the agent's user to ${wedge ? "input" : "dialout"})`;
-    }
-    return `${path} cannot be checked: ${(err as Error).message}`;
-  }
-}
-
-function fail(code: ErrorCode, file: string, problems: ConfigProblem[]): never {
-  const n = problems.length;
-  const what = code === "CT_CONFIG_YAML" ? "is not valid YAML" : `has ${n} problem${n === 1 ? "" : "s"}`;
-  const banner = `configuration file ${file} ${what}; the agent will not start until ${n === 1 ? "it is" : "they are"} fixed:\n${indent(formatProblems(problems))}`;
-  throw new CardtermError(code, banner, { details: { file, problems } });
-}
-
-function indent(text: string): string {
-  return text
-    .split("\n")
-    .map((l) => `  ${l}`)
-    .join("\n");
+export function checkDevicePaths(config: AgentConfig, stat?: Stat): ConfigProblem[] {
+  const origin = origins.get(config);
+  if (origin === undefined) return [];
+  return devicePathProblems(origin.data, origin.src, stat);
 }
 
 function build(f: ConfigFile, v: CheckedValues, baseDir: string, source: string): AgentConfig {
@@ -177,7 +179,7 @@ function build(f: ConfigFile, v: CheckedValues, baseDir: string, source: string)
   const o = f.offline ?? {};
   return {
     source,
-    version: 1,
+    version: CONFIG_VERSION,
     terminal: {
       id: f.terminal.id,
       storeId: f.terminal.storeId ?? "",

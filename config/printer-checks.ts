@@ -13,6 +13,8 @@ export interface PrinterCheckTools {
   duration(path: ConfigPath, minMs: number): void;
   readFile(path: string): Buffer | string;
   baseDir: string;
+  /** false: the logo file is not read (a copy checked away from the till). */
+  lookups: boolean;
 }
 
 export interface PrinterLogo {
@@ -51,7 +53,7 @@ export function checkPrinter(t: PrinterCheckTools): PrinterLogo | undefined {
 function checkLogo(t: PrinterCheckTools): PrinterLogo | undefined {
   const path: ConfigPath = ["printer", "logo"];
   const ref = t.get(path);
-  if (typeof ref !== "string" || ref === "") return undefined;
+  if (typeof ref !== "string" || ref === "" || !t.lookups) return undefined;
   const file = isAbsolute(ref) ? ref : resolve(t.baseDir, ref);
   let png: Buffer;
   try {

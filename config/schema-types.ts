@@ -72,7 +72,7 @@ export interface ConfigFilePrinter {
 }
 
 export interface ConfigFile {
-  version?: 1;
+  version?: number;
   terminal: {
     id: string;
     storeId?: string;

@@ -9,6 +9,7 @@
  * secrets, regex groups, duplicate ids) the loader checks after it: config/value-checks.ts.
  */
 
+import { CONFIG_VERSION } from "./migrations/index.js";
 import {
   AID_PATTERN,
   AMOUNT_PATTERN,
@@ -29,7 +30,6 @@ import {
   serialLineProperties,
   str,
 } from "./schema-parts.js";
-
 import { printerDefinitions } from "./schema-printer.js";
 
 export * from "./schema-parts.js";
@@ -260,7 +260,12 @@ export const configJsonSchema = {
   required: ["terminal", "server"],
   definitions,
   properties: {
-    version: { const: 1, default: 1, description: "The config format version. Only 1 exists." },
+    version: {
+      type: "integer",
+      const: CONFIG_VERSION,
+      default: CONFIG_VERSION,
+      description: `The config format version, ${CONFIG_VERSION} for this agent (absent means 1). An older file still loads, with a warning; \`cardterm config migrate FILE\` updates it and keeps a backup.`,
+    },
     terminal: {
       type: "object",
       additionalProperties: false,

@@ -17,6 +17,11 @@ export interface SecretIo {
   readFile: (path: string) => Buffer | string;
   /** Relative paths in the config resolve against this directory. */
   baseDir: string;
+  /**
+   * false: do not read secrets, key files, PEM files or the logo (checking a copy of the
+   * file on a computer that is not the till); their form is still checked. Default true.
+   */
+  lookups?: boolean;
 }
 
 export interface CheckedValues {
@@ -66,6 +71,7 @@ export function checkValues(data: unknown, src: YamlSource, io: SecretIo): Value
     duration: (path, minMs) => checkDuration(ctx, path, minMs),
     readFile: io.readFile,
     baseDir: io.baseDir,
+    lookups: io.lookups !== false,
   });
   if (logo) out.values.printerLogo = logo;
   checkTimeZone(ctx);
@@ -250,6 +256,7 @@ function checkTls(ctx: Ctx): void {
 /** The text behind { hex | env | file }, or undefined after reporting why it cannot be had. */
 function secretText(ctx: Ctx, path: ConfigPath, kind: string, ref: string, what: string): string | undefined {
   if (kind === "hex") return ref;
+  if (ctx.io.lookups === false) return undefined;
   if (kind === "env") {
     const value = ctx.io.env[ref];
     if (value === undefined) return void report(ctx, path, `environment variable ${ref} (the ${what}) is not set`);

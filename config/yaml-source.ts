@@ -13,6 +13,10 @@ export interface Position {
 export interface YamlSource {
   file: string;
   text: string;
+  /**
+   * The document problems are located in. The loader swaps in a migrated copy: nodes the
+   * migration did not create keep their ranges, so positions stay those of `text`.
+   */
   doc: Document;
   /** Syntax errors and warnings (unknown tags and the like); the data is not trusted if any. */
   syntaxProblems: ConfigProblem[];
@@ -43,14 +47,14 @@ export function readYaml(text: string, file: string): YamlSource {
     return { line, column: col };
   };
   const start = (node: Node | null | undefined): Position | undefined => (node?.range ? pos(node.range[0]) : undefined);
-  const origin = (): Position => start(doc.contents) ?? { line: 1, column: 1 };
+  const origin = (): Position => start(source.doc.contents as Node | null) ?? { line: 1, column: 1 };
 
   const locate = (path: ConfigPath): Located => {
-    let node = doc.contents as Node | null;
+    let node = source.doc.contents as Node | null;
     let keyNode: Node | null = null;
     let depth = 0;
     for (const seg of path) {
-      const next = child(doc, node, seg);
+      const next = child(source.doc, node, seg);
       if (!next) break;
       node = next.value;
       keyNode = next.key;

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   CT_CONFIG_INVALID: "the configuration file is invalid",
   CT_CONFIG_NOT_FOUND: "the configuration file does not exist or cannot be read",
   CT_CONFIG_YAML: "the configuration file is not valid YAML",
+  CT_CONFIG_VERSION: "the configuration file is in a newer config format than this agent reads",
   // money and input
   CT_AMOUNT_INVALID: "an amount is not a valid decimal of at most two places",
   CT_BAD_REQUEST: "a request to the local API is malformed",
@@ -26,6 +27,10 @@ export const ERROR_CODES = {
   // link to the central server
   CT_SERVER_TIMEOUT: "the central server did not answer in time",
   CT_MESSAGE_INVALID: "an MQTT message was malformed and was dropped",
+  // head-office back office (cardterm-hq commands and its HTTP API)
+  CT_CONFLICT: "the change does not fit the current state (a card already lost, an id already taken)",
+  CT_UNAUTHORIZED: "the head-office API was called without its admin token, or with a wrong one",
+  CT_POLICY_INVALID: "a policy document to publish is invalid",
   // decisions (declines): shown to cashiers
   CT_DECLINED: "the transaction was declined",
   // anything else: a defect, reported with the log line that explains it

@@ -484,7 +484,11 @@ t.test("device paths are checked on request, not at load", async (t) => {
   t.same(
     problems.map((p) => [p.path, p.line, p.message]),
     [
-      ["readers[0].path", 8, "/dev/serial/by-id/cardterm-test-absent does not exist; is the reader plugged in?"],
+      [
+        "readers[0].path",
+        8,
+        "/dev/serial/by-id/cardterm-test-absent does not exist; is the reader plugged in? (ls -l /dev/serial/by-id/)",
+      ],
       ["readers[2].path", 10, `${join(dir, "plain")} is not a serial device`],
     ],
   );
