@@ -163,6 +163,61 @@ export const MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE journal_entries ALTER COLUMN payload TYPE text USING payload::text",
     ],
   },
+  {
+    id: 5,
+    name: "head-office back office",
+    statements: [
+      // Top-ups taken at head office have no terminal and no journal entry: terminal_id is
+      // NULL and source 'hq'. Ingest never writes such rows, and their txn ids ("hq-…") are
+      // never ones a terminal makes, so the exactly-once key (txn_id) is shared unchanged.
+      "ALTER TABLE transactions ALTER COLUMN terminal_id DROP NOT NULL",
+      "ALTER TABLE transactions DROP CONSTRAINT transactions_source_check",
+      `ALTER TABLE transactions ADD CONSTRAINT transactions_source_check
+        CHECK (source IN ('online-auth', 'journal', 'hq'))`,
+      `ALTER TABLE transactions ADD CONSTRAINT transactions_hq_has_no_terminal
+        CHECK ((source = 'hq') = (terminal_id IS NULL))`,
+      "CREATE INDEX transactions_day ON transactions (business_day)",
+      "CREATE INDEX transactions_account ON transactions (account_id)",
+      "ALTER TABLE members ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now()",
+      "CREATE INDEX members_phone ON members (phone)",
+      // Sub-cards point at their primary (same account) and may carry their own limits
+      // (protocol/sub-card.ts); a replaced card names its successor.
+      "ALTER TABLE cards ADD COLUMN primary_card_id text REFERENCES cards(card_id)",
+      "ALTER TABLE cards ADD COLUMN per_txn_limit bigint CHECK (per_txn_limit >= 0)",
+      "ALTER TABLE cards ADD COLUMN daily_limit bigint CHECK (daily_limit >= 0)",
+      "ALTER TABLE cards ADD COLUMN pin_hash text",
+      "ALTER TABLE cards ADD COLUMN replaced_by text REFERENCES cards(card_id)",
+      "ALTER TABLE cards ADD COLUMN status_at timestamptz NOT NULL DEFAULT now()",
+      "CREATE INDEX cards_primary ON cards (primary_card_id)",
+      // Generated ids for members and accounts made at head office ("M100001", "A100001").
+      "CREATE SEQUENCE member_seq START 100001",
+      "CREATE SEQUENCE account_seq START 100001",
+      // When each hotlist version was made: pruning keeps recent days as well as versions.
+      "ALTER TABLE hotlist_changes ADD COLUMN changed_at timestamptz NOT NULL DEFAULT now()",
+      `CREATE TABLE operators (
+        id text PRIMARY KEY,
+        store_id text NOT NULL,
+        name text NOT NULL,
+        role text NOT NULL CHECK (role IN ('cashier', 'supervisor', 'technician')),
+        pin_hash text NOT NULL,
+        active boolean NOT NULL DEFAULT true,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      "CREATE INDEX operators_store ON operators (store_id)",
+      // Who changed what, when: one row per back-office mutation, in its transaction.
+      `CREATE TABLE audit_log (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        actor text NOT NULL,
+        via text NOT NULL,
+        action text NOT NULL,
+        subject text NOT NULL,
+        detail jsonb NOT NULL DEFAULT '{}'::jsonb
+      )`,
+      "CREATE INDEX audit_log_subject ON audit_log (subject)",
+    ],
+  },
 ];
 
 /** Any constant: serialises two servers migrating the same PostgreSQL at once. */

@@ -88,3 +88,83 @@ export async function clearShortfallListing(q: Queryable, accountIds: readonly s
 /** A CTE `v` bumping the version once, only when the CTE `ins` changed a card. */
 const BUMP =
   "v AS (UPDATE hotlist_meta SET version = version + 1 WHERE id = 1 AND EXISTS (SELECT 1 FROM ins) RETURNING version)";
+
+/**
+ * Brings these cards' listing in line with the ledger, for back-office changes (loss,
+ * freeze, recycle, replace, unloss…): a card is listed while it is not active, or while
+ * its account is negative (a shortfall, DESIGN §5). Added and removed cards go under one
+ * new version, recorded as a delta; a card that stays listed only has its reason
+ * updated (that is no change for a terminal). Returns the new version, or null when no
+ * card came on or off the list. Call it after the card and account rows are written,
+ * inside the same transaction.
+ */
+export async function syncCardsHotlist(q: Queryable, cardIds: readonly string[]): Promise<number | null> {
+  if (cardIds.length === 0) return null;
+  const { rows } = await q.query<{ card_id: string; status: string; negative: boolean; listed: string | null }>(
+    `SELECT c.card_id, c.status, a.balance < 0 AS negative, h.reason AS listed
+     FROM cards c JOIN accounts a ON a.id = c.account_id LEFT JOIN hotlist_cards h ON h.card_id = c.card_id
+     WHERE c.card_id = ANY($1::text[])`,
+    [cardIds],
+  );
+  const add: { cardId: string; reason: HotlistReason }[] = [];
+  const remove: string[] = [];
+  for (const r of rows) {
+    const reason = r.status !== "active" ? (r.status as HotlistReason) : r.negative ? "shortfall" : null;
+    if (reason === null && r.listed !== null) remove.push(r.card_id);
+    else if (reason !== null && r.listed === null) add.push({ cardId: r.card_id, reason });
+    else if (reason !== null && r.listed !== reason) {
+      await q.query("UPDATE hotlist_cards SET reason = $2 WHERE card_id = $1", [r.card_id, reason]);
+    }
+  }
+  if (add.length === 0 && remove.length === 0) return null;
+  const changed = await q.query<{ version: unknown }>(
+    `WITH del AS (
+       DELETE FROM hotlist_cards WHERE card_id = ANY($3::text[]) RETURNING card_id, false AS added
+     ), put AS (
+       INSERT INTO hotlist_cards (card_id, reason) SELECT * FROM unnest($1::text[], $2::text[])
+       ON CONFLICT (card_id) DO NOTHING RETURNING card_id, true AS added
+     ), ins AS (SELECT * FROM del UNION ALL SELECT * FROM put), ${BUMP}
+     INSERT INTO hotlist_changes (version, card_id, added) SELECT v.version, ins.card_id, ins.added FROM v, ins
+     RETURNING version`,
+    [add.map((a) => a.cardId), add.map((a) => a.reason), remove],
+  );
+  const version = changed.rows[0]?.version;
+  return version === undefined ? null : toSafeInt(version, "hotlist version");
+}
+
+export interface HotlistRetention {
+  /** Versions whose deltas are kept however old they are (default 1000). */
+  keepVersions: number;
+  /** Days whose deltas are kept however many versions they hold (default 30). */
+  keepDays: number;
+}
+
+export const DEFAULT_HOTLIST_RETENTION: Readonly<HotlistRetention> = { keepVersions: 1000, keepDays: 30 };
+
+/**
+ * Drops the oldest deltas: only rows both older than `keepVersions` versions and older
+ * than `keepDays` days. Whole versions go, oldest first, so what stays is one unbroken
+ * run of versions: a terminal that is further behind gets no delta from hotlistDelta
+ * (a version in its range has no record) and takes the full document instead.
+ * Returns how many rows were deleted.
+ */
+export async function pruneHotlistChanges(
+  q: Queryable,
+  keep: HotlistRetention = DEFAULT_HOTLIST_RETENTION,
+): Promise<number> {
+  const { rows } = await q.query<{ n: unknown }>(
+    `WITH cut AS (
+       SELECT least(
+         (SELECT version FROM hotlist_meta WHERE id = 1) - $1::bigint,
+         -- least() skips NULLs: with nothing old enough, the cut must be 0, not the version bound.
+         coalesce((SELECT max(version) FROM hotlist_changes
+                   WHERE changed_at < now() - make_interval(days => $2::int)), 0)
+       ) AS version
+     ), gone AS (
+       DELETE FROM hotlist_changes WHERE version <= (SELECT version FROM cut) RETURNING 1
+     )
+     SELECT count(*) AS n FROM gone`,
+    [keep.keepVersions, keep.keepDays],
+  );
+  return toSafeInt(rows[0]?.n ?? 0, "pruned rows");
+}
