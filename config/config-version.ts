@@ -8,8 +8,8 @@ import { type ConfigMigration, latestVersion, migrateDocument, readVersion } fro
 import { refuse } from "./refuse.js";
 import type { YamlSource } from "./yaml-source.js";
 
-/** Swap src.doc for the current format; returns the warning to show, if the file was old. */
-export function bringUpToDate(src: YamlSource, steps: readonly ConfigMigration[]): string | undefined {
+/** The file's format version; refuses one that is malformed or newer than `steps` reach. */
+export function checkVersion(src: YamlSource, steps: readonly ConfigMigration[]): number {
   const read = readVersion(src.doc);
   if (!read.ok) refuse("CT_CONFIG_INVALID", src.file, [src.problem(["version"], read.message)]);
   const latest = latestVersion(steps);
@@ -17,9 +17,19 @@ export function bringUpToDate(src: YamlSource, steps: readonly ConfigMigration[]
     const message = `this file is config format version ${read.version}, but this agent reads versions up to ${latest}; install a newer agent, or use a config written for version ${latest}`;
     refuse("CT_CONFIG_VERSION", src.file, [{ ...src.problem(["version"], message), expected: `at most ${latest}` }]);
   }
-  if (read.version === latest) return undefined;
-  const migrated = migrateDocument(src.doc, read.version, steps);
+  return read.version;
+}
+
+/** Swap src.doc for the current format; returns the warning to show, if the file was old. */
+export function bringUpToDate(src: YamlSource, steps: readonly ConfigMigration[]): string | undefined {
+  const version = checkVersion(src, steps);
+  const latest = latestVersion(steps);
+  if (version === latest) return undefined;
+  const migrated = migrateDocument(src.doc, version, steps);
   src.doc = migrated.doc;
-  const changes = migrated.applied.map((s) => `v${s.from}→v${s.to}: ${s.summary}`).join("; ");
-  return `${src.file} is config format version ${read.version}; it was converted to version ${latest} in memory (${changes}). Run \`cardterm config migrate ${src.file}\` to update the file (a backup is kept).`;
+  return `${src.file} is config format version ${version}; it was converted to version ${latest} in memory (${describeSteps(migrated.applied)}). Run \`cardterm config migrate ${src.file}\` to update the file (a backup is kept).`;
+}
+
+export function describeSteps(steps: readonly ConfigMigration[]): string {
+  return steps.map((s) => `v${s.from}→v${s.to}: ${s.summary}`).join("; ");
 }

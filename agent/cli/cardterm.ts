@@ -9,13 +9,13 @@
  * config exits 2 (never retried: systemd should not loop on it).
  */
 import { parseArgs } from "node:util";
-import { checkDevicePaths, formatProblems, loadConfig } from "../../config/load-config.js";
-import { configJsonSchema } from "../../config/schema.js";
+import { loadConfig } from "../../config/load-config.js";
 import { isCardtermError } from "../../protocol/errors.js";
 import { startAgent } from "../agent.js";
 import { runDemo } from "../demo/run-demo.js";
 import { createLogger } from "../logger.js";
 import { AGENT_VERSION } from "../version.js";
+import { configCommand } from "./config-command.js";
 import { journalCommand } from "./journal-command.js";
 import { receiptCommand } from "./receipt-command.js";
 
@@ -29,8 +29,11 @@ usage:
                                  the journal on the box: verify the chain, list, export
   cardterm receipt reprint TXN_ID|list|self-test --config FILE
                                  receipts: print one again (marked REPRINT), list kept ones, self-test page
-  cardterm config check FILE     check a config file: every problem with file:line and the fix
+  cardterm config check FILE [--elsewhere]
+                                 check a config file: every problem with file:line and the fix
   cardterm config schema         print the config's JSON Schema (for editor completion)
+  cardterm config migrate FILE [--dry-run]
+                                 update an older config format (keeps FILE.bak-vN)
   cardterm --version
 `;
 
@@ -73,28 +76,6 @@ async function run(args: string[]): Promise<number> {
   const agent = await startAgent(config, { log: createLogger() });
   await untilSignal();
   await agent.close();
-  return 0;
-}
-
-async function configCommand(args: string[]): Promise<number> {
-  const [sub, file] = args;
-  if (sub === "schema") {
-    console.log(JSON.stringify(configJsonSchema, null, 2));
-    return 0;
-  }
-  if (sub !== "check" || !file) {
-    console.error("usage: cardterm config check FILE | cardterm config schema");
-    return 2;
-  }
-  const config = await loadConfig(file);
-  const problems = checkDevicePaths(config);
-  if (problems.length > 0) {
-    console.error(`${file}: the config is valid, but devices are missing:\n${formatProblems(problems)}`);
-    return 1;
-  }
-  console.log(
-    `${file}: OK (terminal ${config.terminal.id}, ${config.readers.length} reader(s), printer ${config.printer.type})`,
-  );
   return 0;
 }
 

@@ -1,0 +1,123 @@
+/**
+ * `cardterm config …`: the technician's checks on a config file.
+ *
+ *   cardterm config check FILE [--elsewhere]   every problem at once, each with file:line:column and key
+ *   cardterm config schema                     the JSON Schema, for editor completion
+ *   cardterm config migrate FILE [--dry-run]   rewrite an older format, keeping FILE.bak-vN
+ *
+ * check reads the secrets and files the config names and looks for its device paths, as
+ * the agent would on this box. --elsewhere is for a copy checked on another computer:
+ * secrets, key/PEM/logo files and device paths are not looked at, everything else is.
+ *
+ * Exit codes: 0 fine; 1 the file is valid but a device path is missing here; 2 the file
+ * is invalid (the agent would refuse to start).
+ */
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { describeSteps } from "../../config/config-version.js";
+import { devicePathProblems } from "../../config/device-checks.js";
+import { examineConfigText } from "../../config/load-config.js";
+import { CONFIG_MIGRATIONS, type ConfigMigration } from "../../config/migrations/index.js";
+import { migrateConfigFile } from "../../config/migrations/migrate-file.js";
+import { byPosition, formatProblems, onePerPath } from "../../config/problems.js";
+import { configJsonSchema } from "../../config/schema.js";
+import { CardtermError } from "../../protocol/errors.js";
+
+export interface ConfigCommandIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env?: NodeJS.ProcessEnv;
+  /** The migration chain; tests give their own. */
+  steps?: readonly ConfigMigration[];
+}
+
+const USAGE = `usage:
+  cardterm config check FILE [--elsewhere]   check a config file (--elsewhere: not on the till; skip secrets, files, devices)
+  cardterm config schema                     print the config's JSON Schema (for editor completion)
+  cardterm config migrate FILE [--dry-run]   update an older config format; the original is kept as FILE.bak-vN`;
+
+const CONSOLE: ConfigCommandIo = { out: (t) => console.log(t), err: (t) => console.error(t) };
+
+export async function configCommand(args: string[], io: ConfigCommandIo = CONSOLE): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { elsewhere: { type: "boolean" }, "dry-run": { type: "boolean" } },
+  });
+  const [sub, file] = positionals;
+  if (sub === "schema") {
+    io.out(JSON.stringify(configJsonSchema, null, 2));
+    return 0;
+  }
+  if (sub === "check" && file) return check(file, values.elsewhere === true, io);
+  if (sub === "migrate" && file) return migrate(file, values["dry-run"] === true, io);
+  io.err(USAGE);
+  return 2;
+}
+
+async function check(file: string, elsewhere: boolean, io: ConfigCommandIo): Promise<number> {
+  const text = await readConfig(file);
+  const warnings: string[] = [];
+  const r = examineConfigText(text, file, {
+    lookups: !elsewhere,
+    onWarning: (w) => warnings.push(w),
+    ...(io.env ? { env: io.env } : {}),
+    ...(io.steps ? { migrations: io.steps } : {}),
+  });
+  for (const w of warnings) io.err(`warning: ${w}`);
+  const devices = elsewhere ? [] : devicePathProblems(r.data, r.src);
+  const all = onePerPath([...r.problems, ...devices]).sort(byPosition);
+  if (r.problems.length > 0) {
+    const n = all.length;
+    io.err(
+      `CT_CONFIG_INVALID: ${file} has ${n} problem${n === 1 ? "" : "s"}; the agent would not start:\n${formatProblems(all)}`,
+    );
+    return 2;
+  }
+  if (devices.length > 0) {
+    io.err(`${file}: the config is valid, but devices are missing on this box:\n${formatProblems(devices)}`);
+    return 1;
+  }
+  const skipped = elsewhere ? " (secrets, files and devices not checked: --elsewhere)" : "";
+  io.out(`${file}: OK — ${summary(r.data)}${skipped}`);
+  return 0;
+}
+
+/** "terminal T001, 2 readers, printer network" from the (valid) YAML data. */
+function summary(data: unknown): string {
+  const d = data as { terminal: { id: string }; readers?: unknown[]; printer?: { type: string } };
+  const readers = d.readers?.length ?? 1;
+  return `terminal ${d.terminal.id}, ${readers} reader${readers === 1 ? "" : "s"}, printer ${d.printer?.type ?? "none"}`;
+}
+
+async function migrate(file: string, dryRun: boolean, io: ConfigCommandIo): Promise<number> {
+  await readConfig(file); // the same CT_CONFIG_NOT_FOUND message as check
+  const r = await migrateConfigFile(file, { steps: io.steps ?? CONFIG_MIGRATIONS, dryRun });
+  if (r.applied.length === 0) {
+    io.out(`${file} is already config format version ${r.to}; nothing to do.`);
+    return 0;
+  }
+  if (dryRun) {
+    io.out(r.text);
+    io.err(`(dry run) ${file} would go from version ${r.from} to ${r.to}: ${describeSteps(r.applied)}`);
+    return 0;
+  }
+  io.out(
+    `${file}: version ${r.from} → ${r.to} (${describeSteps(r.applied)}); the original is kept as ${r.backup}.\n` +
+      `Comments are kept; blank lines and indentation may have moved. Check it: cardterm config check ${file}`,
+  );
+  return 0;
+}
+
+async function readConfig(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException)?.code === "ENOENT" ? "no such file" : (err as Error).message;
+    const problem = { file, line: 1, column: 1, path: "", message: `cannot read ${file}: ${why}` };
+    throw new CardtermError("CT_CONFIG_NOT_FOUND", `cannot read the configuration file ${file}: ${why}`, {
+      cause: err,
+      details: { file, problems: [problem] },
+    });
+  }
+}
