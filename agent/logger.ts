@@ -54,7 +54,7 @@ export function createLogger(
       // Child bindings (log.child({ cardId })) skip formatters.log but not serializers.
       serializers: {
         ...Object.fromEntries(CARD_BINDING_KEYS.map((k) => [k, (v: unknown) => maskCards(v, 1, true)])),
-        err: (err: Error) => maskError(pino.stdSerializers.err(err)),
+        err: (err: unknown) => maskError(err instanceof Error ? pino.stdSerializers.err(err) : err),
       },
       hooks: {
         logMethod(args, method) {
@@ -105,8 +105,11 @@ function maskRaw(text: string): string {
   return maskCardId(`x:${text}`).slice(2);
 }
 
-function maskError(err: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...err };
+/** `err` is an Error (serialized by pino first) or, in much of the agent, its message string. */
+function maskError(err: unknown): unknown {
+  if (typeof err === "string") return maskCardText(err);
+  if (err === null || typeof err !== "object") return err;
+  const out = { ...(err as Record<string, unknown>) };
   if (typeof out.message === "string") out.message = maskCardText(out.message);
   if (typeof out.stack === "string") out.stack = maskCardText(out.stack);
   return out;

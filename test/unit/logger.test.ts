@@ -56,6 +56,7 @@ t.test("card ids are masked under card keys, as whole values, in messages and in
   c.log.info("card %s tapped", CARD_ID);
   c.log.error({ err: new Error(`card ${CARD_IC} is hotlisted`) }, "failed");
   c.log.child({ cardId: CARD_ID }).info("bound");
+  c.log.warn({ err: `card ${CARD_ID} not cached` }, "err as a string, as much of the agent logs it");
   const text = c.text();
   for (const full of ["04A1B2C3D4E5F6", "0012345678", "04FFEEDDCCBBAA"]) {
     t.notOk(text.includes(full), `${full} is not in the log`);
@@ -67,6 +68,8 @@ t.test("card ids are masked under card keys, as whole values, in messages and in
   t.match(r[4].msg, /^declined ic:04A1\*+E5F6 offline$/);
   t.match(r[5].msg, /^card id:0012\*+5678 tapped$/);
   t.match(r[6].err.message, /^card ic:04A1\*+E5F6 is hotlisted$/);
+  t.match(r[6].err.stack, /Error: card ic:04A1\*+E5F6 is hotlisted/);
+  t.match(r[8].err, /^card id:0012\*+5678 not cached$/, "a string err stays a string");
 });
 
 t.test("fields that only look card-ish are left alone", async (t) => {
