@@ -6,10 +6,12 @@
 
 import { readFileSync } from "node:fs";
 import { type Logger, pino } from "pino";
+import { DocWatch } from "./backoffice/doc-watch.js";
 import type { Db } from "./db/db.js";
 import { openDb } from "./db/open-db.js";
+import { checkHttpOptions, type HqHttp, type HqHttpOptions, startHqHttp } from "./http/hq-http.js";
 import { authorise } from "./ledger/authorise.js";
-import { hotlistDelta, hotlistDocument } from "./ledger/hotlist.js";
+import { type HotlistRetention, hotlistDelta, hotlistDocument } from "./ledger/hotlist.js";
 import { ingestBatch } from "./ledger/ingest.js";
 import { currentPolicy } from "./ledger/policy-store.js";
 import { type LedgerQueries, ledgerQueries } from "./ledger/queries.js";
@@ -41,11 +43,21 @@ export interface HqServerOptions {
   connectTimeoutMs?: number | undefined;
   log?: Logger | undefined;
   seedDemo?: { terminals: DemoTerminal[] } | undefined;
+  /** The head-office API (server/http/); off unless given. Host defaults to 127.0.0.1. */
+  http?: HqHttpOptions | undefined;
+  /** How often to look for a policy or hotlist changed by another process (a CLI, another instance); default 5 s. */
+  docPollMs?: number | undefined;
+  /** Hotlist deltas kept for terminals that are behind (ledger/hotlist.ts); pruned hourly. */
+  hotlistRetention?: HotlistRetention | undefined;
+  /** The business day of head-office top-ups is today in this zone (default: the server's). */
+  timeZone?: string | undefined;
 }
 
 export interface HqServer {
   readonly db: Db;
   readonly ledger: LedgerQueries;
+  /** The head-office API, when `http` was given. */
+  readonly http: HqHttp | undefined;
   /** Publishes the current policy and hotlist again (retained), e.g. after a back-office change. */
   republish(): Promise<void>;
   /** Resolves when every MQTT message received so far has been handled and answered. */
@@ -56,9 +68,15 @@ export interface HqServer {
 
 export async function startHqServer(opts: HqServerOptions): Promise<HqServer> {
   const log = opts.log ?? pino({ name: "cardterm-hq", level: process.env.LOG_LEVEL ?? "info" });
+  // A config mistake is refused before anything is opened or connected.
+  if (opts.http) checkHttpOptions(opts.http);
   const ownsDb = opts.db === undefined;
   const db = opts.db ?? (await openDb({ databaseUrl: opts.databaseUrl, dataDir: opts.dataDir }));
   let link: HqLink;
+  let http: HqHttp | undefined;
+  // TypeScript cannot see that the catch below may run before `link` is assigned.
+  const linkOrUndefined = (): HqLink | undefined => link;
+  let watch: DocWatch | undefined;
   try {
     if (opts.seedDemo) await seedDemo(db, opts.seedDemo);
     link = await connectHqLink({
@@ -77,21 +95,33 @@ export async function startHqServer(opts: HqServerOptions): Promise<HqServer> {
       ledger: ledgerOver(db),
       log,
     });
+    const docs = new DocWatch(db, link, log, { pollMs: opts.docPollMs, retention: opts.hotlistRetention });
+    watch = docs;
+    if (opts.http) {
+      http = await startHqHttp(opts.http, { db, published: () => docs.check(), log, timeZone: opts.timeZone });
+    }
   } catch (err) {
+    watch?.stop();
+    await linkOrUndefined()
+      ?.close()
+      .catch(() => {});
     if (ownsDb) await db.close();
     throw err;
   }
-  log.info({ db: db.kind }, "cardterm-hq started");
+  log.info({ db: db.kind, http: http?.url }, "cardterm-hq started");
   let closing: Promise<void> | undefined;
   return {
     db,
     ledger: ledgerQueries(db),
+    http,
     republish: async () => {
       await Promise.all([link.publishPolicy(), link.publishHotlist()]);
     },
     idle: () => link.idle(),
     close: () => {
       closing ??= (async () => {
+        await http?.close();
+        watch?.stop();
         await link.close();
         if (ownsDb) await db.close();
         log.info("cardterm-hq stopped");

@@ -1,0 +1,51 @@
+/** /api/v1/operators, /api/v1/policy and /api/v1/audit. */
+import type { FastifyInstance } from "fastify";
+import { listAudit } from "../backoffice/actor.js";
+import {
+  addOperator,
+  listOperators,
+  type NewOperator,
+  setOperatorActive,
+  setOperatorPin,
+} from "../backoffice/operators.js";
+import { getPolicy, publishPolicy } from "../backoffice/policy.js";
+import { actorOf, type HqApiDeps } from "./hq-http.js";
+import { intParam, type Query } from "./query.js";
+import { newOperatorSchema, operatorPinSchema, policySchema } from "./schemas.js";
+
+type OperatorParams = { Params: { operatorId: string } };
+
+export function officeRoutes(app: FastifyInstance, deps: HqApiDeps): void {
+  const { db } = deps;
+  app.get<{ Querystring: Query }>("/api/v1/operators", async (req) => ({
+    operators: await listOperators(db, { storeId: req.query.storeId }),
+  }));
+  app.post<{ Body: NewOperator }>("/api/v1/operators", { schema: { body: newOperatorSchema } }, async (req, reply) =>
+    reply.status(201).send(await addOperator(db, req.body, actorOf(req))),
+  );
+  for (const [verb, active] of [
+    ["disable", false],
+    ["enable", true],
+  ] as const) {
+    app.post<OperatorParams>(`/api/v1/operators/:operatorId/${verb}`, async (req) =>
+      setOperatorActive(db, { operatorId: req.params.operatorId, active }, actorOf(req)),
+    );
+  }
+  app.post<OperatorParams & { Body: { pin: string } }>(
+    "/api/v1/operators/:operatorId/pin",
+    { schema: { body: operatorPinSchema } },
+    async (req) => {
+      await setOperatorPin(db, { operatorId: req.params.operatorId, pin: req.body.pin }, actorOf(req));
+      return { operatorId: req.params.operatorId, pin: "set" };
+    },
+  );
+  app.get("/api/v1/policy", async () => getPolicy(db));
+  app.post<{ Body: unknown }>("/api/v1/policy", { schema: { body: policySchema } }, async (req, reply) => {
+    const out = await publishPolicy(db, req.body, actorOf(req));
+    await deps.published();
+    return reply.status(201).send(out);
+  });
+  app.get<{ Querystring: Query }>("/api/v1/audit", async (req) => ({
+    audit: await listAudit(db, { subject: req.query.subject, limit: intParam(req.query, "limit", 100) }),
+  }));
+}

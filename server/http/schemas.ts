@@ -1,0 +1,73 @@
+/**
+ * JSON schemas of the head-office API's bodies: fastify validates requests with them and
+ * openapi.ts publishes them, so the document cannot drift from what is enforced. Amounts
+ * are integers in fen (2500 = ¥25.00); unknown fields are refused, never dropped.
+ */
+const minor = { type: "integer", minimum: 0, maximum: 10_000_000_000, description: "Fen: 2500 = ¥25.00" } as const;
+const limit = { anyOf: [minor, { type: "null" }], description: "Fen; null = no limit" } as const;
+const text = { type: "string", minLength: 1, maxLength: 100 } as const;
+const id = { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" } as const;
+export const cardIdSchema = {
+  type: "string",
+  pattern: "^(ic|id|qr|sim):[0-9A-Za-z_-]{1,64}$",
+  description: "ic:04A1B2C3, id:0012345678…",
+} as const;
+const pin = {
+  type: "string",
+  pattern: "^[0-9]{4,12}$",
+  description: "4–12 digits; stored only as a scrypt hash",
+} as const;
+const phone = { anyOf: [{ type: "string", maxLength: 30 }, { type: "null" }] } as const;
+const birthday = {
+  anyOf: [{ type: "string", pattern: "^[0-9]{2}-[0-9]{2}$" }, { type: "null" }],
+  description: "MM-DD",
+} as const;
+const note = { type: "string", maxLength: 200, description: "Why, kept in the audit log" } as const;
+
+const obj = (required: string[], properties: Record<string, unknown>) =>
+  ({ type: "object", additionalProperties: false, required, properties }) as const;
+
+export const newMemberSchema = obj(["name"], { memberId: id, name: text, phone, birthday });
+export const memberUpdateSchema = obj([], { name: text, phone, birthday });
+export const cardIssueSchema = obj(["cardId"], {
+  cardId: cardIdSchema,
+  cardType: { type: "string", minLength: 1, maxLength: 64 },
+  member: newMemberSchema,
+  memberId: id,
+  accountId: id,
+  primaryCardId: cardIdSchema,
+  perTxnLimit: limit,
+  dailyLimit: limit,
+  pin,
+});
+export const statusChangeSchema = obj([], { note });
+export const replaceSchema = obj(["newCardId"], { newCardId: cardIdSchema, pin, note });
+export const levelSchema = obj(["cardType"], { cardType: { type: "string", minLength: 1, maxLength: 64 }, note });
+export const limitsSchema = obj(["perTxnLimit", "dailyLimit"], { perTxnLimit: limit, dailyLimit: limit });
+export const topUpSchema = obj(["amount"], {
+  amount: { ...minor, minimum: 1 },
+  txnId: {
+    type: "string",
+    pattern: "^hq-[A-Za-z0-9_-]{1,80}$",
+    description: "Idempotency key: a retry with the same txnId credits once",
+  },
+  businessDay: { type: "string", pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" },
+});
+export const newOperatorSchema = obj(["operatorId", "storeId", "name", "role", "pin"], {
+  operatorId: id,
+  storeId: id,
+  name: text,
+  role: { enum: ["cashier", "supervisor", "technician"] },
+  pin,
+});
+export const operatorPinSchema = obj(["pin"], { pin });
+export const policySchema = {
+  type: "object",
+  description: "A policy document (protocol/policy.ts); version optional = current + 1",
+} as const;
+
+export const errorSchema = {
+  type: "object",
+  required: ["code", "message"],
+  properties: { code: { type: "string", example: "CT_CONFLICT" }, message: { type: "string" } },
+} as const;
