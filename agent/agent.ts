@@ -222,6 +222,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       await printer.close();
       await receipts.queue.idle();
       await ledger.flushCards().catch((err: Error) => log.warn({ err: err.message }, "card cache not flushed"));
+      await ledger.close();
     },
   };
 }

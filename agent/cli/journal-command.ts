@@ -1,7 +1,8 @@
 /**
  * `cardterm journal verify | list | export --csv` — the technician's and the auditor's
- * view of the journal on the box. Read-only: safe while the agent runs (every write is
- * an atomic rename).
+ * view of the journal on the box. Read-only: safe while the agent runs (journal.json is
+ * replaced by atomic renames; an append in progress on journal.log reads as a torn tail
+ * and is simply not shown).
  */
 import { parseArgs } from "node:util";
 import { loadConfig } from "../../config/load-config.js";
@@ -29,12 +30,12 @@ export async function journalCommand(args: string[], out: (line: string) => void
   }
   const config = await loadConfig(values.config);
   const { dataDir, id, key } = config.terminal;
-  const ledger = await TerminalLedger.open({ dataDir, terminalId: id, key });
+  const ledger = await TerminalLedger.open({ dataDir, terminalId: id, key, readOnly: true });
   const integrity = ledger.checkIntegrity();
   if (sub === "verify") {
     const s = ledger.summary();
     if (!integrity.ok) {
-      console.error(`CT_JOURNAL_CORRUPT: ${dataDir}/journal.json: ${integrity.problem}`);
+      console.error(`CT_JOURNAL_CORRUPT: ${dataDir}/journal: ${integrity.problem}`);
       return 1;
     }
     out(`journal OK: terminal ${id}, next #${s.nextSeq}, acknowledged through #${s.ackedSeq}, ${s.pending} pending`);

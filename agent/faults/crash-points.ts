@@ -13,6 +13,8 @@ export const CRASH_POINTS = [
   "store:temp-written",
   "store:renamed",
   "store:dir-synced",
+  "journal:appended",
+  "journal:synced",
   "sale:committed",
   "sale:printed",
 ] as const;

@@ -1,10 +1,10 @@
 /**
- * JSON for documents that are rewritten whole on every commit but change by one part
- * at a time. Journal entries and cached cards are immutable once sealed, so each one's
- * JSON is computed once and kept (WeakMap: freed with the object); a rewrite then costs
- * a string join instead of serialising hundreds of entries again (bench/README.md).
+ * JSON for documents that are rewritten whole but change by one part at a time. Journal
+ * entries and cached cards are immutable once sealed, so each one's JSON is computed
+ * once and kept (WeakMap: freed with the object); a rewrite then costs a string join
+ * instead of serialising hundreds of records again (bench/README.md).
  */
-import type { CardCacheDoc, JournalDoc } from "./journal-state.js";
+import type { CardCacheDoc, JournalHead } from "./journal-state.js";
 
 const memo = new WeakMap<object, string>();
 
@@ -24,12 +24,10 @@ function recordJson(record: Record<string, object>): string {
   return `{${parts.join(",")}}`;
 }
 
-/** The same text as JSON.stringify(doc), built from the memoised parts. */
-export function journalDocJson(doc: JournalDoc): string {
-  const { pending, cardOverlay, ...head } = doc;
-  const headJson = JSON.stringify(head);
-  const rest = `"pending":[${pending.map(frozenJson).join(",")}],"cardOverlay":${recordJson(cardOverlay ?? {})}`;
-  return headJson === "{}" ? `{${rest}}` : `${headJson.slice(0, -1)},${rest}}`;
+/** The same text as JSON.stringify(head), built from the memoised cards of the overlay. */
+export function journalHeadJson(head: JournalHead): string {
+  const { cardOverlay, ...rest } = head;
+  return `${JSON.stringify(rest).slice(0, -1)},"cardOverlay":${recordJson(cardOverlay)}}`;
 }
 
 export function cardCacheJson(doc: CardCacheDoc): string {

@@ -1,18 +1,20 @@
 /**
- * The documents the terminal keeps on disk, and their defaults.
+ * What the terminal keeps on disk, and its defaults.
  *
- * `journal.json` is rewritten durably on every commit, so it holds only what a commit
- * changes: the sequence counter, the chain head and the entries not yet acknowledged by
- * the server (the outbox). The card cache lives in `cards.json`, written only when the
- * server acknowledges entries or sends fresh card data — so the cost of a commit does
- * not grow with the number of cards the terminal knows.
+ * - `journal.log` (journal-log.ts): the entries, appended one line per commit.
+ * - `journal.json` (JournalHead): the small head document — where the server's
+ *   acknowledgement stands, the last contact, cards learnt since the last flush, PIN
+ *   retry counters — rewritten durably on an ack, a card refresh or a PIN attempt, never
+ *   on a commit.
+ * - `cards.json`: the card cache, written in batches outside the write lock.
+ *
+ * In memory the ledger holds all of it as one `JournalDoc`.
  */
 import type { CardSnapshot } from "../../protocol/card.js";
 import { GENESIS_HASH, type JournalEntry } from "../../protocol/journal-entry.js";
 import type { PinAttempts } from "../../protocol/pin.js";
 
 export interface JournalDoc {
-  format: 1;
   terminalId: string;
   /** Sequence number the next entry gets; the first entry is 1. */
   nextSeq: number;
@@ -27,16 +29,36 @@ export interface JournalDoc {
   /** Epoch ms of the last successful contact with the server, or null. */
   lastContactAt: number | null;
   /** Cards learnt since the last flush into cards.json (see TerminalLedger). */
-  cardOverlay?: Record<string, CachedCard>;
-  /** MAC over the head fields with the terminal key (see seals.ts). */
-  headMac?: string;
+  cardOverlay: Record<string, CachedCard>;
   /** Offline PIN retry counters by card, persisted before each check (protocol/pin.ts). */
   pinAttempts?: Record<string, PinAttempts>;
 }
 
+/** journal.json since the log (format 2). */
+export interface JournalHead {
+  format: 2;
+  terminalId: string;
+  ackedSeq: number;
+  ackedHash: string;
+  /** Entries through this one were on disk when the head was written (seals.ts). */
+  attestedSeq: number;
+  attestedHash: string;
+  lastContactAt: number | null;
+  cardOverlay: Record<string, CachedCard>;
+  pinAttempts?: Record<string, PinAttempts>;
+  /** MAC over the acknowledged and attested points with the terminal key. */
+  headMac: string;
+}
+
+/** journal.json before the log (format 1): the entries lived inside it. Read once, to migrate. */
+export interface LegacyJournalDoc extends Omit<JournalDoc, "cardOverlay"> {
+  format: 1;
+  cardOverlay?: Record<string, CachedCard>;
+  headMac?: string;
+}
+
 export function emptyJournal(terminalId: string): JournalDoc {
   return {
-    format: 1,
     terminalId,
     nextSeq: 1,
     headHash: GENESIS_HASH,

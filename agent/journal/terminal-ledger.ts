@@ -1,13 +1,15 @@
 /**
  * The terminal's ledger: the journal (outbox) and the card cache, on the box.
  *
- * - `commit` seals an entry into the chain and makes it durable before it resolves:
- *   nothing is approved, shown or printed before that (DESIGN §5).
- * - `acknowledge` folds entries the server has applied into the card overlay and trims
- *   them from the journal in one atomic write (after archiving them): a crash before it
- *   re-sends entries the server skips as duplicates, and never loses one.
+ * - `commit` seals an entry into the chain and makes it durable before it resolves —
+ *   one line appended to journal.log and fdatasync'ed (journal-log.ts): nothing is
+ *   approved, shown or printed before that (DESIGN §5), and the cost does not grow with
+ *   the pending entries or the cards known.
+ * - `acknowledge` folds entries the server has applied into the card overlay and moves
+ *   the acknowledged point in journal.json in one atomic write (after archiving them): a
+ *   crash before it re-sends entries the server skips as duplicates, and never loses one.
  * - The card cache is cards.json plus a small overlay inside journal.json, flushed into
- *   cards.json in batches: the cost of a commit does not grow with the cards known.
+ *   cards.json in batches outside the write lock.
  * - The exposure and balance figures the offline rules need are derived from the
  *   pending entries, never kept as separate counters that could drift.
  *
@@ -21,20 +23,32 @@ import type { Minor } from "../../protocol/money.js";
 import { beforeCheck, NO_PIN_ATTEMPTS, type PinAttempts, type PinGate } from "../../protocol/pin.js";
 import type { PinRules } from "../../protocol/policy.js";
 import { SerialLock } from "../sale/serial-lock.js";
-import type { DurableFs } from "../store/durable-file.js";
+import { type DurableFs, nodeDurableFs } from "../store/durable-file.js";
 import { DurableJsonAdapter } from "../store/durable-json-adapter.js";
-import { cardCacheJson, journalDocJson } from "./cached-json.js";
+import { cardCacheJson, journalHeadJson } from "./cached-json.js";
 import type { JournalArchive } from "./journal-archive.js";
-import { type CachedCard, type CardCacheDoc, emptyJournal, includes, type JournalDoc } from "./journal-state.js";
+import { JournalLog } from "./journal-log.js";
+import {
+  type CachedCard,
+  type CardCacheDoc,
+  emptyJournal,
+  includes,
+  type JournalDoc,
+  type JournalHead,
+} from "./journal-state.js";
+import { journalPaths, loadJournal, type Repair } from "./load-journal.js";
 import { headMac, sealCard } from "./seals.js";
-import { type Integrity, verifyCards, verifyJournal } from "./verify-journal.js";
+import { type Integrity, verifyCards } from "./verify-journal.js";
 
 /**
- * Cards remembered or moved since the last flush live in the journal document (small,
- * written on every commit anyway); they go to cards.json in one write once this many
- * have gathered, so neither a commit nor an ack rewrites the whole card cache.
+ * Cards remembered or moved since the last flush live in the journal head (small,
+ * written on every ack and refresh anyway); they go to cards.json in one write once this
+ * many have gathered, so neither a commit nor an ack rewrites the whole card cache.
  */
 const OVERLAY_FLUSH_AT = 256;
+
+/** Acknowledged lines the log may carry before an ack compacts it (an ack that empties the outbox always does). */
+const COMPACT_AT = 1024;
 
 export type NewEntry = Omit<EntryBody, "terminalId" | "seq" | "prevHash">;
 
@@ -44,18 +58,30 @@ export interface Exposure {
 }
 
 export class TerminalLedger {
-  private journal!: Low<JournalDoc>;
+  private doc: JournalDoc;
+  private head!: Low<JournalHead>;
   private cache!: Low<CardCacheDoc>;
+  private log: JournalLog | undefined;
   private integrity: Integrity = { ok: true };
-  /** Every write to either document goes through this lock, so an ack never races a commit. */
+  /** Every write to any of the files goes through this lock, so an ack never races a commit. */
   private readonly writes = new SerialLock();
+  private waitingWriters = 0;
   private flushing: Promise<void> | undefined;
+  /** Newest entry a slot or the head attests on disk (journal-log.ts). */
+  private attestedSeq = 0;
+  /** Entry lines in journal.log, acknowledged ones included until compaction. */
+  private logLines = 0;
+  private attesting: Promise<void> | undefined;
 
   private constructor(
     private readonly terminalId: string,
     private readonly key: Buffer,
     private readonly archive: JournalArchive | undefined,
-  ) {}
+    private readonly fs: DurableFs,
+    private readonly dataDir: string,
+  ) {
+    this.doc = emptyJournal(terminalId);
+  }
 
   static async open(opts: {
     dataDir: string;
@@ -64,40 +90,84 @@ export class TerminalLedger {
     fs?: DurableFs;
     /** Where acknowledged entries go; none = they are only trimmed (tests of the ledger alone). */
     archive?: JournalArchive;
+    /** Read and verify only: no repair, no write (the journal commands, beside a running agent). */
+    readOnly?: boolean;
   }): Promise<TerminalLedger> {
-    const ledger = new TerminalLedger(opts.terminalId, opts.key, opts.archive);
-    ledger.journal = new Low(
-      new DurableJsonAdapter<JournalDoc>(`${opts.dataDir}/journal.json`, opts.fs, journalDocJson),
-      emptyJournal(opts.terminalId),
-    );
-    ledger.cache = new Low(new DurableJsonAdapter<CardCacheDoc>(`${opts.dataDir}/cards.json`, opts.fs, cardCacheJson), {
+    const fs = opts.fs ?? nodeDurableFs;
+    const ledger = new TerminalLedger(opts.terminalId, opts.key, opts.archive, fs, opts.dataDir);
+    const paths = journalPaths(opts.dataDir);
+    ledger.head = new Low(new DurableJsonAdapter<JournalHead>(paths.head, fs, journalHeadJson), ledger.headDoc());
+    ledger.cache = new Low(new DurableJsonAdapter<CardCacheDoc>(`${opts.dataDir}/cards.json`, fs, cardCacheJson), {
       format: 1,
       cards: {},
     });
     try {
-      await ledger.journal.read();
+      const loaded = await loadJournal(fs, opts.dataDir, opts.terminalId, opts.key);
       await ledger.cache.read();
+      if (!loaded.integrity.ok) {
+        ledger.integrity = loaded.integrity;
+        return ledger;
+      }
+      if (!("doc" in loaded)) return ledger;
+      ledger.doc = loaded.doc;
+      ledger.attestedSeq = loaded.doc.nextSeq - 1;
+      ledger.integrity = firstProblem([
+        () => verifyCards(Object.values(ledger.doc.cardOverlay), opts.key, "journal.json"),
+        () => verifyCards(Object.values(ledger.cache.data.cards), opts.key, "cards.json"),
+      ]);
+      if (ledger.integrity.ok && !opts.readOnly) await ledger.repair(loaded.repair);
     } catch (err) {
       ledger.integrity = { ok: false, problem: (err as Error).message };
-      return ledger;
     }
-    const doc = ledger.journal.data;
-    ledger.integrity = firstProblem([
-      () =>
-        doc.terminalId === opts.terminalId
-          ? { ok: true }
-          : { ok: false, problem: `the journal belongs to terminal ${doc.terminalId}, not ${opts.terminalId}` },
-      () => verifyJournal(doc, opts.key),
-      () => verifyCards(Object.values(doc.cardOverlay ?? {}), opts.key, "journal.json"),
-      () => verifyCards(Object.values(ledger.cache.data.cards), opts.key, "cards.json"),
-    ]);
     return ledger;
   }
 
-  /** Every journal write seals the head first (seals.ts). */
-  private writeJournal(): Promise<void> {
-    this.journal.data.headMac = headMac(this.journal.data, this.key);
-    return this.journal.write();
+  /** Make the files ready for appends: what a power cut or an older version left is put right first. */
+  private async repair(repair: Repair): Promise<void> {
+    const { log } = journalPaths(this.dataDir);
+    const attest = { seq: this.doc.nextSeq - 1, hash: this.doc.headHash };
+    if (repair.kind === "create" || repair.kind === "migrate") {
+      this.log = await JournalLog.create(this.fs, log, this.terminalId, this.key, this.doc.pending, attest);
+      this.logLines = this.doc.pending.length;
+      // The log first: a head without its log reads as entries deleted (load-journal.ts).
+      await this.writeHead();
+      return;
+    }
+    this.log = await JournalLog.open(this.fs, log, this.terminalId, this.key, repair.logBytes);
+    this.logLines = repair.logLines;
+    if (repair.kind === "truncate") await this.log.truncate(repair.logBytes);
+  }
+
+  /** journal.json as it stands now: it attests every committed entry, all durable by now. */
+  private headDoc(): JournalHead {
+    const d = this.doc;
+    const body = {
+      format: 2 as const,
+      terminalId: d.terminalId,
+      ackedSeq: d.ackedSeq,
+      ackedHash: d.ackedHash,
+      attestedSeq: d.nextSeq - 1,
+      attestedHash: d.headHash,
+      lastContactAt: d.lastContactAt,
+      cardOverlay: d.cardOverlay,
+      ...(d.pinAttempts ? { pinAttempts: d.pinAttempts } : {}),
+    };
+    return { ...body, headMac: headMac(body, this.key) };
+  }
+
+  private async writeHead(): Promise<void> {
+    this.head.data = this.headDoc();
+    await this.head.write();
+    this.attestedSeq = Math.max(this.attestedSeq, this.doc.nextSeq - 1);
+  }
+
+  /** Run under the write lock, counting who waits (an idle attestation gives way to them). */
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    this.waitingWriters += 1;
+    return this.writes.run(() => {
+      this.waitingWriters -= 1;
+      return fn();
+    });
   }
 
   /** Whether the journal verified at start-up; approvals are refused when it did not. */
@@ -117,36 +187,78 @@ export class TerminalLedger {
   /** Seal and durably write one entry. Throws CT_STORE_WRITE_FAILED and leaves no trace when the disk fails. */
   async commit(entry: NewEntry, lastContactAt?: number | null): Promise<JournalEntry> {
     this.assertUsable();
-    return this.writes.run(() => this.commitNow(entry, lastContactAt));
+    const sealed = await this.locked(() => this.commitNow(entry, lastContactAt));
+    this.attestSoon();
+    return sealed;
   }
 
   private async commitNow(entry: NewEntry, lastContactAt?: number | null): Promise<JournalEntry> {
-    const before = this.journal.data;
+    this.assertUsable();
+    const log = this.writableLog();
+    const before = this.doc;
     const sealed = sealEntry(
       { ...entry, terminalId: this.terminalId, seq: before.nextSeq, prevHash: before.headHash },
       this.key,
     );
-    this.journal.data = {
+    // The entry before this one is durable (its commit synced): attest it in the same write.
+    const previous = { seq: before.nextSeq - 1, hash: before.headHash };
+    try {
+      await log.append(sealed, previous.seq > this.attestedSeq ? previous : null);
+    } catch (err) {
+      if (isCardtermError(err) && err.details?.restored === false) this.failUncertain();
+      throw err;
+    }
+    this.attestedSeq = Math.max(this.attestedSeq, previous.seq);
+    this.logLines += 1;
+    this.doc = {
       ...before,
       nextSeq: before.nextSeq + 1,
       headHash: sealed.hash,
       pending: [...before.pending, sealed],
       lastContactAt: lastContactAt === undefined ? before.lastContactAt : lastContactAt,
     };
-    await this.writeOrRestore(before);
     return sealed;
+  }
+
+  private writableLog(): JournalLog {
+    if (!this.log) throw new CardtermError("CT_JOURNAL_CORRUPT", "the journal was opened read-only");
+    return this.log;
+  }
+
+  /**
+   * Attest the newest entry once no writer is waiting, so cutting it off the log is
+   * caught at the next start (journal-log.ts). Under load each commit attests the one
+   * before it instead; this only costs a sync when the till is idle.
+   */
+  private attestSoon(): void {
+    if (this.attesting) return;
+    this.attesting = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() =>
+        this.waitingWriters > 0
+          ? undefined
+          : this.locked(async () => {
+              const newest = { seq: this.doc.nextSeq - 1, hash: this.doc.headHash };
+              if (!this.integrity.ok || !this.log || newest.seq <= this.attestedSeq) return;
+              await this.log.attestBoth(newest);
+              this.attestedSeq = newest.seq;
+            }),
+      )
+      .catch(() => undefined) // the next commit or ack attests it instead
+      .finally(() => {
+        this.attesting = undefined;
+      });
   }
 
   /**
    * The server has applied every entry up to `ackedSeq`: archive them, fold them into the
-   * card overlay and trim them from the journal. Returns how many entries were trimmed.
+   * card overlay and move the acknowledged point. Returns how many entries were trimmed.
    */
   acknowledge(ackedSeq: number, contactAt: number): Promise<number> {
-    return this.writes.run(() => this.acknowledgeNow(ackedSeq, contactAt));
+    return this.locked(() => this.acknowledgeNow(ackedSeq, contactAt));
   }
 
   private async acknowledgeNow(ackedSeq: number, contactAt: number): Promise<number> {
-    const doc = this.journal.data;
+    const doc = this.doc;
     const done = doc.pending.filter((e) => e.seq <= ackedSeq);
     if (done.length === 0) {
       doc.lastContactAt = contactAt;
@@ -159,8 +271,8 @@ export class TerminalLedger {
     }
     await this.archive?.append(done);
     const last = done[done.length - 1]!;
-    // One atomic write: the trimmed entries leave the journal as their effect enters the overlay.
-    this.journal.data = {
+    // One atomic write: the trimmed entries leave the outbox as their effect enters the overlay.
+    this.doc = {
       ...doc,
       ackedSeq: last.seq,
       ackedHash: last.hash,
@@ -168,9 +280,25 @@ export class TerminalLedger {
       lastContactAt: contactAt,
       cardOverlay: overlay,
     };
-    await this.writeOrRestore(doc);
+    await this.writeHeadOrRestore(doc);
+    await this.compactIfDue();
     void this.flushCardsIfLarge();
     return done.length;
+  }
+
+  /** Rewrite journal.log without its acknowledged lines, when it is cheap (empty outbox) or they pile up. */
+  private async compactIfDue(): Promise<void> {
+    const acknowledgedLines = this.logLines - this.doc.pending.length;
+    if (!this.log || acknowledgedLines === 0) return;
+    if (this.doc.pending.length > 0 && acknowledgedLines < COMPACT_AT) return;
+    try {
+      await this.log.rewrite(this.doc.pending, { seq: this.doc.nextSeq - 1, hash: this.doc.headHash });
+      this.logLines = this.doc.pending.length;
+    } catch (err) {
+      // Before the rename the old log is intact and still open; after it, which file the
+      // name points at is uncertain, so appends stop until a restart reads it again.
+      if (isCardtermError(err) && err.details?.renamed === true) this.failUncertain();
+    }
   }
 
   /**
@@ -183,7 +311,7 @@ export class TerminalLedger {
     seen: { appliedSeq: number; onlineThrough: number },
     at: number,
   ): Promise<void> {
-    await this.writes.run(async () => {
+    await this.locked(async () => {
       const current = this.card(snapshot.cardId);
       if (current && current.onlineThrough > seen.onlineThrough) return;
       const includedThrough = Math.max(seen.appliedSeq, current?.includedThrough ?? 0);
@@ -191,43 +319,43 @@ export class TerminalLedger {
         { ...snapshot, includedThrough, onlineThrough: seen.onlineThrough, refreshedAt: at },
         this.key,
       );
-      const doc = this.journal.data;
-      this.journal.data = { ...doc, cardOverlay: { ...doc.cardOverlay, [snapshot.cardId]: card } };
-      try {
-        await this.writeJournal();
-      } catch (err) {
-        this.journal.data = doc;
-        throw err;
-      }
+      const doc = this.doc;
+      this.doc = { ...doc, cardOverlay: { ...doc.cardOverlay, [snapshot.cardId]: card } };
+      await this.writeHeadOrRestore(doc);
     });
     void this.flushCardsIfLarge();
   }
 
   /**
-   * Write the journal document; on failure, put back `before` in memory and on disk.
+   * Write journal.json; on failure, put back `before` in memory and on disk.
    *
-   * A failure can come after the rename (EIO on the directory fsync): the new document
-   * may then be on disk although the caller is told it failed — a declined sale that a
-   * restart would upload. So the old document is written back; if even that fails, the
-   * state on disk is uncertain and the ledger fails closed until the agent restarts.
+   * A failure can come after the rename (EIO on the directory fsync): the new head may
+   * then be on disk although the caller is told it failed. So the old head is written
+   * back; if even that fails, the state on disk is uncertain and the ledger fails closed
+   * until the agent restarts.
    */
-  private async writeOrRestore(before: JournalDoc): Promise<void> {
+  private async writeHeadOrRestore(before: JournalDoc): Promise<void> {
+    this.writableLog();
     try {
-      await this.writeJournal();
+      await this.writeHead();
     } catch (err) {
-      this.journal.data = before;
+      this.doc = before;
       if (!isCardtermError(err) || err.details?.renamed !== true) throw err; // the old file is intact
       try {
-        await this.writeJournal();
+        await this.writeHead();
       } catch {
-        this.integrity = {
-          ok: false,
-          problem:
-            "the journal could not be written and its state on disk is uncertain (disk full or failing); restart the agent once the disk is fixed",
-        };
+        this.failUncertain();
       }
       throw err;
     }
+  }
+
+  private failUncertain(): void {
+    this.integrity = {
+      ok: false,
+      problem:
+        "the journal could not be written and its state on disk is uncertain (disk full or failing); restart the agent once the disk is fixed",
+    };
   }
 
   /**
@@ -238,7 +366,7 @@ export class TerminalLedger {
    */
   private flushCardsIfLarge(force = false): Promise<void> {
     if (this.flushing) return force ? this.flushing.then(() => this.flushCardsIfLarge(true)) : this.flushing;
-    const overlay = { ...this.journal.data.cardOverlay };
+    const overlay = { ...this.doc.cardOverlay };
     const size = Object.keys(overlay).length;
     if (size === 0 || (!force && size < OVERLAY_FLUSH_AT)) return Promise.resolve();
     this.flushing = this.flushNow(overlay).finally(() => {
@@ -252,11 +380,27 @@ export class TerminalLedger {
     // In place: the overlay takes precedence in card(), so a failed write leaves no wrong answer.
     Object.assign(this.cache.data.cards, overlay);
     await this.cache.write();
-    await this.writes.run(async () => {
-      const current = this.journal.data.cardOverlay ?? {};
-      const kept = Object.fromEntries(Object.entries(current).filter(([id, card]) => overlay[id] !== card));
-      this.journal.data = { ...this.journal.data, cardOverlay: kept };
-      await this.writeJournal();
+    await this.locked(async () => {
+      const before = this.doc;
+      const kept = Object.fromEntries(Object.entries(before.cardOverlay).filter(([id, card]) => overlay[id] !== card));
+      this.doc = { ...before, cardOverlay: kept };
+      await this.writeHeadOrRestore(before);
+    });
+  }
+
+  /** Resolves once the idle attestation of the newest entry (if one is due) is done. */
+  async settled(): Promise<void> {
+    await this.attesting;
+  }
+
+  /** Let the last attestation and flush finish and close the log (at shutdown; safe twice). */
+  async close(): Promise<void> {
+    await this.attesting;
+    await this.flushing?.catch(() => undefined);
+    const log = this.log;
+    this.log = undefined;
+    await this.locked(async () => {
+      await log?.close().catch(() => undefined);
     });
   }
 
@@ -271,8 +415,8 @@ export class TerminalLedger {
    * tries. Returns whether the check may go ahead.
    */
   beginPinAttempt(cardId: CardId, now: number, rules: PinRules): Promise<PinGate> {
-    return this.writes.run(async () => {
-      const gate = beforeCheck(this.journal.data.pinAttempts?.[cardId] ?? NO_PIN_ATTEMPTS, now, rules);
+    return this.locked(async () => {
+      const gate = beforeCheck(this.doc.pinAttempts?.[cardId] ?? NO_PIN_ATTEMPTS, now, rules);
       await this.savePinAttempts(cardId, gate.next);
       return gate;
     });
@@ -280,25 +424,25 @@ export class TerminalLedger {
 
   /** Step 4: record the outcome (a correct PIN resets the count). */
   endPinAttempt(cardId: CardId, next: PinAttempts): Promise<void> {
-    return this.writes.run(() => this.savePinAttempts(cardId, next));
+    return this.locked(() => this.savePinAttempts(cardId, next));
   }
 
   /** The card's PIN retry counter (for the cashier's "tries left"). */
   pinAttemptsOf(cardId: CardId): PinAttempts {
-    return this.journal.data.pinAttempts?.[cardId] ?? NO_PIN_ATTEMPTS;
+    return this.doc.pinAttempts?.[cardId] ?? NO_PIN_ATTEMPTS;
   }
 
   private async savePinAttempts(cardId: CardId, next: PinAttempts): Promise<void> {
-    const doc = this.journal.data;
+    const doc = this.doc;
     const attempts = { ...doc.pinAttempts };
     if (next.failures === 0 && next.lockedUntil === null) delete attempts[cardId];
     else attempts[cardId] = next;
-    this.journal.data = { ...doc, pinAttempts: attempts };
-    await this.writeOrRestore(doc);
+    this.doc = { ...doc, pinAttempts: attempts };
+    await this.writeHeadOrRestore(doc);
   }
 
   card(cardId: CardId): CachedCard | undefined {
-    return this.journal.data.cardOverlay?.[cardId] ?? this.cache.data.cards[cardId];
+    return this.doc.cardOverlay[cardId] ?? this.cache.data.cards[cardId];
   }
 
   /** The card's balance as this terminal knows it: the cached snapshot, moved by every pending entry it does not include. */
@@ -306,7 +450,7 @@ export class TerminalLedger {
     const card = this.card(cardId);
     if (!card) return undefined;
     let balance = card.balance;
-    for (const e of this.journal.data.pending) {
+    for (const e of this.doc.pending) {
       if (e.cardId === cardId && !includes(card, e)) balance += balanceDelta(e);
     }
     return balance;
@@ -316,7 +460,7 @@ export class TerminalLedger {
   offlineExposure(cardId?: CardId): Exposure {
     let minor = 0;
     let count = 0;
-    for (const e of this.journal.data.pending) {
+    for (const e of this.doc.pending) {
       if (e.mode !== "offline" || e.kind !== "sale") continue;
       if (cardId !== undefined && e.cardId !== cardId) continue;
       minor += e.net;
@@ -326,20 +470,24 @@ export class TerminalLedger {
   }
 
   pending(): readonly JournalEntry[] {
-    return this.journal.data.pending;
+    return this.doc.pending;
   }
 
   lastContactAt(): number | null {
-    return this.journal.data.lastContactAt;
+    return this.doc.lastContactAt;
   }
 
-  /** Record a contact without forcing a write; it is persisted with the next commit or ack. */
+  /**
+   * Record a contact without forcing a write; it is persisted with the next ack or card
+   * refresh. Lost in a power cut, it only makes the last contact look older — the
+   * cautious side of the offline age rule.
+   */
   noteContact(at: number): void {
-    this.journal.data.lastContactAt = at;
+    this.doc.lastContactAt = at;
   }
 
   summary(): { nextSeq: number; ackedSeq: number; pending: number; lastContactAt: number | null } {
-    const d = this.journal.data;
+    const d = this.doc;
     return { nextSeq: d.nextSeq, ackedSeq: d.ackedSeq, pending: d.pending.length, lastContactAt: d.lastContactAt };
   }
 }

@@ -16,6 +16,20 @@ export interface DurableFs {
   rename(from: string, to: string): Promise<void>;
   fsyncDir(dir: string): Promise<void>;
   readFile(path: string): Promise<string | null>;
+  /** Open an existing file for writes at explicit offsets (the journal's append-only log). */
+  openForUpdate(path: string): Promise<UpdatableFile>;
+}
+
+/**
+ * A file written in place: pwrite(2) at an offset, fdatasync(2), ftruncate(2). Data is
+ * durable only after `datasync` resolves; the file must already exist with a durable
+ * name (created through `writeDurably`), so no directory fsync is ever needed here.
+ */
+export interface UpdatableFile {
+  write(data: Uint8Array, position: number): Promise<void>;
+  datasync(): Promise<void>;
+  truncate(length: number): Promise<void>;
+  close(): Promise<void>;
 }
 
 export const nodeDurableFs: DurableFs = {
@@ -44,6 +58,23 @@ export const nodeDurableFs: DurableFs = {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
       throw err;
     }
+  },
+  async openForUpdate(path) {
+    // Not O_APPEND: Linux ignores the offset of pwrite(2) on such a file, and the log
+    // writes both its tail and its attestation slots at the start.
+    const fh = await fsp.open(path, constants.O_RDWR);
+    return {
+      async write(data, position) {
+        let done = 0;
+        while (done < data.length) {
+          const { bytesWritten } = await fh.write(data, done, data.length - done, position + done);
+          done += bytesWritten;
+        }
+      },
+      datasync: () => fh.datasync(),
+      truncate: (length) => fh.truncate(length),
+      close: () => fh.close(),
+    };
   },
 };
 

@@ -8,7 +8,6 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import t from "tap";
 import { CRASH_POINTS } from "../../agent/faults/crash-points.js";
-import { emptyJournal } from "../../agent/journal/journal-state.js";
 import { TerminalLedger } from "../../agent/journal/terminal-ledger.js";
 import { demoPolicy } from "../../protocol/policy.js";
 import { startAgentProcess } from "../helpers/agent-process.js";
@@ -18,11 +17,18 @@ import { tempDir } from "../helpers/temp-dir.js";
 
 const CARD = "ic:04A1B2C3";
 
+/**
+ * The points an offline sale passes. The `store:` points belong to whole-file writes
+ * (journal.json on an ack, a card refresh or a PIN attempt; print jobs), which an offline
+ * sale without a PIN does not make; the power-loss suite crashes those op by op.
+ */
+const SALE_PATH = CRASH_POINTS.filter((p) => !p.startsWith("store:"));
+
 /** A box that has been online before: policy, the card and a recent contact, then the network went away. */
 async function offlineBox(dir: string, key: Buffer): Promise<void> {
   await writeFile(`${dir}/policy.json`, JSON.stringify(demoPolicy()));
-  await writeFile(`${dir}/journal.json`, JSON.stringify({ ...emptyJournal("T001"), lastContactAt: Date.now() }));
   const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+  ledger.noteContact(Date.now()); // written with the card below
   await ledger.rememberCard(
     {
       cardId: CARD,
@@ -36,6 +42,7 @@ async function offlineBox(dir: string, key: Buffer): Promise<void> {
     { appliedSeq: 0, onlineThrough: 0 },
     Date.now(),
   );
+  await ledger.close();
 }
 
 t.test("SIGKILL at every point between tap and approval never loses an approval or breaks the chain", async (t) => {
@@ -66,7 +73,7 @@ t.test("SIGKILL at every point between tap and approval never loses an approval 
 
   const seen = new Set<string>(); // approvals the POS was shown
   let kills = 0;
-  for (const point of CRASH_POINTS) {
+  for (const point of SALE_PATH) {
     for (const nth of [1, 2]) {
       const agent = await startAgentProcess({ config, apiPort, env: { CARDTERM_CRASH_AT: `${point}:${nth}` } });
       t.teardown(() => agent.kill()); // never leave a child behind, even when the test fails
@@ -82,7 +89,7 @@ t.test("SIGKILL at every point between tap and approval never loses an approval 
       t.equal(signal, "SIGKILL", `killed at ${point}#${nth}`);
       kills++;
 
-      const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+      const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key, readOnly: true });
       t.same(ledger.checkIntegrity(), { ok: true }, `chain verifies after the crash at ${point}#${nth}`);
       const entries = ledger.pending();
       const txns = new Set(entries.map((e) => e.txnId));
@@ -95,7 +102,7 @@ t.test("SIGKILL at every point between tap and approval never loses an approval 
       );
     }
   }
-  t.equal(kills, CRASH_POINTS.length * 2);
+  t.equal(kills, SALE_PATH.length * 2);
 
   // After all that, the agent still starts and approves.
   const agent = await startAgentProcess({ config, apiPort });

@@ -87,7 +87,6 @@ const faults: [string, FsOp, string][] = [
   ["ENOSPC on write", "write", "ENOSPC"],
   ["EIO on write", "write", "EIO"],
   ["EIO on fsync of the file", "fsync", "EIO"],
-  ["EIO on rename", "rename", "EIO"],
 ];
 
 for (const [name, op, errno] of faults) {
@@ -202,18 +201,35 @@ t.test("a retried ack after a failed journal write trims the journal on disk", a
   t.same(reopened.offlineExposure(), { minor: 3_000, count: 1 }, "the retried ack reached the disk");
 });
 
-t.test("EIO on the directory fsync: a sale reported as failed does not come back after a restart", async (t) => {
+t.test("EIO on the log's fdatasync: a sale reported as failed does not come back after a restart", async (t) => {
   const { disk, ledger, sale } = await shimTill();
   t.equal((await sale(1_000)).approved, true);
-  disk.failNext("fsyncDir", "EIO");
+  disk.failNext("fsync", "EIO", { path: /journal\.log/ });
   await t.rejects(sale(2_000), { code: "CT_STORE_WRITE_FAILED", message: /EIO/ });
   t.equal(ledger.summary().nextSeq, 2, "in memory the failed sale left no trace");
-  // The agent restarts (systemd watchdog, or the technician), without a power cut.
+  // The agent restarts (systemd watchdog, or the technician), without a power cut: it
+  // reads the page cache, where the failed line was written before the sync failed.
   const restarted = await TerminalLedger.open({ dataDir: DIR, terminalId: "T001", key, fs: disk.mount() });
   t.same(
     restarted.pending().map((e) => e.net),
     [1_000],
     "only the approved sale is in the journal the uploader will send",
+  );
+});
+
+t.test("a failed sync whose undo fails too stops approvals until a restart reads the disk again", async (t) => {
+  const { disk, ledger, sale } = await shimTill();
+  t.equal((await sale(1_000)).approved, true);
+  disk.failNext("fsync", "EIO", { path: /journal\.log/ });
+  disk.failNext("truncate", "EIO");
+  await t.rejects(sale(2_000), { code: "CT_STORE_WRITE_FAILED" });
+  t.match(ledger.checkIntegrity(), { ok: false, problem: /uncertain/ });
+  await t.rejects(sale(3_000), { code: "CT_JOURNAL_CORRUPT" }, "fails closed, saying why");
+  const restarted = await reopenAfterPowerCut(disk);
+  t.same(restarted.checkIntegrity(), { ok: true });
+  t.same(
+    restarted.pending().map((e) => e.net),
+    [1_000],
   );
 });
 
@@ -275,22 +291,33 @@ t.test(
   async (t) => {
     const dir = await tinyTmpfs(t);
     const { ledger, sale } = await till(dir, undefined);
+    t.teardown(() => ledger.close()); // before the unmount
     t.equal((await sale(1_000)).approved, true);
-    const before = stateOf(ledger);
     await fillUp(dir);
-    await t.rejects(sale(2_000), { code: "CT_STORE_WRITE_FAILED", message: /ENOSPC/ });
-    t.same(stateOf(ledger), before);
+    // An append that still fits in the log's last allocated block is durable and rightly
+    // approved; the first one that needs a new block must be refused, leaving no trace.
+    const approved: number[] = [];
+    for (let i = 0; i < 64; i++) {
+      const before = stateOf(ledger);
+      const outcome = await sale(2_000).catch((err: Error) => err);
+      if (!(outcome instanceof Error)) {
+        if (outcome.approved) approved.push(outcome.entry.seq);
+        continue;
+      }
+      t.match(outcome, { code: "CT_STORE_WRITE_FAILED", message: /ENOSPC/ }, "refused once the disk has no block left");
+      t.same(stateOf(ledger), before, "the refused sale left no trace");
+      break;
+    }
+    t.ok(approved.length < 64, "a full disk was reached");
     await rm(`${dir}/ballast`);
     const next = await sale(3_000);
-    t.equal(next.approved && next.entry.seq, 2);
-    const reopened = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+    t.equal(next.approved && next.entry.seq, approved.length + 2);
+    const reopened = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key, readOnly: true });
     t.same(reopened.checkIntegrity(), { ok: true });
     t.same(
       reopened.pending().map((e) => [e.seq, e.net]),
-      [
-        [1, 1_000],
-        [2, 3_000],
-      ],
+      [[1, 1_000], ...approved.map((seq) => [seq, 2_000]), [approved.length + 2, 3_000]],
+      "every approval, and only they, on disk",
     );
   },
 );

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import t, { type Test } from "tap";
 import { journalCommand } from "../../agent/cli/journal-command.js";
 import { JournalArchive } from "../../agent/journal/journal-archive.js";
 import { type NewEntry, TerminalLedger } from "../../agent/journal/terminal-ledger.js";
+import { editLog, entryAt } from "../helpers/journal-files.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const key = randomBytes(32);
@@ -36,6 +37,7 @@ async function box(t: Test) {
   await ledger.commit(sale("b", 300));
   await ledger.commit(sale("c", 99_999));
   await ledger.acknowledge(2, Date.now());
+  await ledger.close();
   const run = async (...args: string[]) => {
     const lines: string[] = [];
     const code = await journalCommand(args, (l) => lines.push(l));
@@ -53,9 +55,9 @@ t.test("journal verify reports a sound journal and exits 0", async (t) => {
 
 t.test("journal verify names the edited entry and exits 1", async (t) => {
   const { dir, config, run } = await box(t);
-  const doc = JSON.parse(await readFile(`${dir}/journal.json`, "utf8"));
-  doc.pending[0].net = 1;
-  await writeFile(`${dir}/journal.json`, JSON.stringify(doc));
+  await editLog(dir, (entries) => {
+    entryAt(entries, 3).net = 1;
+  });
   const errors: string[] = [];
   const original = console.error;
   console.error = (m: string) => errors.push(m);
@@ -64,7 +66,7 @@ t.test("journal verify names the edited entry and exits 1", async (t) => {
   } finally {
     console.error = original;
   }
-  t.match(errors.join("\n"), /CT_JOURNAL_CORRUPT: .*journal\.json: entry #3 was edited/);
+  t.match(errors.join("\n"), /CT_JOURNAL_CORRUPT: .*journal: entry #3 was edited/);
 });
 
 t.test("journal list shows archived and pending entries, masked", async (t) => {

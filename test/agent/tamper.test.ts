@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import t, { type Test } from "tap";
-import type { JournalDoc } from "../../agent/journal/journal-state.js";
+import { HEADER_BYTES } from "../../agent/journal/journal-log.js";
 import { type NewEntry, TerminalLedger } from "../../agent/journal/terminal-ledger.js";
 import { silentLogger } from "../../agent/logger.js";
 import { Decider } from "../../agent/sale/decider.js";
@@ -15,6 +15,7 @@ import type { CardSnapshot } from "../../protocol/card.js";
 import { maskCardId } from "../../protocol/card.js";
 import { type EntryBody, type JournalEntry, sealEntry } from "../../protocol/journal-entry.js";
 import { demoPolicy } from "../../protocol/policy.js";
+import { entryAt as at, editHead, editLog } from "../helpers/journal-files.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const key = randomBytes(32);
@@ -57,17 +58,8 @@ async function journal(t: Test, opts: { acked?: boolean; flushed?: boolean } = {
   for (const [i, mode] of modes.entries()) await ledger.commit(sale(i + 1, mode), NOW);
   if (opts.acked) await ledger.acknowledge(1, NOW);
   if (opts.flushed) await ledger.flushCards();
+  await ledger.close(); // the till goes idle: the newest entry is attested
   return dir;
-}
-
-async function readDoc(dir: string): Promise<JournalDoc> {
-  return JSON.parse(await readFile(`${dir}/journal.json`, "utf8")) as JournalDoc;
-}
-
-async function edit(dir: string, change: (doc: JournalDoc) => void): Promise<void> {
-  const doc = await readDoc(dir);
-  change(doc);
-  await writeFile(`${dir}/journal.json`, JSON.stringify(doc));
 }
 
 /** An attacker without the key can recompute a hash, but must guess the MAC: here, a MAC under another key. */
@@ -76,15 +68,13 @@ function resign(entry: JournalEntry, withKey: Buffer): JournalEntry {
   return sealEntry(body as EntryBody, withKey);
 }
 
-function at(doc: JournalDoc, seq: number): JournalEntry {
-  const e = doc.pending.find((x) => x.seq === seq);
-  if (!e) throw new Error(`no entry #${seq}`);
-  return e;
-}
-
 /** Open the tampered journal: it must fail closed, name the problem, refuse approvals and leave the file alone. */
 async function assertDetected(t: Test, dir: string, problem: RegExp): Promise<void> {
-  const evidence = await readFile(`${dir}/journal.json`, "utf8");
+  const files = async () => [
+    await readFile(`${dir}/journal.json`, "utf8"),
+    await readFile(`${dir}/journal.log`, "utf8"),
+  ];
+  const evidence = await files();
   const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
   const integrity = ledger.checkIntegrity();
   t.equal(integrity.ok, false, "detected at open");
@@ -120,7 +110,7 @@ async function assertDetected(t: Test, dir: string, problem: RegExp): Promise<vo
     "the sale is refused, saying why",
   );
   await t.rejects(ledger.commit(sale(9, "offline")), { code: "CT_JOURNAL_CORRUPT" });
-  t.equal(await readFile(`${dir}/journal.json`, "utf8"), evidence, "the evidence is left as found");
+  t.same(await files(), evidence, "the evidence is left as found");
 }
 
 const FIELD_EDITS: [string, (e: JournalEntry) => void, RegExp][] = [
@@ -138,15 +128,15 @@ const FIELD_EDITS: [string, (e: JournalEntry) => void, RegExp][] = [
 for (const [field, change, problem] of FIELD_EDITS) {
   t.test(`an entry whose ${field} was edited is detected and named`, async (t) => {
     const dir = await journal(t);
-    await edit(dir, (doc) => change(at(doc, 2)));
+    await editLog(dir, (entries) => change(at(entries, 2)));
     await assertDetected(t, dir, problem);
   });
 }
 
 t.test("an edited entry re-hashed without the terminal key fails its MAC", async (t) => {
   const dir = await journal(t);
-  await edit(dir, (doc) => {
-    const e = at(doc, 3);
+  await editLog(dir, (entries) => {
+    const e = at(entries, 3);
     e.net = 1;
     const forged = resign(e, otherKey);
     e.hash = forged.hash; // the hash is public; the MAC needs the key
@@ -154,26 +144,28 @@ t.test("an edited entry re-hashed without the terminal key fails its MAC", async
   await assertDetected(t, dir, /entry #3 has a MAC that does not match the terminal key/);
 });
 
-t.test("an entry re-sealed with another key (hash and MAC) is detected", async (t) => {
+t.test("the newest entry re-sealed with another key (hash and MAC) is detected", async (t) => {
   const dir = await journal(t);
-  await edit(dir, (doc) => {
-    const i = doc.pending.findIndex((e) => e.seq === 4);
-    doc.pending[i] = resign({ ...doc.pending[i]!, net: 1 }, otherKey);
-    doc.headHash = doc.pending[i]!.hash;
+  await editLog(dir, (entries) => {
+    const i = entries.findIndex((e) => e.seq === 4);
+    entries[i] = resign({ ...entries[i]!, net: 1 }, otherKey);
   });
   await assertDetected(t, dir, /entry #4 has a MAC that does not match the terminal key/);
 });
 
 t.test("a whole journal re-chained under another key is detected at its first entry", async (t) => {
   const dir = await journal(t);
-  await edit(dir, (doc) => {
-    let prevHash = doc.ackedHash;
-    doc.pending = doc.pending.map((e) => {
-      const sealed = resign({ ...e, prevHash, net: 1 }, otherKey);
-      prevHash = sealed.hash;
-      return sealed;
-    });
-    doc.headHash = prevHash;
+  await editLog(dir, (entries) => {
+    let prevHash = entries[0]!.prevHash;
+    entries.splice(
+      0,
+      entries.length,
+      ...entries.map((e) => {
+        const sealed = resign({ ...e, prevHash, net: 1 }, otherKey);
+        prevHash = sealed.hash;
+        return sealed;
+      }),
+    );
   });
   await assertDetected(t, dir, /entry #1 has a MAC/);
 });
@@ -181,14 +173,17 @@ t.test("a whole journal re-chained under another key is detected at its first en
 const DELETIONS: [string, number, RegExp][] = [
   ["first", 1, /entry #2 found where #1 was expected/],
   ["middle", 2, /entry #3 found where #2 was expected/],
-  ["last", 4, /expects entry #5 next but its last entry is #3/],
+  ["newest", 4, /entry #4 is missing: the journal attests entries through #4 but its last entry is #3/],
 ];
 
 for (const [which, seq, problem] of DELETIONS) {
   t.test(`the ${which} entry deleted is detected and named`, async (t) => {
     const dir = await journal(t);
-    await edit(dir, (doc) => {
-      doc.pending = doc.pending.filter((e) => e.seq !== seq);
+    await editLog(dir, (entries) => {
+      entries.splice(
+        entries.findIndex((e) => e.seq === seq),
+        1,
+      );
     });
     await assertDetected(t, dir, problem);
   });
@@ -196,35 +191,46 @@ for (const [which, seq, problem] of DELETIONS) {
 
 t.test("the first pending entry after an ack deleted is detected against the acked head", async (t) => {
   const dir = await journal(t, { acked: true });
-  await edit(dir, (doc) => {
-    doc.pending = doc.pending.filter((e) => e.seq !== 2);
+  await editLog(dir, (entries) => {
+    entries.splice(
+      entries.findIndex((e) => e.seq === 2),
+      1,
+    );
   });
   await assertDetected(t, dir, /entry #3 found where #2 was expected/);
 });
 
 t.test("two entries swapped are detected", async (t) => {
   const dir = await journal(t);
-  await edit(dir, (doc) => {
-    [doc.pending[1], doc.pending[2]] = [doc.pending[2]!, doc.pending[1]!];
+  await editLog(dir, (entries) => {
+    [entries[1], entries[2]] = [entries[2]!, entries[1]!];
   });
   await assertDetected(t, dir, /entry #3 found where #2 was expected/);
 });
 
 t.test("two entries swapped and renumbered are detected by the chain", async (t) => {
   const dir = await journal(t);
-  await edit(dir, (doc) => {
-    const [two, three] = [at(doc, 2), at(doc, 3)];
-    doc.pending[1] = { ...three, seq: 2 };
-    doc.pending[2] = { ...two, seq: 3 };
+  await editLog(dir, (entries) => {
+    const [two, three] = [at(entries, 2), at(entries, 3)];
+    entries[1] = { ...three, seq: 2 };
+    entries[2] = { ...two, seq: 3 };
   });
   await assertDetected(t, dir, /entry #2 does not follow the entry before it/);
 });
 
-t.test("a journal truncated mid-JSON fails closed and names the file", async (t) => {
+t.test("a journal.json truncated mid-JSON fails closed and names the file", async (t) => {
   const dir = await journal(t);
   const text = await readFile(`${dir}/journal.json`, "utf8");
   await writeFile(`${dir}/journal.json`, text.slice(0, Math.floor(text.length * 0.6)));
   await assertDetected(t, dir, /journal\.json is not valid JSON/);
+});
+
+t.test("a journal.log truncated in the middle of an entry names the first entry lost", async (t) => {
+  const dir = await journal(t);
+  const text = await readFile(`${dir}/journal.log`, "utf8");
+  const third = text.indexOf('"seq":3');
+  await writeFile(`${dir}/journal.log`, text.slice(0, third + 20));
+  await assertDetected(t, dir, /entry #3 is missing/);
 });
 
 t.test("a card cache truncated mid-JSON fails closed too", async (t) => {
@@ -234,57 +240,76 @@ t.test("a card cache truncated mid-JSON fails closed too", async (t) => {
   await assertDetected(t, dir, /cards\.json is not valid JSON/);
 });
 
-t.test("a chain head rewound to an earlier entry is detected", async (t) => {
+/** Rewrite journal.log's header slots (each in its own page) with `change`; the entry lines stay. */
+async function editSlots(dir: string, change: (slot: string, i: number) => string): Promise<void> {
+  const text = await readFile(`${dir}/journal.log`, "utf8");
+  const half = HEADER_BYTES / 2;
+  const slots = [text.slice(0, half), text.slice(half, HEADER_BYTES)].map(change);
+  await writeFile(`${dir}/journal.log`, slots.join("") + text.slice(HEADER_BYTES));
+}
+
+t.test("the newest entry cut with one slot spoilt to hide it is detected by the other", async (t) => {
   const dir = await journal(t);
-  await edit(dir, (doc) => {
-    doc.headHash = at(doc, 3).hash;
+  await editLog(dir, (entries) => {
+    entries.pop();
   });
-  await assertDetected(t, dir, /the chain head does not match entry #4/);
+  await editSlots(dir, (slot, i) => (i === 0 ? slot.replace("attested", "xxxxxxxx") : slot));
+  await assertDetected(t, dir, /entry #4 is missing/);
 });
 
-t.test("a sequence counter rewound is detected", async (t) => {
+t.test("the newest entry cut with both slots rewound to match is detected", async (t) => {
   const dir = await journal(t);
-  await edit(dir, (doc) => {
-    doc.nextSeq = 3;
+  await editLog(dir, (entries) => {
+    entries.pop();
   });
-  await assertDetected(t, dir, /expects entry #3 next but its last entry is #4/);
+  await editSlots(dir, (slot) => slot.replace('"attested":4', '"attested":3'));
+  await assertDetected(t, dir, /header of journal\.log does not match its MAC/);
 });
 
-t.test("an acked head moved without removing entries is detected", async (t) => {
-  const dir = await journal(t, { acked: true });
-  await edit(dir, (doc) => {
-    doc.ackedHash = "0".repeat(64);
-  });
-  await assertDetected(t, dir, /entry #2 does not follow the entry before it/);
-});
+const HEAD_EDITS: [string, (h: import("../../agent/journal/journal-state.js").JournalHead) => void, RegExp][] = [
+  ["the attested point rewound", (h) => (h.attestedSeq = 2), /attested through entry #2\) does not match its MAC/],
+  [
+    "the acknowledged point advanced",
+    (h) => (h.ackedSeq = 1),
+    /acknowledged through entry #1, .* does not match its MAC/,
+  ],
+  ["the acknowledged hash replaced", (h) => (h.ackedHash = "f".repeat(64)), /does not match its MAC/],
+  ["the terminal id changed", (h) => (h.terminalId = "T002"), /belongs to terminal T002/],
+];
 
-t.test("a journal of another terminal is refused", async (t) => {
-  const dir = await journal(t);
-  await edit(dir, (doc) => {
-    doc.terminalId = "T002";
+for (const [what, change, problem] of HEAD_EDITS) {
+  t.test(`a journal head with ${what} is detected`, async (t) => {
+    const dir = await journal(t);
+    await editHead(dir, change);
+    await assertDetected(t, dir, problem);
   });
-  await assertDetected(t, dir, /belongs to terminal T002/);
-});
-
-t.test("the last entry cut with the chain head rewound to match is detected", async (t) => {
-  const dir = await journal(t);
-  await edit(dir, (doc) => {
-    doc.pending = doc.pending.filter((e) => e.seq !== 4);
-    doc.nextSeq = 4;
-    doc.headHash = at(doc, 3).hash;
-  });
-  await assertDetected(t, dir, /entry #4/);
-});
+}
 
 t.test("the oldest entry cut with the acked head advanced to match is detected", async (t) => {
   const dir = await journal(t);
-  await edit(dir, (doc) => {
-    const first = at(doc, 1);
-    doc.pending = doc.pending.filter((e) => e.seq !== 1);
-    doc.ackedSeq = 1;
-    doc.ackedHash = first.hash;
+  await editLog(dir, (entries) => {
+    entries.shift();
+  });
+  await editHead(dir, (h) => {
+    h.ackedSeq = 1;
   });
   await assertDetected(t, dir, /entry #1/);
+});
+
+t.test("journal.log deleted is detected, not taken for a fresh box", async (t) => {
+  const dir = await journal(t);
+  const { unlink } = await import("node:fs/promises");
+  await unlink(`${dir}/journal.log`);
+  const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+  t.match(ledger.checkIntegrity(), { ok: false, problem: /journal\.log is missing/ });
+});
+
+t.test("journal.json deleted is detected while the log holds entries", async (t) => {
+  const dir = await journal(t);
+  const { unlink } = await import("node:fs/promises");
+  await unlink(`${dir}/journal.json`);
+  const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+  t.match(ledger.checkIntegrity(), { ok: false, problem: /journal\.json is missing/ });
 });
 
 for (const where of ["the overlay in journal.json", "cards.json"] as const) {
@@ -295,8 +320,8 @@ for (const where of ["the overlay in journal.json", "cards.json"] as const) {
       doc.cards[card.cardId].balance = 99_000_000;
       await writeFile(`${dir}/cards.json`, JSON.stringify(doc));
     } else {
-      await edit(dir, (doc) => {
-        doc.cardOverlay![card.cardId]!.balance = 99_000_000;
+      await editHead(dir, (head) => {
+        head.cardOverlay[card.cardId]!.balance = 99_000_000;
       });
     }
     await assertDetected(t, dir, new RegExp(`cached card ${escapeRegExp(maskCardId(card.cardId))}`));

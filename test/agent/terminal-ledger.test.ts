@@ -1,9 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { appendFile, readFile, stat, writeFile } from "node:fs/promises";
 import t from "tap";
-import { journalDocJson } from "../../agent/journal/cached-json.js";
+import { journalHeadJson } from "../../agent/journal/cached-json.js";
+import { HEADER_BYTES } from "../../agent/journal/journal-log.js";
+import { legacyHeadMac, sealCard } from "../../agent/journal/seals.js";
 import { type NewEntry, TerminalLedger } from "../../agent/journal/terminal-ledger.js";
 import type { CardSnapshot } from "../../protocol/card.js";
+import { GENESIS_HASH, sealEntry } from "../../protocol/journal-entry.js";
+import { editLog, readHead, readLog } from "../helpers/journal-files.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const key = randomBytes(32);
@@ -59,9 +63,10 @@ t.test("an edited entry is detected at start-up and approvals are refused", asyn
   const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
   await ledger.commit(sale("t1", 1000));
   await ledger.commit(sale("t2", 2000));
-  const doc = JSON.parse(await readFile(`${dir}/journal.json`, "utf8"));
-  doc.pending[1].net = 1;
-  await writeFile(`${dir}/journal.json`, JSON.stringify(doc));
+  await ledger.close();
+  await editLog(dir, (entries) => {
+    entries[1]!.net = 1;
+  });
   const reopened = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
   const integrity = reopened.checkIntegrity();
   t.equal(integrity.ok, false);
@@ -73,9 +78,10 @@ t.test("a deleted entry is detected and named", async (t) => {
   const dir = await tempDir(t);
   const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
   for (const id of ["t1", "t2", "t3"]) await ledger.commit(sale(id, 100));
-  const doc = JSON.parse(await readFile(`${dir}/journal.json`, "utf8"));
-  doc.pending.splice(1, 1);
-  await writeFile(`${dir}/journal.json`, JSON.stringify(doc));
+  await ledger.close();
+  await editLog(dir, (entries) => {
+    entries.splice(1, 1);
+  });
   const reopened = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
   const integrity = reopened.checkIntegrity();
   t.match(!integrity.ok && integrity.problem, /entry #3 found where #2 was expected/);
@@ -136,7 +142,7 @@ t.test("acks never race commits: entries committed during an ack are kept", asyn
   );
 });
 
-t.test("the memoised journal JSON is exactly JSON.stringify of the document", async (t) => {
+t.test("the memoised head JSON is exactly JSON.stringify of the document", async (t) => {
   const dir = await tempDir(t);
   const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
   await ledger.rememberCard(card, { appliedSeq: 0, onlineThrough: 0 }, 1);
@@ -144,9 +150,110 @@ t.test("the memoised journal JSON is exactly JSON.stringify of the document", as
   await ledger.acknowledge(1, 2);
   const text = await readFile(`${dir}/journal.json`, "utf8");
   t.equal(text, JSON.stringify(JSON.parse(text)), "same text as a plain JSON.stringify would write");
-  t.equal(JSON.parse(text).pending.length, 2);
-  t.equal(
-    journalDocJson({ ...JSON.parse(text), cardOverlay: {} }),
-    JSON.stringify({ ...JSON.parse(text), cardOverlay: {} }),
-  );
+  const head = await readHead(dir);
+  t.equal(head.ackedSeq, 1);
+  t.equal(head.attestedSeq, 3, "the head attests every entry committed before it was written");
+  t.equal(journalHeadJson({ ...head, cardOverlay: {} }), JSON.stringify({ ...head, cardOverlay: {} }));
+  await ledger.close();
+});
+
+t.test("a commit appends one line and does not rewrite journal.json", async (t) => {
+  const dir = await tempDir(t);
+  const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+  await ledger.rememberCard(card, { appliedSeq: 0, onlineThrough: 0 }, 1);
+  const headBefore = await readFile(`${dir}/journal.json`, "utf8");
+  const sizeBefore = (await stat(`${dir}/journal.log`)).size;
+  const e = await ledger.commit(sale("t1", 100));
+  t.equal(await readFile(`${dir}/journal.json`, "utf8"), headBefore, "the head is not touched by a commit");
+  t.equal((await stat(`${dir}/journal.log`)).size, sizeBefore + Buffer.byteLength(`${JSON.stringify(e)}\n`));
+  t.same((await readLog(dir)).entries, [e]);
+  await ledger.close();
+});
+
+t.test(
+  "an append the power cut short is dropped at start-up and the next commit follows the last whole entry",
+  async (t) => {
+    const dir = await tempDir(t);
+    const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+    await ledger.commit(sale("t1", 100));
+    await ledger.commit(sale("t2", 200));
+    await ledger.close();
+    await appendFile(`${dir}/journal.log`, '{"terminalId":"T001","seq":3,"prevH');
+    const reopened = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+    t.same(reopened.checkIntegrity(), { ok: true });
+    t.same(
+      reopened.pending().map((e) => e.txnId),
+      ["t1", "t2"],
+    );
+    const e3 = await reopened.commit(sale("t3", 300));
+    t.equal(e3.seq, 3);
+    await reopened.close();
+    const again = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key, readOnly: true });
+    t.same(again.checkIntegrity(), { ok: true }, "the torn bytes were cut, not left in front of #3");
+    t.same(
+      again.pending().map((e) => e.txnId),
+      ["t1", "t2", "t3"],
+    );
+  },
+);
+
+t.test("an ack that empties the outbox compacts the log to its header", async (t) => {
+  const dir = await tempDir(t);
+  const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+  for (const id of ["t1", "t2", "t3"]) await ledger.commit(sale(id, 100));
+  await ledger.acknowledge(2, 1);
+  t.equal((await readLog(dir)).entries.length, 3, "acknowledged lines may stay while entries are pending");
+  await ledger.acknowledge(3, 2);
+  t.equal((await stat(`${dir}/journal.log`)).size, HEADER_BYTES);
+  const e4 = await ledger.commit(sale("t4", 100));
+  await ledger.close();
+  const reopened = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+  t.same(reopened.checkIntegrity(), { ok: true });
+  t.same(reopened.pending(), [e4]);
+  t.same(reopened.summary(), { nextSeq: 5, ackedSeq: 3, pending: 1, lastContactAt: 2 });
+  await reopened.close();
+});
+
+t.test("a read-only open writes nothing, even where a writer would repair", async (t) => {
+  const dir = await tempDir(t);
+  const fresh = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key, readOnly: true });
+  await t.rejects(stat(`${dir}/journal.log`), { code: "ENOENT" }, "no log created in an empty directory");
+  await t.rejects(fresh.commit(sale("t1", 1)), { code: "CT_JOURNAL_CORRUPT" }, "and no commit through it");
+  const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+  await ledger.commit(sale("t1", 100));
+  await ledger.close();
+  await appendFile(`${dir}/journal.log`, "{torn");
+  const before = await readFile(`${dir}/journal.log`, "utf8");
+  const reader = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key, readOnly: true });
+  t.same(reader.checkIntegrity(), { ok: true });
+  t.equal(await readFile(`${dir}/journal.log`, "utf8"), before);
+});
+
+t.test("a format-1 journal.json (entries inside) is verified and migrated to the log", async (t) => {
+  const dir = await tempDir(t);
+  const e1 = sealEntry({ ...sale("old1", 100), terminalId: "T001", seq: 1, prevHash: GENESIS_HASH }, key);
+  const e2 = sealEntry({ ...sale("old2", 200), terminalId: "T001", seq: 2, prevHash: e1.hash }, key);
+  const cached = sealCard({ ...card, includedThrough: 0, onlineThrough: 0, refreshedAt: 1 }, key);
+  const legacy = {
+    format: 1,
+    terminalId: "T001",
+    nextSeq: 3,
+    headHash: e2.hash,
+    ackedSeq: 0,
+    ackedHash: GENESIS_HASH,
+    pending: [e1, e2],
+    lastContactAt: 5,
+    cardOverlay: { [card.cardId]: cached },
+  };
+  await writeFile(`${dir}/journal.json`, JSON.stringify({ ...legacy, headMac: legacyHeadMac(legacy, key) }));
+  const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+  t.same(ledger.checkIntegrity(), { ok: true });
+  t.same(ledger.pending(), [e1, e2]);
+  t.equal(ledger.knownBalance(card.cardId), card.balance - 300);
+  t.equal((await readHead(dir)).format, 2, "journal.json rewritten as the head");
+  t.same((await readLog(dir)).entries, [e1, e2], "the entries moved to journal.log");
+  await ledger.close();
+  const reopened = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+  t.same(reopened.checkIntegrity(), { ok: true });
+  t.equal(reopened.lastContactAt(), 5);
 });

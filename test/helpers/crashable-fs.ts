@@ -15,14 +15,22 @@
  * `mount()` hands out a `DurableFs` bound to one "boot": after a crash, the handle of the
  * dead process rejects every call, so its late promises cannot touch the next boot's disk.
  *
+ * Files updated in place (`openForUpdate`: pwrite, fdatasync, ftruncate — the journal's
+ * log) keep their operations since the last sync: a sync makes them durable on top of
+ * what already was, a failed sync drops them from writeback (readers still see them,
+ * the disk never will), and a crash with random survivors applies any subset of them,
+ * each whole or torn, in any order of success — pages reach the disk out of order.
+ *
  * Faults: `failNext(op, errno)` fails the next matching operation once (or `times`);
  * `setCapacity(bytes)` / `fill()` / `free()` model a full disk — a write that does not fit
  * stores what fits and fails with ENOSPC, as write(2) does.
  */
 import { posix } from "node:path";
-import type { DurableFs } from "../../agent/store/durable-file.js";
+import type { DurableFs, UpdatableFile } from "../../agent/store/durable-file.js";
 
-export type FsOp = "write" | "fsync" | "rename" | "fsyncDir" | "read";
+export type FsOp = "write" | "fsync" | "rename" | "fsyncDir" | "read" | "truncate";
+
+type UpdateOp = { kind: "write"; pos: number; bytes: Uint8Array } | { kind: "truncate"; length: number };
 
 interface Inode {
   id: number;
@@ -30,6 +38,8 @@ interface Inode {
   durable: Uint8Array;
   /** A failed fsync dropped the dirty pages from writeback: a later fsync will not save them. */
   poisoned: boolean;
+  /** In-place updates since the last sync; null once the file was rewritten whole (O_TRUNC). */
+  updates: UpdateOp[] | null;
 }
 
 type DirOp = { kind: "link"; name: string; ino: number } | { kind: "unlink"; name: string };
@@ -115,6 +125,18 @@ export class CrashableDisk {
       rename: (from, to) => guard("rename", from, () => this.rename(from, to)),
       fsyncDir: (dir) => guard("fsyncDir", dir, () => this.fsyncDir(dir)),
       readFile: (path) => guard("read", path, () => this.read(path)),
+      openForUpdate: (path) =>
+        guard("read", path, () => {
+          const ino = this.lookup(path);
+          if (ino === undefined) throw errnoError("ENOENT", "open", path);
+          const file: UpdatableFile = {
+            write: (data, position) => guard("write", path, () => this.pwrite(ino, path, data, position)),
+            datasync: () => guard("fsync", path, () => this.syncUpdates(ino, path)),
+            truncate: (length) => guard("truncate", path, () => this.ftruncate(ino, length)),
+            close: async () => undefined,
+          };
+          return file;
+        }),
     };
   }
 
@@ -167,9 +189,12 @@ export class CrashableDisk {
     const random = options.random ?? Math.random;
     const keepSome = options.survivors === "random";
     for (const inode of this.inodes.values()) {
-      inode.data = keepSome && !inode.poisoned ? survivingData(inode, random) : inode.durable;
+      if (inode.updates !== null)
+        inode.data = keepSome ? someUpdates(inode.durable, inode.updates, random) : inode.durable;
+      else inode.data = keepSome && !inode.poisoned ? survivingData(inode, random) : inode.durable;
       inode.durable = inode.data;
       inode.poisoned = false;
+      inode.updates = [];
     }
     for (const dir of this.dirs.values()) {
       const entries = new Map(dir.durable);
@@ -224,7 +249,11 @@ export class CrashableDisk {
    */
   private failFsync(path: string): void {
     const ino = this.lookup(path);
-    if (ino !== undefined) this.inodes.get(ino)!.poisoned = true;
+    if (ino === undefined) return;
+    const inode = this.inodes.get(ino)!;
+    if (inode.updates !== null)
+      inode.updates = []; // dropped from writeback: never durable
+    else inode.poisoned = true;
   }
 
   private write(path: string, data: string | Uint8Array): void {
@@ -239,6 +268,7 @@ export class CrashableDisk {
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     inode.data = EMPTY; // O_TRUNC
     inode.poisoned = false;
+    inode.updates = null;
     const room = this.capacity === null ? bytes.length : Math.max(0, this.capacity - this.used());
     inode.data = Uint8Array.from(bytes.subarray(0, Math.min(room, bytes.length)));
     if (room < bytes.length) throw errnoError("ENOSPC", "write", path);
@@ -247,8 +277,37 @@ export class CrashableDisk {
   private fsyncInode(path: string): void {
     const ino = this.lookup(path);
     if (ino === undefined) throw errnoError("ENOENT", "fsync", path);
+    this.syncUpdates(ino, path);
+  }
+
+  private syncUpdates(ino: number, _path: string): void {
     const inode = this.inodes.get(ino)!;
-    if (!inode.poisoned) inode.durable = inode.data;
+    if (inode.updates !== null) {
+      for (const op of inode.updates) inode.durable = applyUpdate(inode.durable, op);
+      inode.updates = [];
+    } else if (!inode.poisoned) {
+      inode.durable = inode.data;
+      inode.updates = [];
+    }
+  }
+
+  /** pwrite(2): stores what fits, then fails with ENOSPC when the disk is full. */
+  private pwrite(ino: number, path: string, bytes: Uint8Array, position: number): void {
+    const inode = this.inodes.get(ino)!;
+    const growth = Math.max(0, position + bytes.length - inode.data.length);
+    const room = this.capacity === null ? growth : Math.max(0, this.capacity - this.used());
+    const fits = growth <= room ? bytes : bytes.subarray(0, bytes.length - (growth - room));
+    const op: UpdateOp = { kind: "write", pos: position, bytes: Uint8Array.from(fits) };
+    inode.data = applyUpdate(inode.data, op);
+    inode.updates?.push(op);
+    if (fits.length < bytes.length) throw errnoError("ENOSPC", "write", path);
+  }
+
+  private ftruncate(ino: number, length: number): void {
+    const inode = this.inodes.get(ino)!;
+    const op: UpdateOp = { kind: "truncate", length };
+    inode.data = applyUpdate(inode.data, op);
+    inode.updates?.push(op);
   }
 
   private rename(from: string, to: string): void {
@@ -287,7 +346,7 @@ export class CrashableDisk {
 
   private newInode(): number {
     const id = this.nextIno++;
-    this.inodes.set(id, { id, data: EMPTY, durable: EMPTY, poisoned: false });
+    this.inodes.set(id, { id, data: EMPTY, durable: EMPTY, poisoned: false, updates: [] });
     return id;
   }
 
@@ -296,6 +355,31 @@ export class CrashableDisk {
     for (const dir of this.dirs.values()) for (const ino of dir.entries.values()) live.add(ino);
     return live;
   }
+}
+
+function applyUpdate(data: Uint8Array, op: UpdateOp): Uint8Array {
+  if (op.kind === "truncate") {
+    const out = new Uint8Array(op.length);
+    out.set(data.subarray(0, op.length));
+    return out;
+  }
+  const out = new Uint8Array(Math.max(data.length, op.pos + op.bytes.length));
+  out.set(data);
+  out.set(op.bytes, op.pos);
+  return out;
+}
+
+/** After a crash: the durable image with any of the unsynced updates, each kept, lost or torn. */
+function someUpdates(durable: Uint8Array, updates: UpdateOp[], random: () => number): Uint8Array {
+  let data = durable;
+  for (const op of updates) {
+    const r = random();
+    if (r < 0.4) continue;
+    if (op.kind === "write" && r < 0.6) {
+      data = applyUpdate(data, { ...op, bytes: op.bytes.subarray(0, Math.floor(random() * op.bytes.length)) });
+    } else data = applyUpdate(data, op);
+  }
+  return data;
 }
 
 function survivingData(inode: Inode, random: () => number): Uint8Array {
@@ -319,5 +403,9 @@ export function careless(handle: CrashableHandle, skip: "all-syncs" | "file-sync
     rename: (from, to) => handle.rename(from, to),
     fsyncDir: async (dir) => (syncDir ? handle.fsyncDir(dir) : undefined),
     readFile: (p) => handle.readFile(p),
+    openForUpdate: async (p) => {
+      const file = await handle.openForUpdate(p);
+      return syncFile ? file : { ...file, datasync: async () => undefined };
+    },
   };
 }
