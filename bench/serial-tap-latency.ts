@@ -104,16 +104,36 @@ async function floor(dir: string, bytes: number, n: number): Promise<number[]> {
   return samples;
 }
 
+/** The append floor: a 500-byte line (an entry's size) written at the end of a file and fdatasync'ed — what a commit costs on this disk. */
+async function appendFloor(dir: string, n: number): Promise<number[]> {
+  const line = Buffer.alloc(500, 97);
+  const samples: number[] = [];
+  const fh = await open(join(dir, "floor.log"), "w+");
+  try {
+    for (let i = 0; i < n; i++) {
+      const t0 = nowMs();
+      await fh.write(line, 0, line.length, i * line.length);
+      await fh.datasync();
+      samples.push(nowMs() - t0);
+    }
+  } finally {
+    await fh.close();
+  }
+  return samples;
+}
+
 const dir = await mkdtemp(join(tmpdir(), "cardterm-bench-"));
 const pty = await startPtyPair();
 try {
   const raw = summarize(await rawPty(pty, TAPS));
   const total = summarize(await agentPath(pty, dir, TAPS));
   const fsync = summarize(await floor(dir, 2048, TAPS));
+  const append = summarize(await appendFloor(dir, TAPS));
   console.log(`serial tap → offline decision, ${TAPS} taps (${new Date().toISOString()})`);
   printTable([
     { measure: "pty write → line read (raw floor)", median: fmt(raw.median), p99: fmt(raw.p99) },
     { measure: "durable write floor (2 KB file)", median: fmt(fsync.median), p99: fmt(fsync.p99) },
+    { measure: "append floor (500 B + fdatasync)", median: fmt(append.median), p99: fmt(append.p99) },
     { measure: "pty write → decision committed", median: fmt(total.median), p99: fmt(total.p99) },
     {
       measure: "agent's own share (total − pty)",
