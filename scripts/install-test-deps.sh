@@ -2,7 +2,8 @@
 # Installs the Debian packages the test suite runs against (real components, not mocks:
 # ../shared/TESTBED.md): Mosquitto, socat, pcscd with the vpcd virtual reader, PostgreSQL
 # server and openssl (test CA), CJK fonts for receipt previews, and systemd-notify with python3
-# (a stand-in notify socket) for the sd_notify test. Safe to run again: it
+# (a stand-in notify socket) for the sd_notify test, and Debian's chromium (/usr/bin/chromium)
+# that playwright-core drives for the web console's browser tests. Safe to run again: it
 # installs only what is missing. Needs root (or sudo) on Debian 12. (postgresql-15 starts
 # a system cluster on 5432 where systemd runs; the tests start their own on free ports.)
 set -euo pipefail
@@ -12,6 +13,7 @@ packages=(
   pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools
   fonts-wqy-microhei fonts-dejavu-core
   systemd python3
+  chromium
 )
 
 missing=()
