@@ -1,0 +1,91 @@
+/** `cardterm-hq operator add|list|disable|enable` and `cardterm-hq policy show|publish`. */
+import { readFile } from "node:fs/promises";
+import { CardtermError } from "../../protocol/errors.js";
+import { formatMoney } from "../../protocol/money.js";
+import type { PolicyDocument } from "../../protocol/policy.js";
+import { addOperator, listOperators, setOperatorActive } from "../backoffice/operators.js";
+import { getPolicy, publishPolicy } from "../backoffice/policy.js";
+import { actorOf, one, pinFromStdin, print, usage, type Values, withDb } from "./args.js";
+import { table } from "./table.js";
+
+export async function operator(v: Values, sub: string | undefined, rest: string[]): Promise<void> {
+  if (sub === "add") {
+    const operatorId = one(rest, "operator add needs an operator id");
+    if (!v.store || !v.name || !v.role || !v["pin-stdin"]) {
+      throw usage("operator add needs --store, --name, --role and --pin-stdin (the PIN on stdin)");
+    }
+    const pin = (await pinFromStdin(v)) ?? "";
+    const op = await withDb(v, "operator add", (db) =>
+      addOperator(db, { operatorId, storeId: v.store!, name: v.name!, role: v.role!, pin }, actorOf(v)),
+    );
+    return print(v, op, () => `operator ${op.operatorId} (${op.role}) added to store ${op.storeId}`);
+  }
+  if (sub === "list" && rest.length === 0) {
+    const ops = await withDb(v, "operator list", (db) => listOperators(db, { storeId: v.store }));
+    return print(v, ops, () =>
+      table(
+        ["operator", "store", "name", "role", "active"],
+        ops.map((o) => [o.operatorId, o.storeId, o.name, o.role, o.active ? "yes" : "no"]),
+      ),
+    );
+  }
+  if (sub === "disable" || sub === "enable") {
+    const operatorId = one(rest, `operator ${sub} needs an operator id`);
+    const op = await withDb(v, `operator ${sub}`, (db) =>
+      setOperatorActive(db, { operatorId, active: sub === "enable" }, actorOf(v)),
+    );
+    return print(v, op, () => `operator ${op.operatorId} ${op.active ? "enabled" : "disabled"}`);
+  }
+  throw usage(`unknown operator command: ${[sub, ...rest].join(" ")}`);
+}
+
+export async function policy(v: Values, sub: string | undefined, rest: string[]): Promise<void> {
+  if (sub === "show" && rest.length === 0) {
+    const doc = await withDb(v, "policy show", (db) => getPolicy(db));
+    return print(v, doc, () => policyTable(doc));
+  }
+  if (sub === "publish") {
+    const file = one(rest, "policy publish needs a JSON file");
+    const document = await readJson(file);
+    const out = await withDb(v, "policy publish", (db) => publishPolicy(db, document, actorOf(v)));
+    return print(v, out, () =>
+      [
+        `policy version ${out.policy.version} published; terminals get it from the running server within seconds`,
+        ...out.warnings.map((w) => `warning: ${w}`),
+        policyTable(out.policy),
+      ].join("\n"),
+    );
+  }
+  throw usage(`unknown policy command: ${[sub, ...rest].join(" ")}`);
+}
+
+async function readJson(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new CardtermError("CT_POLICY_INVALID", `cannot read ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new CardtermError("CT_POLICY_INVALID", `${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function policyTable(doc: PolicyDocument): string {
+  const rows = Object.values(doc.cardTypes).map((t) => [
+    t.id,
+    t.name,
+    `${(t.payRateBp / 100).toFixed(2)}%`,
+    `${t.points.points}/${formatMoney(t.points.perMinor)}${t.points.birthdayMultiplier > 1 ? ` ×${t.points.birthdayMultiplier} birthday` : ""}`,
+    t.topUpBonus
+      .map(
+        (b) => `${formatMoney(b.minMinor)}→+${formatMoney(b.bonusMinor)}${b.bonusPoints ? `+${b.bonusPoints}pt` : ""}`,
+      )
+      .join(" ") || "-",
+    t.offlineAllowed ? "yes" : "no",
+    t.pinAboveMinor === null ? "-" : formatMoney(t.pinAboveMinor),
+  ]);
+  return `policy version ${doc.version}\n${table(["type", "name", "pays", "points", "top-up bonus", "offline", "PIN above"], rows)}`;
+}
