@@ -15,6 +15,7 @@ import { startAgent } from "../agent.js";
 import { runDemo } from "../demo/run-demo.js";
 import { createLogger } from "../logger.js";
 import { AGENT_VERSION } from "../version.js";
+import { closeCommand } from "./close-command.js";
 import { configCommand } from "./config-command.js";
 import { journalCommand } from "./journal-command.js";
 import { receiptCommand } from "./receipt-command.js";
@@ -27,6 +28,8 @@ usage:
                                  run the demo: embedded broker, central server, simulated reader
   cardterm journal verify|list|export --csv --config FILE
                                  the journal on the box: verify the chain, list, export
+  cardterm close --config FILE [--day YYYY-MM-DD] [--csv FILE | --xlsx FILE | --json]
+                                 the daily close (日结) rebuilt from the journal: summary, CSV, XLSX or JSON
   cardterm receipt reprint TXN_ID|list|self-test --config FILE
                                  receipts: print one again (marked REPRINT), list kept ones, self-test page
   cardterm config check FILE [--elsewhere]
@@ -50,6 +53,8 @@ async function main(argv: string[]): Promise<number> {
       return journalCommand(rest);
     case "receipt":
       return receiptCommand(rest);
+    case "close":
+      return closeCommand(rest);
     case "--version":
     case "version":
       console.log(AGENT_VERSION);
