@@ -3,7 +3,8 @@
 # ../shared/TESTBED.md): Mosquitto, socat, pcscd with the vpcd virtual reader, PostgreSQL
 # server and openssl (test CA), CJK fonts for receipt previews, and systemd-notify with python3
 # (a stand-in notify socket) for the sd_notify test, and Debian's chromium (/usr/bin/chromium)
-# that playwright-core drives for the web console's browser tests. Safe to run again: it
+# that playwright-core drives for the web console's browser tests, and python3-openpyxl
+# that reads the daily close's .xlsx back. Safe to run again: it
 # installs only what is missing. Needs root (or sudo) on Debian 12. (postgresql-15 starts
 # a system cluster on 5432 where systemd runs; the tests start their own on free ports.)
 set -euo pipefail
@@ -12,7 +13,7 @@ packages=(
   mosquitto mosquitto-clients socat openssl postgresql-15
   pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools
   fonts-wqy-microhei fonts-dejavu-core
-  systemd python3
+  systemd python3 python3-openpyxl
   chromium
 )
 
