@@ -9,11 +9,14 @@ import type { AgentConfig } from "../config/agent-config.js";
 import { createPrinter } from "../drivers/printer/create-printer.js";
 import type { ReceiptPrinter } from "../drivers/printer/receipt-printer.js";
 import type { CardReader } from "../drivers/readers/card-reader.js";
+import { cardTypeOf } from "../protocol/policy.js";
 import { topics } from "../protocol/topics.js";
+import { EventHub } from "./api/events.js";
 import { buildApi } from "./api/http-api.js";
 import { JournalArchive } from "./journal/journal-archive.js";
 import { TerminalLedger } from "./journal/terminal-ledger.js";
 import { createLogger, type Logger } from "./logger.js";
+import { OperatorSessions } from "./operators/sessions.js";
 import { createReader } from "./readers/create-reader.js";
 import { type Receipts, selfTestData, startReceipts } from "./receipts/receipt-setup.js";
 import { businessDay } from "./sale/business-day.js";
@@ -26,6 +29,8 @@ import { HeartbeatPublisher } from "./sync/heartbeat.js";
 import { JournalUploader } from "./sync/journal-uploader.js";
 import { MqttLink } from "./sync/mqtt-link.js";
 import { PolicyCache } from "./sync/policy-cache.js";
+import { TillOpClient } from "./sync/till-op-client.js";
+import { TillOperations } from "./till/till-operations.js";
 import { AGENT_VERSION } from "./version.js";
 
 /** How long acknowledged entries stay on the box for reports (the server keeps them for good). */
@@ -89,7 +94,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     password: config.server.password,
     tls: config.server.tls,
     // The policy and hotlist topics are PolicyCache's: it subscribes to what it needs (attach).
-    subscriptions: [topics.ack(terminalId), topics.authReply(terminalId)],
+    subscriptions: [topics.ack(terminalId), topics.authReply(terminalId), topics.tillOpReply(terminalId)],
     log: log.child({ c: "mqtt" }),
     now,
     backoff: deps.backoff,
@@ -147,6 +152,39 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     },
   });
 
+  const tillOps = new TillOperations({
+    ledger,
+    server: new TillOpClient(link, terminalId, log.child({ c: "till-op" }), contact),
+    taps,
+    receipts: receipts.queue,
+    newTxnId: deps.newTxnId ?? randomUUID,
+    now,
+    afterCommit: () => uploader.kick(),
+    cardTypeName: (id) => {
+      const policy = policies.policy();
+      return (policy && cardTypeOf(policy, id)?.name) ?? null;
+    },
+    log: log.child({ c: "till" }),
+    settings: {
+      storeName: config.terminal.storeName,
+      terminalId,
+      timeZone: config.terminal.timeZone,
+      language: config.terminal.language,
+      tapTimeoutMs: config.tapTimeoutMs,
+      opTimeoutMs: Math.max(config.server.authTimeoutMs, 3_000),
+      receiptWaitMs: deps.receiptWaitMs ?? 1_000,
+    },
+  });
+  const sessions = new OperatorSessions(config.operators, config.api.idleTimeoutMs, now);
+  const events = new EventHub();
+  const today = () => businessDay(now(), config.terminal.timeZone);
+  /** A day's entries rebuilt from the journal: the archive, then what is still pending. */
+  const entriesOf = async (day: string) => {
+    const archived = await archive.read([day]);
+    const seen = new Set(archived.map((e) => e.seq));
+    return [...archived, ...ledger.pending().filter((e) => e.businessDay === day && !seen.has(e.seq))];
+  };
+
   const status = () => ({
     version: AGENT_VERSION,
     terminalId,
@@ -192,6 +230,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     });
   const api = buildApi({
     sales,
+    auth: { token: config.api.token, host: config.api.host, sessions, defaultOperatorId: config.terminal.operatorId },
+    events,
+    till: { ops: tillOps, entriesOf, today },
     status,
     receipts: { queue: receipts.queue, selfTest },
     version: AGENT_VERSION,
@@ -199,6 +240,16 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   });
   const url = await api.listen({ host: config.api.host, port: config.api.port });
   log.info({ url, terminalId }, "agent ready");
+  const deviceWatch = setInterval(
+    () =>
+      events.devices({
+        ...Object.fromEntries(readers.map((r) => [`reader:${r.id}`, r.status().state])),
+        [`printer:${printer.id}`]: printer.status().state,
+        broker: link.status().connected ? "connected" : "disconnected",
+      }),
+    1_000,
+  );
+  deviceWatch.unref();
 
   let closed = false;
   return {
@@ -212,6 +263,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(deviceWatch);
       await api.close();
       heartbeat.close();
       uploader.close();

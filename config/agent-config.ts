@@ -179,7 +179,10 @@ export interface AgentConfig {
     timeZone: string;
     operatorId: string;
   };
-  api: { host: string; port: number };
+  /** `token`: the POS app's bearer token (null: none asked); `idleTimeoutMs`: operator sessions end after this idle time. */
+  api: { host: string; port: number; token: string | null; idleTimeoutMs: number };
+  /** Who may log in at this till; empty = no log-in, sales under terminal.operatorId. */
+  operators: OperatorConfig[];
   readers: ReaderConfig[];
   printer: PrinterConfig;
   server: {
@@ -198,3 +201,11 @@ export interface AgentConfig {
 }
 
 export type { Minor };
+
+export interface OperatorConfig {
+  id: string;
+  name: string;
+  role: "cashier" | "supervisor" | "technician";
+  pinHash: string;
+  cardUid?: string;
+}

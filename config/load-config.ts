@@ -47,7 +47,7 @@ export const CONFIG_DEFAULTS = {
   language: "zh-CN",
   timeZone: "Asia/Shanghai",
   operatorId: "001",
-  api: { host: "127.0.0.1", port: 7070 },
+  api: { host: "127.0.0.1", port: 7070, token: null, idleTimeoutMs: 15 * 60_000 },
   readers: [{ id: "sim", type: "simulated" }],
   serial: {
     baudRate: 9600,
@@ -190,7 +190,13 @@ function build(f: ConfigFile, v: CheckedValues, baseDir: string, source: string)
       timeZone: v.timeZone ?? D.timeZone,
       operatorId: f.terminal.operatorId ?? D.operatorId,
     },
-    api: { host: f.api?.host ?? D.api.host, port: f.api?.port ?? D.api.port },
+    api: {
+      host: f.api?.host ?? D.api.host,
+      port: f.api?.port ?? D.api.port,
+      token: v.apiToken ?? null,
+      idleTimeoutMs: ms("api.idleTimeout", D.api.idleTimeoutMs),
+    },
+    operators: (f.operators ?? []).map((o) => ({ ...o })),
     readers: (f.readers ?? D.readers.map((r) => ({ ...r }))).map((r, i) => buildReader(r, i, ms, v)),
     printer: buildPrinter(f.printer, v, dataDir, abs),
     server: {

@@ -83,7 +83,14 @@ export interface ConfigFile {
     timeZone?: string;
     operatorId?: string;
   };
-  api?: { host?: string; port?: number };
+  api?: { host?: string; port?: number; token?: SecretSource; idleTimeout?: string };
+  operators?: {
+    id: string;
+    name: string;
+    role: "cashier" | "supervisor" | "technician";
+    pinHash: string;
+    cardUid?: string;
+  }[];
   readers?: ConfigFileReader[];
   printer?: ConfigFilePrinter;
   server: {

@@ -293,6 +293,34 @@ export const configJsonSchema = {
       properties: {
         host: str("Address to listen on. Default 127.0.0.1 (this box only).", { default: "127.0.0.1" }),
         port: port("Port to listen on. Default 7070.", 7070),
+        token: ref(
+          "secret",
+          "The POS app's API token (Authorization: Bearer …): a string, { env: NAME } or { file: PATH }. Without it the API trusts every local caller.",
+        ),
+        idleTimeout: str('An operator session ends after this long without a request. Default "15m".', {
+          default: "15m",
+        }),
+      },
+    },
+    operators: {
+      type: "array",
+      description:
+        "Who may work this till: log-in by PIN (or operator card). Without any, sales are recorded under terminal.operatorId and no permission is checked.",
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["id", "name", "role", "pinHash"],
+        properties: {
+          id: str("Operator number, printed on receipts. Quote it."),
+          name: str("Name shown at the till."),
+          role: {
+            type: "string",
+            enum: ["cashier", "supervisor", "technician"],
+            description: "What the operator may do.",
+          },
+          pinHash: str("The PIN's scrypt hash (cardterm-hq operator add prints it). Never the PIN itself."),
+          cardUid: str("Optional: the uid of an operator card that logs this operator in."),
+        },
       },
     },
     readers: {

@@ -31,6 +31,7 @@ export interface CheckedValues {
   durations: Map<string, number>;
   key?: Buffer;
   password?: string;
+  apiToken?: string;
   /** Canonical IANA name of terminal.timeZone, when given. */
   timeZone?: string;
   /** printer.logo, read and checked. */
@@ -51,7 +52,12 @@ const AMOUNTS: ConfigPath[] = [
   ["offline", "perCard"],
   ["offline", "terminalTotal"],
 ];
-const POSITIVE_DURATIONS: ConfigPath[] = [["server", "authTimeout"], ["tapTimeout"], ["offline", "maxAge"]];
+const POSITIVE_DURATIONS: ConfigPath[] = [
+  ["server", "authTimeout"],
+  ["tapTimeout"],
+  ["offline", "maxAge"],
+  ["api", "idleTimeout"],
+];
 const AMOUNT_TEXT = /^[0-9]{1,11}(\.[0-9]{1,2})?$/;
 const HEX64 = /^[0-9A-Fa-f]{64}$/;
 const HEX12 = /^[0-9A-Fa-f]{12}$/;
@@ -78,6 +84,7 @@ export function checkValues(data: unknown, src: YamlSource, io: SecretIo): Value
   checkMqttUrl(ctx);
   checkKey(ctx);
   checkPassword(ctx);
+  checkApiToken(ctx);
   checkTls(ctx);
   checkReaders(ctx);
   return out;
@@ -207,17 +214,23 @@ function checkKey(ctx: Ctx): void {
 }
 
 function checkPassword(ctx: Ctx): void {
-  const path = ["server", "password"];
+  const text = secretAt(ctx, ["server", "password"], "password");
+  if (text !== undefined) ctx.out.values.password = text;
+}
+
+function checkApiToken(ctx: Ctx): void {
+  const text = secretAt(ctx, ["api", "token"], "API token");
+  if (text !== undefined) ctx.out.values.apiToken = text;
+}
+
+/** A secret given as a string, { env: NAME } or { file: PATH }; undefined when absent or already reported. */
+function secretAt(ctx: Ctx, path: string[], what: string): string | undefined {
   const value = get(ctx.data, path);
-  if (typeof value === "string") {
-    ctx.out.values.password = value;
-    return;
-  }
-  if (value === null || typeof value !== "object" || Object.keys(value).length !== 1) return;
+  if (typeof value === "string") return value;
+  if (value === null || typeof value !== "object" || Object.keys(value).length !== 1) return undefined;
   const [kind, ref] = Object.entries(value)[0]!;
-  if ((kind !== "env" && kind !== "file") || typeof ref !== "string" || ref === "") return;
-  const text = secretText(ctx, [...path, kind], kind, ref, "password");
-  if (text !== undefined) ctx.out.values.password = text.replace(/\r?\n$/, "");
+  if ((kind !== "env" && kind !== "file") || typeof ref !== "string" || ref === "") return undefined;
+  return secretText(ctx, [...path, kind], kind, ref, what)?.replace(/\r?\n$/, "");
 }
 
 /**

@@ -21,8 +21,10 @@ export const CARD_RULE_DECLINE_CODES = [
 ] as const;
 export type CardRuleDeclineCode = (typeof CARD_RULE_DECLINE_CODES)[number];
 
-export type AnyDeclineCode = DeclineCode | OnlineDeclineCode | CardRuleDeclineCode;
+export type AnyDeclineCode = DeclineCode | OnlineDeclineCode | CardRuleDeclineCode | TillOpDeclineCode;
 export type Language = "zh-CN" | "en";
+
+import type { TillOpDeclineCode } from "./till-ops.js";
 
 const TEXT: Record<AnyDeclineCode, { "zh-CN": string; en: string }> = {
   PIN_NOT_CACHED: {
@@ -68,6 +70,17 @@ const TEXT: Record<AnyDeclineCode, { "zh-CN": string; en: string }> = {
     en: "Too many wrong PINs; this card is locked for now",
   },
   POINTS_INSUFFICIENT: { "zh-CN": "积分不足，无法抵扣", en: "Not enough points to redeem" },
+  ORIGINAL_NOT_FOUND: { "zh-CN": "找不到原交易", en: "The original transaction was not found" },
+  ORIGINAL_NOT_REFUNDABLE: {
+    "zh-CN": "原交易不能退款（已全额退款、已撤销或类型不符）",
+    en: "The original transaction cannot be refunded (refunded in full, voided, or not a sale)",
+  },
+  REFUND_TOO_LARGE: { "zh-CN": "退款金额超过可退金额", en: "The refund is more than is left to refund" },
+  VOID_NOT_ALLOWED: {
+    "zh-CN": "只能撤销当日且未退款的交易，请改用退款",
+    en: "Only a transaction of today with no refund can be voided; refund it instead",
+  },
+  TXN_CONFLICT: { "zh-CN": "交易号冲突，请重试", en: "Transaction id conflict; please try again" },
 };
 
 export function declineText(code: AnyDeclineCode, lang: Language): string {

@@ -29,7 +29,10 @@ export const ERROR_CODES = {
   CT_MESSAGE_INVALID: "an MQTT message was malformed and was dropped",
   // head-office back office (cardterm-hq commands and its HTTP API)
   CT_CONFLICT: "the change does not fit the current state (a card already lost, an id already taken)",
-  CT_UNAUTHORIZED: "the head-office API was called without its admin token, or with a wrong one",
+  CT_UNAUTHORIZED: "an API was called without its token or session, or with a wrong or expired one",
+  // operators at the till
+  CT_LOGIN_FAILED: "an operator log-in was refused (wrong number or PIN, or locked)",
+  CT_FORBIDDEN: "the operator logged in may not do this operation",
   CT_POLICY_INVALID: "a policy document to publish is invalid",
   // decisions (declines): shown to cashiers
   CT_DECLINED: "the transaction was declined",

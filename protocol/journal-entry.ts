@@ -12,8 +12,17 @@ import type { Minor } from "./money.js";
 
 export const GENESIS_HASH = "0".repeat(64);
 
-export type TxnKind = "sale" | "topup";
+/**
+ * sale: stored value spent (消费), maybe with points redeemed as cash; topup: stored value
+ * bought (充值), maybe with bonus; refund: part or all of a sale given back (退款); void:
+ * a sale or top-up cancelled whole on its business day (撤销).
+ */
+export type TxnKind = "sale" | "topup" | "refund" | "void";
+export const TXN_KINDS: readonly TxnKind[] = ["sale", "topup", "refund", "void"];
 export type TxnMode = "online" | "offline";
+/** How a member paid for a top-up. */
+export type PaymentMethod = "cash" | "wechat" | "alipay" | "bankcard";
+export const PAYMENT_METHODS: readonly PaymentMethod[] = ["cash", "wechat", "alipay", "bankcard"];
 
 export interface EntryBody {
   terminalId: string;
@@ -30,12 +39,25 @@ export interface EntryBody {
   cardId: CardId;
   gross: Minor;
   discount: Minor;
-  /** Stored value moved: debited for a sale, credited (with bonus) for a top-up. */
+  /**
+   * Stored value moved, always ≥ 0; its sign comes from the kind (balanceDelta): debited
+   * for a sale, credited for a top-up (with `bonus`) or a refund, the original's reversed
+   * for a void.
+   */
   net: Minor;
   bonus: Minor;
+  /** Points given (negative when a refund or void takes them back). */
   pointsEarned: number;
   /** For online approvals: the account's balance after this transaction, from the server. */
   balanceAfter: Minor | null;
+  /** Sale: points spent as cash, and the cash they stood for (already out of `net`). */
+  pointsRedeemed?: number;
+  redeemedMinor?: Minor;
+  /** Top-up: how the member paid. */
+  payment?: PaymentMethod;
+  /** Refund and void: the transaction given back, and (void) its kind. */
+  originalTxnId?: string;
+  voidOf?: "sale" | "topup";
 }
 
 export interface JournalEntry extends EntryBody {
@@ -109,6 +131,20 @@ export function describeProblem(p: EntryProblem): string {
 }
 
 /** Signed effect of an entry on the account's stored value. */
-export function balanceDelta(e: Pick<EntryBody, "kind" | "net" | "bonus">): Minor {
-  return e.kind === "sale" ? -e.net : e.net + e.bonus;
+export function balanceDelta(e: Pick<EntryBody, "kind" | "net" | "bonus" | "voidOf">): Minor {
+  switch (e.kind) {
+    case "sale":
+      return -e.net;
+    case "topup":
+      return e.net + e.bonus;
+    case "refund":
+      return e.net;
+    case "void":
+      return e.voidOf === "topup" ? -(e.net + e.bonus) : e.net;
+  }
+}
+
+/** Signed effect of an entry on the account's points. */
+export function pointsDelta(e: Pick<EntryBody, "pointsEarned" | "pointsRedeemed">): number {
+  return e.pointsEarned - (e.pointsRedeemed ?? 0);
 }

@@ -2,6 +2,7 @@
  * Message payloads on each topic, with JSON Schemas validated at both ends.
  * A message that fails validation is logged with its reason and dropped (CT_MESSAGE_INVALID).
  */
+
 import { Ajv, type ValidateFunction } from "ajv";
 import type { CardSnapshot } from "./card.js";
 import { CARD_STATUSES } from "./card.js";
@@ -9,6 +10,7 @@ import type { AnyDeclineCode } from "./decline-text.js";
 import type { JournalEntry } from "./journal-entry.js";
 import type { Minor } from "./money.js";
 import type { PolicyDocument } from "./policy.js";
+import { type TillOpReply, type TillOpRequest, tillOpReplySchema, tillOpRequestSchema } from "./till-ops.js";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -149,7 +151,7 @@ const entry = {
     seq: { type: "integer", minimum: 1 },
     prevHash: { type: "string", pattern: "^[0-9a-f]{64}$" },
     txnId: str,
-    kind: { enum: ["sale", "topup"] },
+    kind: { enum: ["sale", "topup", "refund", "void"] },
     mode: { enum: ["online", "offline"] },
     at: str,
     businessDay: { type: "string", pattern: "^\\d{4}-\\d\\d-\\d\\d$" },
@@ -159,14 +161,21 @@ const entry = {
     discount: minor,
     net: minor,
     bonus: minor,
-    pointsEarned: { type: "integer", minimum: 0 },
+    pointsEarned: { type: "integer" },
     balanceAfter: { anyOf: [{ type: "integer" }, { type: "null" }] },
+    pointsRedeemed: { type: "integer" },
+    redeemedMinor: minor,
+    payment: { enum: ["cash", "wechat", "alipay", "bankcard"] },
+    originalTxnId: str,
+    voidOf: { enum: ["sale", "topup"] },
     hash: { type: "string", pattern: "^[0-9a-f]{64}$" },
     mac: { type: "string", pattern: "^[0-9a-f]{64}$" },
   },
 };
 
 const schemas = {
+  tillOpRequest: tillOpRequestSchema,
+  tillOpReply: tillOpReplySchema,
   journalBatch: {
     type: "object",
     required: ["v", "terminalId", "entries"],
@@ -322,6 +331,8 @@ const schemas = {
 } as const;
 
 export interface MessageTypes {
+  tillOpRequest: TillOpRequest;
+  tillOpReply: TillOpReply;
   journalBatch: JournalBatch;
   journalAck: JournalAck;
   authRequest: AuthRequest;

@@ -13,6 +13,10 @@ export const topics = {
   journal: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/up/journal`,
   /** terminal → server: online authorisation request (QoS 1). */
   authRequest: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/up/auth`,
+  /** terminal → server: a till operation needing the server (top-up, refund, void, balance; QoS 1). */
+  tillOp: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/up/op`,
+  /** server → terminal: the answer to a till operation. */
+  tillOpReply: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/down/op`,
   /** terminal → anyone: retained presence, `online` / `offline` (last will). */
   presence: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/up/presence`,
   /** terminal → server: heartbeat with device status and queue depth. */
@@ -37,6 +41,7 @@ export const topics = {
 export const serverSubscriptions = {
   journal: `${TOPIC_ROOT}/t/+/up/journal`,
   authRequest: `${TOPIC_ROOT}/t/+/up/auth`,
+  tillOp: `${TOPIC_ROOT}/t/+/up/op`,
   presence: `${TOPIC_ROOT}/t/+/up/presence`,
   heartbeat: `${TOPIC_ROOT}/t/+/up/heartbeat`,
 } as const;

@@ -18,6 +18,7 @@ import { type LedgerQueries, ledgerQueries } from "./ledger/queries.js";
 import { type DemoTerminal, seedDemo } from "./ledger/seed-demo.js";
 import { recordHeartbeat, recordPresence } from "./ledger/terminal-status.js";
 import { connectHqLink, type HqLedger, type HqLink } from "./mqtt/hq-link.js";
+import { handleTillOp } from "./till/till-ops.js";
 
 export interface HqServerOptions {
   mqttUrl: string;
@@ -131,10 +132,24 @@ export async function startHqServer(opts: HqServerOptions): Promise<HqServer> {
   };
 }
 
+/** The terminal's applied journal point (read before the card: see TillOpReply), or undefined when it is not registered. */
+async function ackedSeqOf(db: Db, terminalId: string): Promise<number | undefined> {
+  const { rows } = await db.query<{ acked_seq: unknown }>("SELECT acked_seq FROM terminals WHERE id = $1", [
+    terminalId,
+  ]);
+  return rows[0] ? Number(rows[0].acked_seq) : undefined;
+}
+
 function ledgerOver(db: Db): HqLedger {
   return {
     ingest: (terminalId, batch) => ingestBatch(db, terminalId, batch),
     authorise: (req) => authorise(db, req),
+    tillOp: async (req) => {
+      const appliedSeq = await ackedSeqOf(db, req.terminalId);
+      if (appliedSeq === undefined) return undefined;
+      const reply = await handleTillOp(db, req);
+      return reply.ok ? { ...reply, appliedSeq } : reply;
+    },
     presence: (terminalId, p) => recordPresence(db, terminalId, p),
     heartbeat: (terminalId, h) => recordHeartbeat(db, terminalId, h),
     policy: () => currentPolicy(db),

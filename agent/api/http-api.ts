@@ -8,10 +8,19 @@ import { type ErrorCode, isCardtermError } from "../../protocol/errors.js";
 import type { Logger } from "../logger.js";
 import type { PrintQueue, ReceiptOutcome } from "../receipts/print-queue.js";
 import type { SaleInput, SaleOutcome, SaleService } from "../sale/sale-service.js";
+import { type ApiAuth, installAuth, operatorFor } from "./api-auth.js";
+import { type EventHub, eventRoutes } from "./events.js";
 import { openApiDocument, saleRequestSchema } from "./openapi.js";
+import { type TillRouteDeps, tillRoutes } from "./till-routes.js";
 
 export interface ApiDeps {
   sales: SaleService;
+  auth: ApiAuth;
+  events: EventHub;
+  /** Top-up, refund, void, balance, sessions (till-routes.ts). */
+  till?: Omit<TillRouteDeps, "auth" | "events">;
+  /** More routes from other modules (the daily close, the web console). */
+  extend?: (app: FastifyInstance) => void;
   status: () => Record<string, unknown>;
   /** Kept receipts: list, reprint, and the technician's self-test page. */
   receipts?: { queue: Pick<PrintQueue, "list" | "reprint">; selfTest: () => Promise<ReceiptOutcome> };
@@ -24,12 +33,17 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   CT_AMOUNT_INVALID: 400,
   CT_NOT_FOUND: 404,
   CT_NO_TAP: 408,
+  CT_UNAUTHORIZED: 401,
+  CT_LOGIN_FAILED: 401,
+  CT_FORBIDDEN: 403,
+  CT_SERVER_TIMEOUT: 504,
   CT_JOURNAL_CORRUPT: 503,
   CT_STORE_WRITE_FAILED: 503,
 };
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  // Force-close on shutdown: an open event stream must not hold the agent's exit.
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true });
 
   app.setErrorHandler((err, _req, reply) => {
     if (isCardtermError(err)) {
@@ -43,13 +57,22 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     return reply.status(500).send({ code: "CT_INTERNAL", message: "internal error; see the agent log" });
   });
 
+  installAuth(app, deps.auth);
   app.get("/healthz", async () => ({ ok: true }));
   app.get("/api/v1/openapi.json", async () => openApiDocument(deps.version));
   app.get("/api/v1/status", async () => deps.status());
-  app.post<{ Body: SaleInput }>("/api/v1/sales", { schema: { body: saleRequestSchema } }, async (req) =>
-    saleReply(await deps.sales.sale(req.body)),
-  );
+  app.post<{ Body: SaleInput }>("/api/v1/sales", { schema: { body: saleRequestSchema } }, async (req) => {
+    const operatorId = deps.auth.sessions.loginRequired
+      ? operatorFor(req, deps.auth, "sale")
+      : (req.body.operatorId ?? deps.auth.defaultOperatorId);
+    const body = saleReply(await deps.sales.sale({ ...req.body, operatorId }));
+    deps.events.publish({ type: "decision", data: { ...body, receipt: undefined } });
+    return body;
+  });
+  eventRoutes(app, deps.events);
+  if (deps.till) tillRoutes(app, { ...deps.till, auth: deps.auth, events: deps.events });
   if (deps.receipts) receiptRoutes(app, deps.receipts);
+  deps.extend?.(app);
   return app;
 }
 

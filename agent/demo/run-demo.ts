@@ -4,6 +4,7 @@
  * agent with a simulated reader and a preview printer (receipts as PNG/SVG/ESC-POS
  * files). State lives under `dir` and survives restarts of the demo.
  */
+
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -12,6 +13,7 @@ import { startHqServer } from "../../server/hq-server.js";
 import { startAgent } from "../agent.js";
 import { createLogger } from "../logger.js";
 import { DEMO_CARDS } from "./demo-cards.js";
+import { DEMO_OPERATORS } from "./demo-operators.js";
 import { startEmbeddedBroker } from "./embedded-broker.js";
 
 export interface DemoOptions {
@@ -84,7 +86,8 @@ function demoConfig(o: { dir: string; key: Buffer; mqttUrl: string; apiPort: num
       timeZone: "Asia/Shanghai",
       operatorId: "001",
     },
-    api: { host: o.apiHost, port: o.apiPort },
+    api: { host: o.apiHost, port: o.apiPort, token: null, idleTimeoutMs: 15 * 60_000 },
+    operators: DEMO_OPERATORS,
     readers: [{ id: "sim", type: "simulated" }],
     printer: { type: "preview", previewDir: `${o.dir}/receipts`, paperWidth: 80 },
     server: { mqttUrl: o.mqttUrl, authTimeoutMs: 2000, uploadBatchSize: 100 },

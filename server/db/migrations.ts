@@ -218,6 +218,20 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX audit_log_subject ON audit_log (subject)",
     ],
   },
+  {
+    id: 6,
+    name: "till operations: refunds, voids, top-ups at the till",
+    statements: [
+      "ALTER TABLE transactions DROP CONSTRAINT transactions_kind_check",
+      `ALTER TABLE transactions ADD CONSTRAINT transactions_kind_check
+        CHECK (kind IN ('sale', 'topup', 'refund', 'void'))`,
+      // A refund or void names what it gives back; the sum of them is what is left to refund.
+      "ALTER TABLE transactions ADD COLUMN original_txn_id text",
+      "ALTER TABLE transactions ADD COLUMN payment text",
+      "ALTER TABLE transactions ADD COLUMN void_of text CHECK (void_of IN ('sale', 'topup'))",
+      "CREATE INDEX transactions_original ON transactions (original_txn_id) WHERE original_txn_id IS NOT NULL",
+    ],
+  },
 ];
 
 /** Any constant: serialises two servers migrating the same PostgreSQL at once. */

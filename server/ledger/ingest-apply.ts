@@ -11,7 +11,7 @@
  * is three statements — lock the accounts, insert journal rows and transactions, move
  * balances and the chain head — plus shortfall and hotlist statements only when needed.
  */
-import { balanceDelta, type JournalEntry } from "../../protocol/journal-entry.js";
+import { balanceDelta, type JournalEntry, pointsDelta } from "../../protocol/journal-entry.js";
 import type { Queryable } from "../db/db.js";
 import { toSafeInt } from "../db/int.js";
 import type { AlertInput } from "./alerts.js";
@@ -198,7 +198,7 @@ function money(
     }
     const move = moves.get(accountId) ?? { id: accountId, delta: 0, pts: 0, balance: accounts.balance.get(accountId)! };
     move.delta += delta;
-    move.pts += e.pointsEarned;
+    move.pts += pointsDelta(e);
     move.balance += delta;
     moves.set(accountId, move);
     if (delta < 0 && move.balance < 0)

@@ -48,7 +48,11 @@ export interface ShortfallRow {
 }
 
 /** SQL for a transaction's signed effect on stored value (protocol balanceDelta). */
-const signed = (t = "") => `CASE ${t}kind WHEN 'sale' THEN -${t}net ELSE ${t}net + ${t}bonus END`;
+/** A transaction's effect on the balance, as protocol/journal-entry.ts balanceDelta says. */
+const signed = (t = "") =>
+  `CASE ${t}kind WHEN 'sale' THEN -${t}net WHEN 'refund' THEN ${t}net
+     WHEN 'void' THEN (CASE ${t}void_of WHEN 'topup' THEN -(${t}net + ${t}bonus) ELSE ${t}net END)
+     ELSE ${t}net + ${t}bonus END`;
 
 export const getCard = (q: Queryable, cardId: string): Promise<CardSnapshot | undefined> => loadCard(q, cardId);
 

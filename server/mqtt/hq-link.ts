@@ -8,6 +8,7 @@
  * only after the ledger committed (DESIGN §5: the terminal trims on that ack). The
  * policy and hotlist are published retained on every connect and on every change.
  */
+
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { maskCardId } from "../../protocol/card.js";
@@ -19,6 +20,7 @@ import {
   type JournalBatch,
   type Presence,
 } from "../../protocol/messages.js";
+import type { TillOpReply, TillOpRequest } from "../../protocol/till-ops.js";
 import { isTerminalId, serverSubscriptions, terminalIdOf, topics } from "../../protocol/topics.js";
 import type { AuthOutcome } from "../ledger/authorise.js";
 import type { IngestOutcome } from "../ledger/ingest.js";
@@ -30,6 +32,8 @@ import { waitForConnect } from "./wait-connect.js";
 export interface HqLedger extends DocumentSource {
   ingest(topicTerminalId: string, batch: JournalBatch): Promise<IngestOutcome>;
   authorise(req: AuthRequest): Promise<AuthOutcome>;
+  /** A till operation (top-up, refund, void, balance); undefined = not answered (unknown terminal). */
+  tillOp(req: TillOpRequest): Promise<TillOpReply | undefined>;
   presence(terminalId: string, presence: Presence): Promise<void>;
   heartbeat(terminalId: string, heartbeat: Heartbeat): Promise<void>;
 }
@@ -152,6 +156,7 @@ class Link implements HqLink {
     }
     if (topic === topics.journal(terminalId)) this.onJournal(topic, terminalId, payload);
     else if (topic === topics.authRequest(terminalId)) this.onAuth(topic, terminalId, payload);
+    else if (topic === topics.tillOp(terminalId)) this.onTillOp(topic, terminalId, payload);
     else if (topic === topics.presence(terminalId)) this.onStatus(topic, terminalId, "presence", payload);
     else if (topic === topics.heartbeat(terminalId)) this.onStatus(topic, terminalId, "heartbeat", payload);
     else this.drop(topic, "unexpected topic");
@@ -263,6 +268,40 @@ class Link implements HqLink {
     const fields = { terminalId, txnId: r.txnId, card: maskCardId(req.cardId), approved: r.approved };
     this.log.info(r.approved ? { ...fields, net: r.net } : { ...fields, code: r.code }, "authorisation");
     this.publish(topics.authReply(terminalId), encodeMessage("authReply", r), false);
+  }
+
+  private onTillOp(topic: string, terminalId: string, payload: Buffer): void {
+    const decoded = decodeMessage("tillOpRequest", payload);
+    if (!decoded.ok) {
+      this.drop(topic, decoded.reason);
+      return;
+    }
+    const req = decoded.value;
+    if (req.terminalId !== terminalId) {
+      this.drop(topic, `request names terminal ${req.terminalId}`);
+      return;
+    }
+    this.#work.track(this.handleTillOp(terminalId, req));
+  }
+
+  private async handleTillOp(terminalId: string, req: TillOpRequest): Promise<void> {
+    let reply: TillOpReply | undefined;
+    try {
+      reply = await this.opts.ledger.tillOp(req);
+    } catch (err) {
+      // No reply: the till times out and tells the cashier the server did not answer.
+      this.log.error({ terminalId, op: req.op, err: (err as Error).message }, "till operation failed");
+      return;
+    }
+    if (!reply) {
+      this.log.warn({ terminalId, op: req.op }, "till operation from an unregistered terminal ignored");
+      return;
+    }
+    this.log.info(
+      { terminalId, op: req.op, ok: reply.ok, ...(reply.ok ? { txnId: reply.txn?.txnId } : { code: reply.code }) },
+      "till operation",
+    );
+    this.publish(topics.tillOpReply(terminalId), encodeMessage("tillOpReply", reply), false);
   }
 
   publishPolicy(): Promise<void> {

@@ -6,6 +6,8 @@ export function testAgentConfig(over: {
   dataDir: string;
   mqttUrl: string;
   apiPort?: number;
+  apiToken?: string;
+  operators?: import("../../config/agent-config.js").OperatorConfig[];
   key?: Buffer;
   terminalId?: string;
   readers?: AgentConfig["readers"];
@@ -26,7 +28,8 @@ export function testAgentConfig(over: {
       timeZone: "Asia/Shanghai",
       operatorId: "001",
     },
-    api: { host: "127.0.0.1", port: over.apiPort ?? 0 },
+    api: { host: "127.0.0.1", port: over.apiPort ?? 0, token: over.apiToken ?? null, idleTimeoutMs: 15 * 60_000 },
+    operators: over.operators ?? [],
     readers: over.readers ?? [{ id: "sim", type: "simulated" }],
     printer: over.printer ?? { type: "none" },
     server: { mqttUrl: over.mqttUrl, authTimeoutMs: over.authTimeoutMs ?? 1500, uploadBatchSize: 100 },

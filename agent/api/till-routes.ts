@@ -1,0 +1,190 @@
+/**
+ * The till's operations on the local API (issue 7): operator sessions, top-up, refund,
+ * void, balance and today's transactions. Each operation names the permission it needs;
+ * the operator is the session's (api-auth.ts). Declines are decisions, not errors.
+ */
+import type { FastifyInstance } from "fastify";
+import { maskCardId } from "../../protocol/card.js";
+import type { JournalEntry, PaymentMethod } from "../../protocol/journal-entry.js";
+import { permissionsOf } from "../operators/permissions.js";
+import type { TillOperations, TillOutcome } from "../till/till-operations.js";
+import { type ApiAuth, operatorFor, sessionToken } from "./api-auth.js";
+import type { EventHub } from "./events.js";
+
+const amount = { type: "integer", minimum: 1, maximum: 10_000_000_000 };
+const uid = { type: "string", minLength: 1, maxLength: 80 };
+const txnId = { type: "string", minLength: 1, maxLength: 200 };
+
+export interface TillRouteDeps {
+  auth: ApiAuth;
+  ops: TillOperations;
+  events: EventHub;
+  /** Entries of a business day (archive + pending), for the refund picker. */
+  entriesOf(day: string): Promise<JournalEntry[]>;
+  today(): string;
+}
+
+export function tillRoutes(app: FastifyInstance, d: TillRouteDeps): void {
+  app.post<{ Body: { operatorId?: string; pin?: string; cardUid?: string } }>(
+    "/api/v1/sessions",
+    {
+      schema: {
+        body: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            operatorId: { type: "string", maxLength: 64 },
+            pin: { type: "string", maxLength: 12 },
+            cardUid: uid,
+          },
+        },
+      },
+    },
+    async (req) => {
+      const { operatorId, pin, cardUid } = req.body;
+      const session =
+        cardUid !== undefined
+          ? d.auth.sessions.logInWithCard(cardUid)
+          : d.auth.sessions.logInWithPin(operatorId ?? "", pin ?? "");
+      return {
+        session: session.token,
+        operator: session.operator,
+        permissions: permissionsOf(session.operator.role),
+        idleTimeoutS: Math.round(d.auth.sessions.idleTimeoutMs / 1000),
+      };
+    },
+  );
+  app.get("/api/v1/sessions/current", async (req) => {
+    const s = d.auth.sessions.use(sessionToken(req));
+    return { operator: s.operator, permissions: permissionsOf(s.operator.role) };
+  });
+  app.delete("/api/v1/sessions/current", async (req, reply) => {
+    d.auth.sessions.logOut(sessionToken(req));
+    return reply.status(204).send();
+  });
+
+  app.post<{ Body: { amount: number; cardUid?: string; readerId?: string; payment: PaymentMethod } }>(
+    "/api/v1/topups",
+    {
+      schema: {
+        body: {
+          type: "object",
+          additionalProperties: false,
+          required: ["amount", "payment"],
+          properties: {
+            amount,
+            cardUid: uid,
+            readerId: uid,
+            payment: { enum: ["cash", "wechat", "alipay", "bankcard"] },
+          },
+        },
+      },
+    },
+    async (req) => reply(d, await d.ops.topUp(req.body, operatorFor(req, d.auth, "topup"))),
+  );
+  app.post<{ Body: { originalTxnId: string; amount?: number } }>(
+    "/api/v1/refunds",
+    {
+      schema: {
+        body: {
+          type: "object",
+          additionalProperties: false,
+          required: ["originalTxnId"],
+          properties: { originalTxnId: txnId, amount },
+        },
+      },
+    },
+    async (req) => reply(d, await d.ops.refund(req.body, operatorFor(req, d.auth, "refund"))),
+  );
+  app.post<{ Body: { originalTxnId: string } }>(
+    "/api/v1/voids",
+    {
+      schema: {
+        body: {
+          type: "object",
+          additionalProperties: false,
+          required: ["originalTxnId"],
+          properties: { originalTxnId: txnId },
+        },
+      },
+    },
+    async (req) => reply(d, await d.ops.voidTxn(req.body, operatorFor(req, d.auth, "void"))),
+  );
+  app.post<{ Body: { cardUid?: string; readerId?: string } }>(
+    "/api/v1/balance",
+    { schema: { body: { type: "object", additionalProperties: false, properties: { cardUid: uid, readerId: uid } } } },
+    async (req) => {
+      const b = await d.ops.balance(req.body ?? {}, operatorFor(req, d.auth, "balance"));
+      const card = {
+        id: maskCardId(b.card.cardId),
+        memberName: b.card.memberName,
+        cardType: b.card.cardType,
+        status: b.card.status,
+      };
+      d.events.publish({
+        type: "tap",
+        data: { card: card.id, memberName: card.memberName, cardType: card.cardType, balance: b.balance },
+      });
+      return { card, balance: b.balance, points: b.points, source: b.source, asOf: b.asOf };
+    },
+  );
+  app.get<{ Querystring: { day?: string } }>(
+    "/api/v1/transactions",
+    {
+      schema: {
+        querystring: { type: "object", properties: { day: { type: "string", pattern: "^\\d{4}-\\d\\d-\\d\\d$" } } },
+      },
+    },
+    async (req) => {
+      operatorFor(req, d.auth, "status");
+      const entries = await d.entriesOf(req.query.day ?? d.today());
+      const refunded = new Map<string, number>();
+      for (const e of entries)
+        if (e.originalTxnId) refunded.set(e.originalTxnId, (refunded.get(e.originalTxnId) ?? 0) + e.net);
+      return {
+        transactions: entries.map((e) => ({
+          txnId: e.txnId,
+          seq: e.seq,
+          kind: e.kind,
+          mode: e.mode,
+          at: e.at,
+          card: maskCardId(e.cardId),
+          gross: e.gross,
+          net: e.net,
+          bonus: e.bonus,
+          operatorId: e.operatorId,
+          refundable: e.kind === "sale" ? Math.max(0, e.net - (refunded.get(e.txnId) ?? 0)) : 0,
+        })),
+      };
+    },
+  );
+}
+
+function reply(d: TillRouteDeps, outcome: TillOutcome): Record<string, unknown> {
+  const card = outcome.card
+    ? { id: maskCardId(outcome.card.cardId), memberName: outcome.card.memberName, cardType: outcome.card.cardType }
+    : null;
+  const body: Record<string, unknown> = outcome.approved
+    ? {
+        approved: true,
+        mode: "online",
+        txnId: outcome.txnId,
+        card,
+        transaction: {
+          seq: outcome.entry.seq,
+          kind: outcome.entry.kind,
+          at: outcome.entry.at,
+          gross: outcome.entry.gross,
+          net: outcome.entry.net,
+          bonus: outcome.entry.bonus,
+          pointsEarned: outcome.entry.pointsEarned,
+          operatorId: outcome.entry.operatorId,
+          originalTxnId: outcome.entry.originalTxnId,
+        },
+        balanceAfter: outcome.entry.balanceAfter,
+        receipt: outcome.receipt,
+      }
+    : { approved: false, mode: "online", txnId: outcome.txnId, code: outcome.code, reason: outcome.reason, card };
+  d.events.publish({ type: "decision", data: { ...body, receipt: undefined } });
+  return body;
+}

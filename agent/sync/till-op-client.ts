@@ -1,0 +1,91 @@
+/**
+ * Till operations as request/response over MQTT with a deadline (protocol/till-ops.ts),
+ * the same pattern as the online authorisation (auth-client.ts). A reply after the
+ * deadline is dropped; the till reports CT_SERVER_TIMEOUT and the cashier may retry with
+ * the same txnId, which the server answers from its ledger without moving money twice.
+ */
+import { randomUUID } from "node:crypto";
+import { CardtermError } from "../../protocol/errors.js";
+import { decodeMessage, encodeMessage } from "../../protocol/messages.js";
+import type { TillOpReply, TillOpRequest } from "../../protocol/till-ops.js";
+import { topics } from "../../protocol/topics.js";
+import type { Logger } from "../logger.js";
+import type { MqttLink } from "./mqtt-link.js";
+
+/** A request without its envelope: the client adds v, corr and the terminal id. */
+export type TillOpCall = TillOpRequest extends infer R
+  ? R extends TillOpRequest
+    ? Omit<R, "v" | "corr" | "terminalId">
+    : never
+  : never;
+
+/** The operation alone, before the till adds who, when and which business day. */
+export type TillOpBody = TillOpRequest extends infer R
+  ? R extends TillOpRequest
+    ? Omit<R, "v" | "corr" | "terminalId" | "operatorId" | "businessDay" | "at">
+    : never
+  : never;
+
+export interface TillOpServer {
+  isConnected(): boolean;
+  /** Throws CT_SERVER_TIMEOUT when offline or when no answer comes in time. */
+  call(req: TillOpCall, timeoutMs: number): Promise<TillOpReply>;
+}
+
+export class TillOpClient implements TillOpServer {
+  private readonly waiting = new Map<string, (reply: TillOpReply) => void>();
+
+  constructor(
+    private readonly link: MqttLink,
+    private readonly terminalId: string,
+    private readonly log: Logger,
+    private readonly onContact: () => void,
+  ) {
+    link.on("message", (topic, payload) => {
+      if (topic === topics.tillOpReply(terminalId)) this.onReply(payload);
+    });
+  }
+
+  isConnected(): boolean {
+    return this.link.isConnected();
+  }
+
+  async call(req: TillOpCall, timeoutMs: number): Promise<TillOpReply> {
+    if (!this.link.isConnected()) throw offline();
+    const corr = randomUUID();
+    const request = { v: 1, corr, terminalId: this.terminalId, ...req } as TillOpRequest;
+    let timer: NodeJS.Timeout | undefined;
+    const replied = new Promise<TillOpReply>((resolve) => this.waiting.set(corr, resolve));
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(offline()), timeoutMs);
+    });
+    try {
+      this.link.publish(topics.tillOp(this.terminalId), encodeMessage("tillOpRequest", request)).catch((err: Error) => {
+        this.log.warn({ err: err.message, op: req.op }, "till operation not sent");
+      });
+      return await Promise.race([replied, deadline]);
+    } finally {
+      clearTimeout(timer);
+      this.waiting.delete(corr);
+    }
+  }
+
+  private onReply(payload: Buffer): void {
+    const decoded = decodeMessage("tillOpReply", payload);
+    if (!decoded.ok) {
+      this.log.warn({ reason: decoded.reason }, "CT_MESSAGE_INVALID: till operation reply dropped");
+      return;
+    }
+    this.onContact();
+    const resolve = this.waiting.get(decoded.value.corr);
+    if (resolve) resolve(decoded.value);
+    else this.log.info("late till operation reply ignored");
+  }
+}
+
+function offline(): CardtermError {
+  return new CardtermError(
+    "CT_SERVER_TIMEOUT",
+    "the central server did not answer: top-ups, refunds, voids and balance checks need it online; try again",
+  );
+}

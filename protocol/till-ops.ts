@@ -1,0 +1,120 @@
+/**
+ * Till operations that need the server's word (issue 7): top-up, refund, void and the
+ * balance query. Money coming back to a card is never approved offline — a refund of a
+ * sale the till cannot see, or a top-up whose cash the ledger has not recorded, is how
+ * stored value gets invented — so these are request/response over MQTT like the online
+ * authorisation, exactly once by the till's txnId, and journaled by the till afterwards
+ * (mode online) like an online sale.
+ *
+ * Messages are versioned and validated at both ends (messages.ts style); correlation ids
+ * travel in the payload so MQTT 3.1.1 brokers work.
+ */
+import type { CardSnapshot } from "./card.js";
+import type { PaymentMethod } from "./journal-entry.js";
+import type { Minor } from "./money.js";
+
+interface OpBase {
+  v: 1;
+  corr: string;
+  terminalId: string;
+  operatorId: string;
+  businessDay: string;
+  at: string;
+}
+
+export type TillOpRequest = OpBase &
+  (
+    | { op: "topup"; txnId: string; cardId: string; amount: Minor; payment: PaymentMethod }
+    /** `amount` omitted: all that is left to refund of the original sale. */
+    | { op: "refund"; txnId: string; originalTxnId: string; amount?: Minor }
+    | { op: "void"; txnId: string; originalTxnId: string }
+    | { op: "balance"; cardId: string }
+  );
+
+export type TillOpName = TillOpRequest["op"];
+
+/** The transaction the server applied, as the till journals it. */
+export interface AppliedTxn {
+  txnId: string;
+  kind: "topup" | "refund" | "void";
+  cardId: string;
+  gross: Minor;
+  discount: Minor;
+  net: Minor;
+  bonus: Minor;
+  pointsEarned: number;
+  pointsRedeemed?: number;
+  balanceAfter: Minor;
+  originalTxnId?: string;
+  voidOf?: "sale" | "topup";
+  payment?: PaymentMethod;
+}
+
+export type TillOpReply =
+  /**
+   * `appliedSeq`: the highest of this terminal's journal entries the server had applied,
+   * read before the card — so the snapshot includes at least those (never fewer), and
+   * the till does not count them twice.
+   */
+  | { v: 1; corr: string; ok: true; card: CardSnapshot; txn?: AppliedTxn; appliedSeq?: number }
+  | { v: 1; corr: string; ok: false; code: TillOpDeclineCode; message: string; card?: CardSnapshot | null };
+
+/** Why the server refused an operation; stable codes, shown to the cashier in words (decline-text.ts). */
+export const TILL_OP_DECLINES = [
+  "CARD_NOT_FOUND",
+  "CARD_NOT_ACTIVE",
+  "NO_POLICY",
+  "ORIGINAL_NOT_FOUND",
+  "ORIGINAL_NOT_REFUNDABLE",
+  "REFUND_TOO_LARGE",
+  "VOID_NOT_ALLOWED",
+  "INSUFFICIENT_BALANCE",
+  "TXN_CONFLICT",
+] as const;
+export type TillOpDeclineCode = (typeof TILL_OP_DECLINES)[number];
+
+const minor = { type: "integer", minimum: 0, maximum: 10_000_000_000 };
+const str = { type: "string", minLength: 1, maxLength: 200 };
+const base = {
+  v: { const: 1 },
+  corr: str,
+  terminalId: str,
+  operatorId: str,
+  businessDay: { type: "string", pattern: "^\\d{4}-\\d\\d-\\d\\d$" },
+  at: str,
+};
+const baseRequired = ["v", "corr", "terminalId", "operatorId", "businessDay", "at", "op"];
+
+export const tillOpRequestSchema = {
+  type: "object",
+  required: baseRequired,
+  oneOf: [
+    {
+      required: ["txnId", "cardId", "amount", "payment"],
+      properties: {
+        op: { const: "topup" },
+        txnId: str,
+        cardId: str,
+        amount: { ...minor, minimum: 1 },
+        payment: { enum: ["cash", "wechat", "alipay", "bankcard"] },
+      },
+    },
+    {
+      required: ["txnId", "originalTxnId"],
+      properties: { op: { const: "refund" }, txnId: str, originalTxnId: str, amount: { ...minor, minimum: 1 } },
+    },
+    { required: ["txnId", "originalTxnId"], properties: { op: { const: "void" }, txnId: str, originalTxnId: str } },
+    { required: ["cardId"], properties: { op: { const: "balance" }, cardId: str } },
+  ],
+  properties: base,
+};
+
+export const tillOpReplySchema = {
+  type: "object",
+  required: ["v", "corr", "ok"],
+  properties: { v: { const: 1 }, corr: str, ok: { type: "boolean" } },
+  if: { properties: { ok: { const: true } } },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema if/then/else, not a thenable
+  then: { required: ["card"], properties: { card: { type: "object" }, txn: { type: "object" } } },
+  else: { required: ["code", "message"], properties: { code: { enum: [...TILL_OP_DECLINES] }, message: str } },
+};
