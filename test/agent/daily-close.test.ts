@@ -4,6 +4,7 @@ import { closeReceiptData } from "../../agent/close/close-receipt-data.js";
 import { ZERO } from "../../agent/close/close-report.js";
 import { closeXlsx } from "../../agent/close/close-xlsx.js";
 import { buildDailyClose } from "../../agent/close/daily-close.js";
+import { dailyCloseDoc } from "../../agent/receipts/daily-close-receipt.js";
 import { OPTS, sealedEntries } from "./daily-close-fixture.js";
 
 const T = (over: Partial<typeof ZERO>) => ({ ...ZERO, ...over });
@@ -224,4 +225,12 @@ t.test("the printed 日结单 gets the close's figures", async (t) => {
     [data.bonusGiven, data.pointsEarned, data.pointsRedeemed, data.firstTxnAt, data.at, data.storeName],
     [10_000, 14, 50, "2026-11-22T01:00:00.000Z", OPTS.generatedAt, "徐汇店"],
   );
+});
+
+t.test("the 日结单 template lays out the mapped close", async (t) => {
+  const data = closeReceiptData(buildDailyClose(sealedEntries(), OPTS), { storeName: "徐汇店", operatorId: "mgr-01" });
+  const body = JSON.stringify(dailyCloseDoc(data, { language: "zh-CN", timeZone: "Asia/Shanghai" }).body);
+  t.match(body, /"label":"消费","value":"3笔 +¥160\.00"/);
+  t.match(body, /"label":"未上传","value":"2笔 +¥530\.00"/);
+  t.match(body, /"label":"首笔","value":"2026-11-22 09:00:00"/);
 });
