@@ -11,6 +11,8 @@ import type { ReceiptPrinter } from "../drivers/printer/receipt-printer.js";
 import type { CardReader } from "../drivers/readers/card-reader.js";
 import { cardTypeOf } from "../protocol/policy.js";
 import { topics } from "../protocol/topics.js";
+import { operatorFor } from "./api/api-auth.js";
+import { registerCloseRoutes } from "./api/close-routes.js";
 import { EventHub } from "./api/events.js";
 import { buildApi } from "./api/http-api.js";
 import { JournalArchive } from "./journal/journal-archive.js";
@@ -228,11 +230,33 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
         receiptsQueued: receipts.queue.status().pending,
       }),
     });
+  const apiAuth = {
+    token: config.api.token,
+    host: config.api.host,
+    sessions,
+    defaultOperatorId: config.terminal.operatorId,
+  };
   const api = buildApi({
     sales,
-    auth: { token: config.api.token, host: config.api.host, sessions, defaultOperatorId: config.terminal.operatorId },
+    auth: apiAuth,
     events,
     till: { ops: tillOps, entriesOf, today },
+    extend: (app) =>
+      app.register(async (scope) => {
+        // The daily close is a supervisor's (permissions.ts).
+        scope.addHook("preHandler", async (req) => {
+          operatorFor(req, apiAuth, "close");
+        });
+        registerCloseRoutes(scope, {
+          entriesOf,
+          ackedSeq: () => ledger.summary().ackedSeq,
+          terminalId,
+          today,
+          storeName: config.terminal.storeName,
+          now,
+          print: (data) => receipts.queue.submit({ template: "daily-close", data }),
+        });
+      }),
     status,
     receipts: { queue: receipts.queue, selfTest },
     version: AGENT_VERSION,

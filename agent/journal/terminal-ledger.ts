@@ -18,7 +18,7 @@
 import { Low } from "lowdb";
 import type { CardId, CardSnapshot } from "../../protocol/card.js";
 import { CardtermError, isCardtermError } from "../../protocol/errors.js";
-import { balanceDelta, type EntryBody, type JournalEntry, sealEntry } from "../../protocol/journal-entry.js";
+import { balanceDelta, type EntryBody, type JournalEntry, pointsDelta, sealEntry } from "../../protocol/journal-entry.js";
 import type { Minor } from "../../protocol/money.js";
 import { beforeCheck, NO_PIN_ATTEMPTS, type PinAttempts, type PinGate } from "../../protocol/pin.js";
 import type { PinRules } from "../../protocol/policy.js";
@@ -496,7 +496,7 @@ function foldEntry(card: CachedCard, e: JournalEntry): CachedCard {
   return {
     ...card,
     balance: card.balance + balanceDelta(e),
-    points: card.points + e.pointsEarned,
+    points: card.points + pointsDelta(e),
     includedThrough: Math.max(card.includedThrough, e.seq),
   };
 }

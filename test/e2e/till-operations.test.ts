@@ -159,6 +159,16 @@ t.test("every till operation through the API, with operators and permissions, re
   );
   t.equal(list[0].refundable, 1_200, "2200 paid, 1000 refunded");
 
+  // The daily close: a supervisor's, rebuilt from the journal with every operation of the day.
+  t.match(await call("GET", "/api/v1/close?format=json", undefined, cashier.session), { status: 403 });
+  const close = await call("GET", "/api/v1/close?format=json", undefined, boss.session);
+  t.equal(close.status, 200);
+  t.match(JSON.stringify(close.body), /refund/, "the close counts the refund");
+  const csv = await fetch(`${agent.url}/api/v1/close?format=csv`, {
+    headers: { authorization: `Bearer ${TOKEN}`, "x-cardterm-session": boss.session },
+  });
+  t.match(csv.headers.get("content-type"), /text\/csv/);
+
   // Log-out ends the session.
   t.equal((await call("DELETE", "/api/v1/sessions/current", undefined, cashier.session)).status, 204);
   t.match(await call("POST", "/api/v1/sales", { amount: 100, cardUid: GOLD }, cashier.session), { status: 401 });
