@@ -112,6 +112,134 @@ export function openApiDocument(version: string): Record<string, unknown> {
       "/api/v1/openapi.json": {
         get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } },
       },
+      ...tillPaths(),
+    },
+    components: {
+      securitySchemes: {
+        apiToken: { type: "http", scheme: "bearer", description: "The POS app's token (api.token in the config)" },
+        operatorSession: { type: "apiKey", in: "header", name: "X-Cardterm-Session" },
+      },
+    },
+    security: [{ apiToken: [], operatorSession: [] }],
+  };
+}
+
+/** The till's operations (till-routes.ts, close-routes.ts, events.ts). */
+function tillPaths(): Record<string, unknown> {
+  const json = (schema: Record<string, unknown>) => ({ required: true, content: { "application/json": { schema } } });
+  const errors = {
+    "401": {
+      description: "CT_UNAUTHORIZED (token or session) or CT_LOGIN_FAILED",
+      content: { "application/json": { schema: errorBody } },
+    },
+    "403": {
+      description: "CT_FORBIDDEN: the operator's role may not do this",
+      content: { "application/json": { schema: errorBody } },
+    },
+    "504": {
+      description: "CT_SERVER_TIMEOUT: these operations need the central server",
+      content: { "application/json": { schema: errorBody } },
+    },
+  };
+  const decided = {
+    "200": { description: "{ approved, mode, txnId, code?, reason?, card, transaction?, balanceAfter?, receipt? }" },
+    ...errors,
+  };
+  const amount = { type: "integer", minimum: 1, description: "Minor units (fen)" };
+  return {
+    "/api/v1/sessions": {
+      post: {
+        summary: "Operator log-in by PIN or operator card → { session, operator, permissions, idleTimeoutS }",
+        requestBody: json({
+          type: "object",
+          properties: { operatorId: { type: "string" }, pin: { type: "string" }, cardUid: { type: "string" } },
+        }),
+        responses: { "200": { description: "The session token for X-Cardterm-Session" }, ...errors },
+      },
+    },
+    "/api/v1/sessions/current": {
+      get: {
+        summary: "Who is logged in",
+        responses: { "200": { description: "{ operator, permissions }" }, ...errors },
+      },
+      delete: { summary: "Log out", responses: { "204": { description: "Logged out" } } },
+    },
+    "/api/v1/topups": {
+      post: {
+        summary: "Top-up with the card type's bonus tier (online only)",
+        requestBody: json({
+          type: "object",
+          required: ["amount", "payment"],
+          properties: {
+            amount,
+            cardUid: { type: "string" },
+            readerId: { type: "string" },
+            payment: { enum: ["cash", "wechat", "alipay", "bankcard"] },
+          },
+        }),
+        responses: decided,
+      },
+    },
+    "/api/v1/refunds": {
+      post: {
+        summary: "Refund part or all of a sale (supervisor; online only)",
+        requestBody: json({
+          type: "object",
+          required: ["originalTxnId"],
+          properties: { originalTxnId: { type: "string" }, amount },
+        }),
+        responses: decided,
+      },
+    },
+    "/api/v1/voids": {
+      post: {
+        summary: "Void a sale or top-up of today, whole (supervisor; online only)",
+        requestBody: json({
+          type: "object",
+          required: ["originalTxnId"],
+          properties: { originalTxnId: { type: "string" } },
+        }),
+        responses: decided,
+      },
+    },
+    "/api/v1/balance": {
+      post: {
+        summary: "Balance and points of a tapped card: online, or the till's cached copy said to be so",
+        requestBody: json({
+          type: "object",
+          properties: { cardUid: { type: "string" }, readerId: { type: "string" } },
+        }),
+        responses: { "200": { description: "{ card, balance, points, source: online | cached, asOf }" }, ...errors },
+      },
+    },
+    "/api/v1/transactions": {
+      get: {
+        summary: "A business day's transactions from the journal, with what is left to refund",
+        parameters: [{ name: "day", in: "query", schema: { type: "string", pattern: "^\\d{4}-\\d\\d-\\d\\d$" } }],
+        responses: { "200": { description: "{ transactions: [...] }" }, ...errors },
+      },
+    },
+    "/api/v1/close": {
+      get: {
+        summary: "The daily close (日结), rebuilt from the journal (supervisor)",
+        parameters: [
+          { name: "day", in: "query", schema: { type: "string" } },
+          { name: "format", in: "query", schema: { enum: ["json", "csv", "xlsx"] } },
+        ],
+        responses: { "200": { description: "JSON, CSV (UTF-8 with BOM) or XLSX" }, ...errors },
+      },
+    },
+    "/api/v1/close/print": {
+      post: {
+        summary: "Print the 日结单 (supervisor)",
+        responses: { "200": { description: "The receipt outcome" }, ...errors },
+      },
+    },
+    "/api/v1/events": {
+      get: {
+        summary: "Server-Sent Events: tap, decision, device (card numbers masked)",
+        responses: { "200": { description: "text/event-stream" } },
+      },
     },
   };
 }
