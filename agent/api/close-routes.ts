@@ -8,7 +8,7 @@
  * like the rest of the API; they are sent here rather than thrown so the routes answer
  * the same whichever error handler the app that mounts them has.
  */
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { JournalEntry } from "../../protocol/journal-entry.js";
 import { CLOSE_FORMATS, type CloseFormat, closeFile, isBusinessDay } from "../close/close-output.js";
 import { closeReceiptData } from "../close/close-receipt-data.js";
@@ -27,6 +27,11 @@ export interface CloseRouteDeps {
   storeName?: string;
   /** Clock for the report's time. Default: Date.now. */
   now?(): number;
+  /**
+   * The logged-in operator who asks for the print, named on the slip. When given it wins
+   * over a body's `operatorId`: the slip says who printed it, not who they claim to be.
+   */
+  operatorOf?(req: FastifyRequest): string | undefined;
 }
 
 export function registerCloseRoutes(app: FastifyInstance, deps: CloseRouteDeps): void {
@@ -61,7 +66,7 @@ export function registerCloseRoutes(app: FastifyInstance, deps: CloseRouteDeps):
       return reply.status(404).send({ code: "CT_NOT_FOUND", message: "this terminal has no receipt printer" });
     }
     const day = req.body?.day ?? deps.today();
-    const operatorId = req.body?.operatorId ?? "-";
+    const operatorId = deps.operatorOf?.(req) ?? req.body?.operatorId ?? "-";
     if (!isBusinessDay(day)) return badRequest(reply, `day ${JSON.stringify(day)} is not a date like 2026-11-22`);
     if (typeof operatorId !== "string") return badRequest(reply, "operatorId must be a string");
     const data = closeReceiptData(await build(day), { storeName: deps.storeName ?? "", operatorId });

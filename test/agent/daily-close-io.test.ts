@@ -176,6 +176,20 @@ t.test("POST /api/v1/close/print sends the 日结单 to the printer", async (t) 
   t.same(printed[0]?.unsynced, { count: 2, amount: 53_000 });
   const bad = await app.inject({ method: "POST", url: "/api/v1/close/print", payload: { day: "22/11/2026" } });
   t.same([bad.statusCode, bad.json().code], [400, "CT_BAD_REQUEST"]);
+  const signedIn = Fastify();
+  registerCloseRoutes(signedIn, {
+    entriesOf: async () => [],
+    ackedSeq: () => 0,
+    terminalId: "T001",
+    today: () => DAY,
+    operatorOf: () => "mgr-02",
+    print: async (d) => {
+      printed.push(d);
+    },
+  });
+  t.teardown(() => signedIn.close());
+  await signedIn.inject({ method: "POST", url: "/api/v1/close/print", payload: { operatorId: "someone" } });
+  t.equal(printed[1]?.operatorId, "mgr-02", "the logged-in operator is named on the slip");
   const none = await api(t, false);
   const res404 = await none.app.inject({ method: "POST", url: "/api/v1/close/print", payload: {} });
   t.same([res404.statusCode, res404.json().code], [404, "CT_NOT_FOUND"]);
