@@ -15,6 +15,7 @@ import { operatorFor } from "./api/api-auth.js";
 import { registerCloseRoutes } from "./api/close-routes.js";
 import { EventHub } from "./api/events.js";
 import { buildApi } from "./api/http-api.js";
+import { closeSource } from "./close/close-source.js";
 import { JournalArchive } from "./journal/journal-archive.js";
 import { TerminalLedger } from "./journal/terminal-ledger.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -180,12 +181,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const sessions = new OperatorSessions(config.operators, config.api.idleTimeoutMs, now);
   const events = new EventHub();
   const today = () => businessDay(now(), config.terminal.timeZone);
-  /** A day's entries rebuilt from the journal: the archive, then what is still pending. */
-  const entriesOf = async (day: string) => {
-    const archived = await archive.read([day]);
-    const seen = new Set(archived.map((e) => e.seq));
-    return [...archived, ...ledger.pending().filter((e) => e.businessDay === day && !seen.has(e.seq))];
-  };
+  // A day's entries rebuilt from the journal (pending read before the archive: an ack racing it loses nothing).
+  const { entriesOf } = closeSource(ledger, archive);
 
   const status = () => ({
     version: AGENT_VERSION,

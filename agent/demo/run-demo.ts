@@ -56,7 +56,7 @@ cardterm demo is running.
 
 Log in as the demo cashier (001, PIN 1234; the supervisor is 900, PIN 9999), then make a
 first sale — ¥25.00 on ${card.memberName}'s ${card.level} card:
-  S=$(curl -s -X POST ${agent.url}/api/v1/sessions -H 'content-type: application/json' -d '{"operatorId": "001", "pin": "1234"}' | sed -E 's/.*"session":"([^"]+)".*/\1/')
+  S=$(curl -s -X POST ${agent.url}/api/v1/sessions -H 'content-type: application/json' -d '{"operatorId": "001", "pin": "1234"}' | sed -E 's/.*"session":"([^"]+)".*/\\1/')
   curl -s -X POST ${agent.url}/api/v1/sales -H 'content-type: application/json' -H "x-cardterm-session: $S" -d '{"amount": 2500, "cardUid": "${card.uid}"}'
 
 Other demo cards: ${DEMO_CARDS.slice(1)

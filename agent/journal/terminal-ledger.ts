@@ -18,7 +18,13 @@
 import { Low } from "lowdb";
 import type { CardId, CardSnapshot } from "../../protocol/card.js";
 import { CardtermError, isCardtermError } from "../../protocol/errors.js";
-import { balanceDelta, type EntryBody, type JournalEntry, pointsDelta, sealEntry } from "../../protocol/journal-entry.js";
+import {
+  balanceDelta,
+  type EntryBody,
+  type JournalEntry,
+  pointsDelta,
+  sealEntry,
+} from "../../protocol/journal-entry.js";
 import type { Minor } from "../../protocol/money.js";
 import { beforeCheck, NO_PIN_ATTEMPTS, type PinAttempts, type PinGate } from "../../protocol/pin.js";
 import type { PinRules } from "../../protocol/policy.js";
