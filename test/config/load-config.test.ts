@@ -58,7 +58,7 @@ t.test("an unknown key with nothing close lists the keys allowed there", async (
   const { problems } = refused(t, yaml(...TERMINAL, ...SERVER, "api:", "  zzz: 1"));
   const p = only(t, problems, "api.zzz");
   t.equal(p.suggestion, undefined);
-  t.equal(p.message, "unknown key; the keys allowed here are host, port");
+  t.equal(p.message, "unknown key; the keys allowed here are host, port, token, idleTimeout");
   t.equal(p.line, 8);
 });
 
@@ -421,7 +421,8 @@ t.test("a minimal config gets every default", async (t) => {
     timeZone: "Asia/Shanghai",
     operatorId: "001",
   });
-  t.same(config.api, { host: "127.0.0.1", port: 7070 });
+  t.same(config.api, { host: "127.0.0.1", port: 7070, token: null, idleTimeoutMs: 900_000 });
+  t.same(config.operators, [], "no operators: no log-in, sales under terminal.operatorId");
   t.same(config.readers, [{ id: "sim", type: "simulated" }]);
   t.same(config.printer, { type: "none" });
   t.same(config.server, { mqttUrl: "mqtt://127.0.0.1:1883", authTimeoutMs: 2000, uploadBatchSize: 100 });
