@@ -252,6 +252,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
           storeName: config.terminal.storeName,
           now,
           print: (data) => receipts.queue.submit({ template: "daily-close", data }),
+          operatorOf: (req) => operatorFor(req, apiAuth, "close"),
         });
       }),
     status,
