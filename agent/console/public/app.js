@@ -1,0 +1,79 @@
+// The web console's entry: fetch the bootstrap (token and language) from the agent,
+// show the log-in, then the till, status and daily close screens.
+
+import { call, setToken, whenUnauthorized } from "./api.js";
+import { initClose, openClose, relabelClose } from "./close.js";
+import { $, show } from "./dom.js";
+import { language, setLanguage, t, translatePage } from "./i18n.js";
+import { initLogin, logOut } from "./login.js";
+import { closeStatus, initStatus, openStatus, relabelStatus } from "./status.js";
+import { initTill, relabelTill, resetTill } from "./till.js";
+
+const SCREENS = ["login", "till", "status", "close"];
+const LANG_KEY = "cardterm.console.language";
+let screen = "login";
+let operator = null;
+
+async function start() {
+  const boot = await call("GET", "/console/bootstrap.json");
+  // The cashier's own choice outlives a reload; the agent's configured language is the default.
+  setLanguage(localStorage.getItem(LANG_KEY) ?? (boot.ok ? boot.body.language : "zh-CN"));
+  translatePage();
+  if (!boot.ok) {
+    $("login-message").textContent = `${boot.body.code}: ${boot.body.message}`;
+    return;
+  }
+  setToken(boot.body.apiToken);
+  initLogin({ in: loggedIn, out: loggedOut });
+  initTill();
+  initStatus();
+  initClose();
+  whenUnauthorized(() => logOut("login.expired"));
+  for (const b of document.querySelectorAll("[data-screen]")) b.addEventListener("click", () => go(b.dataset.screen));
+  $("lang").addEventListener("click", switchLanguage);
+  go("login");
+}
+
+function go(name) {
+  if (screen === "status" && name !== "status") closeStatus();
+  screen = name;
+  for (const s of SCREENS) show($(`screen-${s}`), s === name);
+  for (const b of document.querySelectorAll("[data-screen]")) b.setAttribute("aria-current", b.dataset.screen === name);
+  show($("nav"), name !== "login");
+  if (name === "status") openStatus();
+  if (name === "close") openClose();
+  if (name === "login") $("login-operator").focus();
+}
+
+function loggedIn(who) {
+  operator = who;
+  renderWho();
+  show($("logout"), operator !== null);
+  resetTill();
+  go("till");
+}
+
+function loggedOut(messageKey) {
+  operator = null;
+  renderWho();
+  show($("logout"), false);
+  $("login-message").textContent = messageKey ? t(messageKey) : "";
+  resetTill();
+  go("login");
+}
+
+function switchLanguage() {
+  setLanguage(language() === "zh-CN" ? "en" : "zh-CN");
+  localStorage.setItem(LANG_KEY, language());
+  translatePage();
+  relabelTill();
+  relabelStatus();
+  relabelClose();
+  renderWho();
+}
+
+function renderWho() {
+  $("who").textContent = operator ? `${t("login.as")}: ${operator.name ?? operator.id} (${operator.id})` : "";
+}
+
+start();

@@ -1,0 +1,116 @@
+// The daily close (日结) screen: the figures of one business day from
+// GET /api/v1/close?format=json (agent/close/close-report.ts is the shape), the CSV and
+// XLSX downloads, and the printed 日结单.
+
+import { blobUrl, call } from "./api.js";
+import { $, clock, h, kvTable, table, today } from "./dom.js";
+import { t } from "./i18n.js";
+import { formatFen } from "./money.js";
+
+let last = null;
+
+export function initClose() {
+  $("close-day").value = today();
+  $("close-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    load();
+  });
+  for (const format of ["csv", "xlsx"]) {
+    $(`close-${format}`).addEventListener("click", () => download(format));
+  }
+}
+
+export function openClose() {
+  load();
+}
+
+export function relabelClose() {
+  if (last) render();
+}
+
+async function load() {
+  last = await call("GET", `/api/v1/close?day=${encodeURIComponent($("close-day").value)}&format=json`);
+  render();
+}
+
+/** Downloads go through fetch (they carry the token), then a click on a blob link. */
+async function download(format) {
+  const day = $("close-day").value;
+  const url = await blobUrl(`/api/v1/close?day=${encodeURIComponent(day)}&format=${format}`);
+  if (!url) {
+    $("close-message").textContent = `${t("result.error")}: ${format.toUpperCase()}`;
+    return;
+  }
+  const a = h("a", { href: url, download: `close-${day}.${format}` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function render() {
+  const body = $("close-body");
+  $("close-message").textContent = "";
+  if (!last.ok) {
+    body.replaceChildren(h("p", { class: "message" }, `${last.body.code}: ${last.body.message}`));
+    return;
+  }
+  const r = last.body;
+  if (!r.total || r.total.count === 0) {
+    body.replaceChildren(h("p", { class: "muted", id: "close-empty" }, t("close.empty")));
+    return;
+  }
+  body.replaceChildren(
+    h("section", { class: "card panel" }, h("h2", {}, t("close.total")), summary(r)),
+    h("section", { class: "card panel" }, h("h2", {}, t("close.kind")), byKind(r)),
+    h("section", { class: "card panel" }, h("h2", {}, t("close.payment")), byPayment(r)),
+    h("section", { class: "card panel" }, h("h2", {}, t("close.operator")), byOperator(r)),
+  );
+}
+
+function summary(r) {
+  return kvTable([
+    [t("status.terminal"), `${r.terminalId} · ${r.businessDay}`],
+    [t("close.period"), `${clock(r.firstTxnAt)} – ${clock(r.lastTxnAt)}`],
+    [t("close.count"), String(r.total.count)],
+    [t("close.online"), tally(r.byMode?.online)],
+    [t("close.offline"), tally(r.byMode?.offline)],
+    [t("close.unsynced"), tally(r.unsynced)],
+    [t("close.bonusGiven"), formatFen(r.bonusGiven)],
+  ]);
+}
+
+function tally(x) {
+  return x ? `${x.count} · ${formatFen(x.net)}` : "—";
+}
+
+function byKind(r) {
+  const rows = (r.byKind ?? []).map((k) => [
+    t(`kind.${k.kind}`),
+    String(k.count),
+    formatFen(k.gross),
+    formatFen(k.discount),
+    formatFen(k.net),
+    formatFen(k.bonus),
+  ]);
+  const headers = ["close.kind", "close.count", "result.gross", "result.discount", "result.net", "result.bonus"];
+  return table(
+    headers.map((x) => t(x)),
+    rows,
+    { id: "close-kinds" },
+  );
+}
+
+function byPayment(r) {
+  const rows = (r.byPayment ?? []).map((p) => [
+    t(`pay.${p.payment}`),
+    String(p.takings?.count ?? 0),
+    formatFen(p.takings?.paid ?? 0),
+  ]);
+  return table([t("close.payment"), t("close.count"), t("close.paid")], rows);
+}
+
+function byOperator(r) {
+  const rows = (r.byOperator ?? []).map((o) => [o.operatorId, String(o.total.count), formatFen(o.total.net)]);
+  return table([t("close.operator"), t("close.count"), t("result.net")], rows);
+}

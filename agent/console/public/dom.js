@@ -1,0 +1,51 @@
+// Tiny DOM helpers: the console builds its dynamic parts with these and never with
+// innerHTML, so text from the API (member names, reasons) can never become markup.
+
+export const $ = (id) => document.getElementById(id);
+
+/** h("td", { class: "num" }, "¥25.00") — attributes, then children (strings become text). */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
+  }
+  return el;
+}
+
+export function show(el, visible) {
+  el.hidden = !visible;
+}
+
+/** A two-column table of [label, value] rows. */
+export function kvTable(rows) {
+  return h("table", { class: "kv" }, ...rows.map(([k, v]) => h("tr", {}, h("th", {}, k), h("td", {}, v))));
+}
+
+/** A table with a header row; cells are strings or nodes. */
+export function table(headers, rows, attrs = {}) {
+  return h(
+    "table",
+    { class: "grid", ...attrs },
+    h("thead", {}, h("tr", {}, ...headers.map((x) => h("th", {}, x)))),
+    h("tbody", {}, ...rows.map((r) => h("tr", {}, ...r.map((c) => h("td", {}, c))))),
+  );
+}
+
+/** YYYY-MM-DD of this browser's today (the till's own clock and time zone). */
+export function today() {
+  const d = new Date();
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** A local time "14:03:22" from an ISO string, or "—". */
+export function clock(iso) {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleTimeString("en-GB", { hour12: false });
+}

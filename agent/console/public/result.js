@@ -1,0 +1,109 @@
+// The till's result panel: approved or declined at a glance (colour, word and sign), then
+// what the cashier tells the member — name, masked card, what was charged, balance after —
+// and the receipt preview when the printer keeps one.
+
+import { blobUrl } from "./api.js";
+import { h, kvTable } from "./dom.js";
+import { t } from "./i18n.js";
+import { formatFen } from "./money.js";
+
+/** Render one reply into panel; kind is sale | topup | refund | balance. */
+export function renderResult(panel, kind, reply) {
+  panel.replaceChildren();
+  panel.className = "card result";
+  if (!reply.ok) return renderError(panel, reply.body);
+  if (kind === "balance") return renderBalance(panel, reply.body);
+  return renderDecision(panel, kind, reply.body);
+}
+
+export function renderError(panel, error) {
+  panel.className = "card result declined";
+  panel.append(
+    h("div", { class: "verdict", id: "result-verdict" }, "✕ ", t("result.error")),
+    h("p", { class: "reason", id: "result-reason" }, error.message || error.code),
+    h("p", { class: "code" }, `${t("error.code")}: ${error.code}`),
+  );
+}
+
+function renderDecision(panel, kind, r) {
+  panel.classList.add(r.approved ? "approved" : "declined");
+  panel.append(
+    h(
+      "div",
+      { class: "verdict", id: "result-verdict" },
+      r.approved ? "✓ " : "✕ ",
+      t(r.approved ? "result.approved" : "result.declined"),
+      h("span", { class: "mode" }, t(`mode.${r.mode}`)),
+    ),
+  );
+  if (!r.approved) {
+    panel.append(h("p", { class: "reason", id: "result-reason" }, r.reason ?? r.code ?? ""));
+    if (r.code) panel.append(h("p", { class: "code" }, `${t("error.code")}: ${r.code}`));
+  }
+  panel.append(kvTable(decisionRows(kind, r)));
+  if (r.receipt) panel.append(receiptBlock(r.receipt));
+}
+
+function decisionRows(kind, r) {
+  const rows = cardRows(r.card);
+  const x = r.transaction;
+  if (x && kind === "topup") {
+    rows.push([t("result.gross"), formatFen(x.gross)], [t("result.bonus"), formatFen(x.bonus ?? 0)]);
+    rows.push([t("result.credited"), formatFen(x.net)]);
+  } else if (x) {
+    rows.push([t("result.gross"), formatFen(x.gross)]);
+    if (x.discount) rows.push([t("result.discount"), formatFen(x.discount)]);
+    rows.push([t(kind === "refund" ? "kind.refund" : "result.net"), formatFen(x.net)]);
+  }
+  if (x && x.pointsEarned !== undefined) rows.push([t("result.points"), String(x.pointsEarned)]);
+  if (r.balanceAfter !== undefined && r.balanceAfter !== null) {
+    rows.push([t("result.balanceAfter"), h("strong", { id: "result-balance" }, formatFen(r.balanceAfter))]);
+  }
+  rows.push([t("result.txn"), x?.seq !== undefined ? `#${x.seq} · ${r.txnId}` : r.txnId]);
+  return rows;
+}
+
+function cardRows(card) {
+  const rows = [];
+  if (card?.memberName) rows.push([t("result.member"), h("strong", { id: "result-member" }, card.memberName)]);
+  if (card?.id) rows.push([t("result.card"), h("span", { id: "result-card" }, card.id)]);
+  if (card?.cardType) rows.push([t("result.cardType"), card.cardType]);
+  return rows;
+}
+
+function renderBalance(panel, b) {
+  panel.classList.add("approved");
+  panel.append(h("div", { class: "verdict", id: "result-verdict" }, t("result.balance")));
+  const rows = cardRows(b.card);
+  rows.push([t("result.balance"), h("strong", { id: "result-balance" }, formatFen(b.balance))]);
+  rows.push([t("result.points"), String(b.points ?? "—")]);
+  if (b.card?.status) rows.push([t("result.status"), b.card.status]);
+  if (b.source) rows.push([t("result.source"), t(`source.${b.source}`)]);
+  panel.append(kvTable(rows));
+}
+
+function receiptBlock(receipt) {
+  const state = receipt.printed === true ? "printed" : receipt.printed === "queued" ? "queued" : "failed";
+  const block = h(
+    "div",
+    { class: "receipt" },
+    h("p", {}, `${t("result.receipt")}: ${t(`receipt.${state}`)}`, receipt.error ? ` — ${receipt.error}` : ""),
+  );
+  const name = previewName(receipt.previewPng);
+  if (name) {
+    const img = h("img", { id: "receipt-preview", alt: t("result.receipt") });
+    block.append(img);
+    // Fetched with the token rather than as a plain <img src>, which cannot carry it.
+    blobUrl(`/console/receipts/${encodeURIComponent(name)}`).then((url) => {
+      if (url) img.src = url;
+      else img.remove();
+    });
+  }
+  return block;
+}
+
+/** The preview's file name: the API reports the path on the till, the console serves it by name. */
+function previewName(path) {
+  if (typeof path !== "string" || path === "") return null;
+  return path.split(/[\\/]/).pop() || null;
+}
