@@ -3,14 +3,13 @@
 // XLSX downloads, and the printed 日结单.
 
 import { blobUrl, call } from "./api.js";
-import { $, clock, h, kvTable, table, today } from "./dom.js";
+import { $, clock, dayQuery, h, kvTable, table } from "./dom.js";
 import { t } from "./i18n.js";
 import { formatFen } from "./money.js";
 
 let last = null;
 
 export function initClose() {
-  $("close-day").value = today();
   $("close-form").addEventListener("submit", (e) => {
     e.preventDefault();
     load();
@@ -29,19 +28,21 @@ export function relabelClose() {
 }
 
 async function load() {
-  last = await call("GET", `/api/v1/close?day=${encodeURIComponent($("close-day").value)}&format=json`);
+  last = await call("GET", `/api/v1/close${dayQuery($("close-day").value, "format=json")}`);
+  // Show which day "today" was on the agent, so a download takes the same one.
+  if (last.ok && last.body.businessDay) $("close-day").value = last.body.businessDay;
   render();
 }
 
 /** Downloads go through fetch (they carry the token), then a click on a blob link. */
 async function download(format) {
   const day = $("close-day").value;
-  const url = await blobUrl(`/api/v1/close?day=${encodeURIComponent(day)}&format=${format}`);
+  const url = await blobUrl(`/api/v1/close${dayQuery(day, `format=${format}`)}`);
   if (!url) {
     $("close-message").textContent = `${t("result.error")}: ${format.toUpperCase()}`;
     return;
   }
-  const a = h("a", { href: url, download: `close-${day}.${format}` });
+  const a = h("a", { href: url, download: `close-${day || "today"}.${format}` });
   document.body.append(a);
   a.click();
   a.remove();
@@ -107,6 +108,7 @@ function byPayment(r) {
     String(p.takings?.count ?? 0),
     formatFen(p.takings?.paid ?? 0),
   ]);
+  if (rows.length === 0) return h("p", { class: "muted" }, t("status.none"));
   return table([t("close.payment"), t("close.count"), t("close.paid")], rows);
 }
 

@@ -36,11 +36,15 @@ export function table(headers, rows, attrs = {}) {
   );
 }
 
-/** YYYY-MM-DD of this browser's today (the till's own clock and time zone). */
-export function today() {
-  const d = new Date();
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+/**
+ * "?day=2026-11-22" for a day the user picked, "" for today: the agent knows its business
+ * day (the terminal's time zone), which the browser's calendar day need not be.
+ */
+export function dayQuery(day, more = "") {
+  const params = new URLSearchParams(more);
+  if (day) params.set("day", day);
+  const text = params.toString();
+  return text ? `?${text}` : "";
 }
 
 /** A local time "14:03:22" from an ISO string, or "—". */

@@ -50,10 +50,12 @@ function decisionRows(kind, r) {
   if (x && kind === "topup") {
     rows.push([t("result.gross"), formatFen(x.gross)], [t("result.bonus"), formatFen(x.bonus ?? 0)]);
     rows.push([t("result.credited"), formatFen(x.net)]);
+  } else if (x && kind === "refund") {
+    rows.push([t("kind.refund"), formatFen(x.net)]);
   } else if (x) {
     rows.push([t("result.gross"), formatFen(x.gross)]);
     if (x.discount) rows.push([t("result.discount"), formatFen(x.discount)]);
-    rows.push([t(kind === "refund" ? "kind.refund" : "result.net"), formatFen(x.net)]);
+    rows.push([t("result.net"), formatFen(x.net)]);
   }
   if (x && x.pointsEarned !== undefined) rows.push([t("result.points"), String(x.pointsEarned)]);
   if (r.balanceAfter !== undefined && r.balanceAfter !== null) {

@@ -73,9 +73,14 @@ function section(titleKey, content, attrs = {}) {
   return h("section", { class: "card panel", ...attrs }, h("h2", {}, t(titleKey)), content);
 }
 
-function stateBadge(state) {
-  const good = ["ready", "connected", "ok", "idle", "online"].includes(String(state));
-  return h("span", { class: `badge ${good ? "good" : "bad"}` }, String(state ?? "—"));
+// Device states (drivers/readers/card-reader.ts, drivers/printer/receipt-printer.ts) that
+// need nobody; "starting", "silent" and "paper-near-end" are worth a look, the rest need a hand.
+const GOOD = ["present", "ready"];
+const WATCH = ["starting", "silent", "paper-near-end", "unknown"];
+
+function stateBadge(state, label = state) {
+  const tone = GOOD.includes(state) ? "good" : WATCH.includes(state) ? "watch" : "bad";
+  return h("span", { class: `badge ${tone}` }, String(label ?? "—"));
 }
 
 function devicesTable(s) {
@@ -106,7 +111,10 @@ function devicesTable(s) {
 function linksTable(s) {
   const b = s.broker ?? {};
   return kvTable([
-    [t("status.broker"), stateBadge(b.connected ? t("status.connected") : t("status.disconnected"))],
+    [
+      t("status.broker"),
+      stateBadge(b.connected ? "ready" : "offline", t(b.connected ? "status.connected" : "status.disconnected")),
+    ],
     [t("status.since"), clock(b.since)],
     [t("status.lastError"), b.lastError ?? t("status.none")],
     [t("status.server"), clock(s.server?.lastContactAt)],

@@ -3,7 +3,7 @@
 // and read the result. A refund starts from the day's list of sales.
 
 import { call } from "./api.js";
-import { $, clock, h, show, table, today } from "./dom.js";
+import { $, clock, dayQuery, h, show, table } from "./dom.js";
 import { t } from "./i18n.js";
 import { formatFen, parseYuan } from "./money.js";
 import { renderResult } from "./result.js";
@@ -27,7 +27,6 @@ export function initTill() {
     e.preventDefault();
     submit();
   });
-  $("refund-day").value = today();
   $("refund-day").addEventListener("change", loadRefundable);
   setMode("sale");
 }
@@ -83,7 +82,7 @@ function keypad(key) {
 
 async function loadRefundable() {
   state.picked = null;
-  const reply = await call("GET", `/api/v1/transactions?day=${encodeURIComponent($("refund-day").value)}`);
+  const reply = await call("GET", `/api/v1/transactions${dayQuery($("refund-day").value)}`);
   state.refundable = reply;
   renderRefundable(reply);
 }

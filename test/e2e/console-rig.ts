@@ -1,0 +1,122 @@
+/**
+ * The web console's test rig: the real system as `npm start` runs it — embedded broker
+ * (aedes), central server on PGlite with the demo members, the agent with the demo
+ * operators, an API token and the preview printer — and the console in front of it.
+ *
+ * Until the agent mounts the console itself (registerConsoleRoutes in its API), the rig
+ * serves the console from a small front server on its own port that passes every /api/
+ * request through to the real agent, untouched: same paths, same headers, same bodies,
+ * the event stream included. Once the agent serves /console/, the rig uses it directly.
+ */
+import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
+import Fastify, { type FastifyInstance } from "fastify";
+import { startAgent } from "../../agent/agent.js";
+import { registerConsoleRoutes } from "../../agent/console/console-routes.js";
+import { DEMO_OPERATOR_PINS, DEMO_OPERATORS } from "../../agent/demo/demo-operators.js";
+import { startEmbeddedBroker } from "../../agent/demo/embedded-broker.js";
+import { silentLogger } from "../../agent/logger.js";
+import { startHqServer } from "../../server/hq-server.js";
+import { testAgentConfig } from "../helpers/agent-config.js";
+import { launchBrowser, type TestBrowser } from "../helpers/browser.js";
+import { tempDir } from "../helpers/temp-dir.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+export const GOLD = { uid: "04A1B2C3", name: "张伟" }; // gold, pays 88%, ¥1,000.00 to start
+export const SILVER = { uid: "04D5E6F7", name: "李娜" }; // silver, pays 95%, ¥300.00 to start
+export const CASHIER = { id: "001", pin: DEMO_OPERATOR_PINS["001"] };
+export const SUPERVISOR = { id: "900", pin: DEMO_OPERATOR_PINS["900"] };
+export const API_TOKEN = "console-test-token-0123456789";
+
+export interface ConsoleRig {
+  /** The console's origin, e.g. http://127.0.0.1:41234 (open `${url}/console/`). */
+  url: string;
+  /** The agent's own API origin. */
+  agentUrl: string;
+  /** True when the agent serves the console itself (no front server). */
+  mounted: boolean;
+  browser: TestBrowser;
+}
+
+type Teardown = { teardown(fn: () => unknown): void };
+
+export async function startConsoleRig(t: Teardown): Promise<ConsoleRig> {
+  const stops: (() => Promise<unknown>)[] = [];
+  // One teardown, in reverse order of start: the browser's event stream must be gone
+  // before the agent's API closes, or the close waits on it.
+  t.teardown(async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  });
+  const dir = await tempDir(t, "cardterm-console-");
+  const key = randomBytes(32);
+  const broker = await startEmbeddedBroker(0);
+  stops.push(() => broker.close());
+  const hq = await startHqServer({
+    mqttUrl: broker.url,
+    seedDemo: { terminals: [{ id: "T001", keyHex: key.toString("hex") }] },
+    log: silentLogger(),
+  });
+  stops.push(() => hq.close());
+  const previewDir = `${dir}/receipts`;
+  const config = testAgentConfig({
+    dataDir: `${dir}/agent`,
+    mqttUrl: broker.url,
+    key,
+    apiToken: API_TOKEN,
+    operators: DEMO_OPERATORS,
+    printer: { type: "preview", previewDir, paperWidth: 80 },
+  });
+  const agent = await startAgent(config, { log: silentLogger(), backoff: { baseMs: 100, capMs: 400 } });
+  stops.push(() => agent.close());
+  await waitFor("the agent to hold the server's policy", async () => {
+    const res = await fetch(`${agent.url}/api/v1/status`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
+    const s = (await res.json()) as { broker?: { connected: boolean }; policy?: { policy: number | null } };
+    return s.broker?.connected && s.policy?.policy !== null;
+  });
+
+  const mounted = (await fetch(`${agent.url}/console/`)).status === 200;
+  let url = agent.url;
+  if (!mounted) {
+    const front = consoleFront(agent.url, { apiToken: API_TOKEN, language: "zh-CN", previewDir });
+    url = await front.listen({ host: "127.0.0.1", port: 0 });
+    stops.push(() => front.close());
+  }
+  const browser = await launchBrowser(t);
+  stops.push(() => browser.close());
+  return { url, agentUrl: agent.url, mounted, browser };
+}
+
+const PASSED_HEADERS = ["authorization", "x-cardterm-session", "content-type", "accept"];
+const RETURNED_HEADERS = ["content-type", "content-disposition", "cache-control"];
+
+/** The console's routes plus a pass-through of /api/ to the agent. */
+function consoleFront(agentUrl: string, opts: Parameters<typeof registerConsoleRoutes>[1]): FastifyInstance {
+  // Force-close on shutdown: the console's event stream never ends by itself.
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+  registerConsoleRoutes(app, opts);
+  app.all("/api/*", async (req, reply) => {
+    const headers: Record<string, string> = {};
+    for (const name of PASSED_HEADERS) {
+      const v = req.headers[name];
+      if (typeof v === "string") headers[name] = v;
+    }
+    const abort = new AbortController();
+    // The browser went away (the event stream on leaving the page): stop the upstream request too.
+    reply.raw.on("close", () => abort.abort());
+    const hasBody = req.body !== undefined && req.body !== null;
+    const res = await fetch(`${agentUrl}${req.url}`, {
+      method: req.method,
+      headers,
+      body: hasBody ? JSON.stringify(req.body) : undefined,
+      signal: abort.signal,
+    });
+    reply.status(res.status);
+    for (const name of RETURNED_HEADERS) {
+      const v = res.headers.get(name);
+      if (v) reply.header(name, v);
+    }
+    if (!res.body) return reply.send();
+    return reply.send(Readable.fromWeb(res.body as import("node:stream/web").ReadableStream));
+  });
+  return app;
+}
