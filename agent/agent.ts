@@ -16,6 +16,7 @@ import { registerCloseRoutes } from "./api/close-routes.js";
 import { EventHub } from "./api/events.js";
 import { buildApi } from "./api/http-api.js";
 import { closeSource } from "./close/close-source.js";
+import { registerConsoleRoutes } from "./console/console-routes.js";
 import { JournalArchive } from "./journal/journal-archive.js";
 import { TerminalLedger } from "./journal/terminal-ledger.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -238,7 +239,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     auth: apiAuth,
     events,
     till: { ops: tillOps, entriesOf, today },
-    extend: (app) =>
+    extend: (app) => {
+      registerConsoleRoutes(app, {
+        apiToken: config.api.token,
+        language: config.terminal.language,
+        ...(config.printer.type === "preview" ? { previewDir: config.printer.previewDir } : {}),
+      });
       app.register(async (scope) => {
         // The daily close is a supervisor's (permissions.ts).
         scope.addHook("preHandler", async (req) => {
@@ -254,7 +260,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
           print: (data) => receipts.queue.submit({ template: "daily-close", data }),
           operatorOf: (req) => operatorFor(req, apiAuth, "close"),
         });
-      }),
+      });
+    },
     status,
     receipts: { queue: receipts.queue, selfTest },
     version: AGENT_VERSION,

@@ -49,6 +49,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ close(): Promise<voi
   const card = DEMO_CARDS[0]!;
   console.log(`
 cardterm demo is running.
+  web console    ${agent.url}/console/   (cashier 001 / PIN 1234, supervisor 900 / PIN 9999)
   local API      ${agent.url}   (OpenAPI: ${agent.url}/api/v1/openapi.json)
   MQTT broker    ${broker.url} (embedded)
   central server PGlite in ${dir}/hq, demo members seeded
