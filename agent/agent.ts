@@ -38,7 +38,6 @@ import { TillOperations } from "./till/till-operations.js";
 import { AGENT_VERSION } from "./version.js";
 
 /** How long acknowledged entries stay on the box for reports (the server keeps them for good). */
-export const ARCHIVE_KEEP_DAYS = 90;
 
 export interface AgentDeps {
   now?: () => number;
@@ -78,7 +77,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const terminalId = config.terminal.id;
   await mkdir(config.terminal.dataDir, { recursive: true });
 
-  const archive = new JournalArchive(`${config.terminal.dataDir}/archive`, ARCHIVE_KEEP_DAYS);
+  const archive = new JournalArchive(`${config.terminal.dataDir}/archive`, config.archiveDays);
   const ledger = await TerminalLedger.open({
     dataDir: config.terminal.dataDir,
     terminalId,

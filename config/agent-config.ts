@@ -198,6 +198,8 @@ export interface AgentConfig {
   offline: OfflineLimits;
   /** How long a sale waits for a tap on a configured reader when no card uid is given. */
   tapTimeoutMs: number;
+  /** Days acknowledged journal entries are kept in the archive on the box. */
+  archiveDays: number;
 }
 
 export type { Minor };

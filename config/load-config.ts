@@ -74,6 +74,7 @@ export const CONFIG_DEFAULTS = {
     allowUnknownCards: false,
   },
   tapTimeoutMs: 30_000,
+  archiveDays: 90,
 } as const;
 
 /** Where each loaded config came from, so checkDevicePaths can point at lines. */
@@ -218,6 +219,7 @@ function build(f: ConfigFile, v: CheckedValues, baseDir: string, source: string)
       allowUnknownCards: o.allowUnknownCards ?? D.offline.allowUnknownCards,
     },
     tapTimeoutMs: ms("tapTimeout", D.tapTimeoutMs),
+    archiveDays: f.archiveDays ?? D.archiveDays,
   };
 }
 

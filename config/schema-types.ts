@@ -112,4 +112,5 @@ export interface ConfigFile {
     allowUnknownCards?: boolean;
   };
   tapTimeout?: string;
+  archiveDays?: number;
 }

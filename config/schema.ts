@@ -396,5 +396,13 @@ export const configJsonSchema = {
       },
     },
     tapTimeout: ref("duration", "How long a sale waits for a card tap. Default 30s."),
+    archiveDays: {
+      type: "integer",
+      minimum: 1,
+      maximum: 3650,
+      default: 90,
+      description:
+        "Days the journal archive (entries the server has acknowledged) is kept on the box for reports, the daily close and audits. Default 90.",
+    },
   },
 } as const;

@@ -8,7 +8,6 @@ import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../../config/load-config.js";
 import { formatMoney } from "../../protocol/money.js";
-import { ARCHIVE_KEEP_DAYS } from "../agent.js";
 import { closeFile, isBusinessDay } from "../close/close-output.js";
 import type { DailyCloseReport, Totals } from "../close/close-report.js";
 import { closeSource } from "../close/close-source.js";
@@ -54,7 +53,7 @@ export async function closeCommand(
   // A journal that fails verification still shows its close (the figures are wanted all
   // the more), with a warning: the entries it could read are not vouched for.
   if (!integrity.ok) console.error(`warning: CT_JOURNAL_CORRUPT: ${integrity.problem}`);
-  const source = closeSource(ledger, new JournalArchive(`${dataDir}/archive`, ARCHIVE_KEEP_DAYS));
+  const source = closeSource(ledger, new JournalArchive(`${dataDir}/archive`, config.archiveDays));
   const report = buildDailyClose(await source.entriesOf(day), {
     terminalId: id,
     businessDay: day,

@@ -9,7 +9,6 @@ import { loadConfig } from "../../config/load-config.js";
 import { maskCardId } from "../../protocol/card.js";
 import type { JournalEntry } from "../../protocol/journal-entry.js";
 import { formatMoney } from "../../protocol/money.js";
-import { ARCHIVE_KEEP_DAYS } from "../agent.js";
 import { JournalArchive } from "../journal/journal-archive.js";
 import { TerminalLedger } from "../journal/terminal-ledger.js";
 
@@ -41,7 +40,7 @@ export async function journalCommand(args: string[], out: (line: string) => void
     out(`journal OK: terminal ${id}, next #${s.nextSeq}, acknowledged through #${s.ackedSeq}, ${s.pending} pending`);
     return 0;
   }
-  const archive = new JournalArchive(`${dataDir}/archive`, ARCHIVE_KEEP_DAYS);
+  const archive = new JournalArchive(`${dataDir}/archive`, config.archiveDays);
   const days = values.day ? [values.day] : undefined;
   const entries = [
     ...(await archive.read(days)),

@@ -105,6 +105,7 @@ function demoConfig(o: { dir: string; key: Buffer; mqttUrl: string; apiPort: num
       allowUnknownCards: false,
     },
     tapTimeoutMs: 30_000,
+    archiveDays: 90,
   };
 }
 

@@ -55,3 +55,13 @@ t.test("a missing token variable and an unknown role are named with file, line a
   t.match((err as Error).message, /CARDTERM_TEST_NO_SUCH_TOKEN/);
   t.match((err as Error).message, /cardterm\.yaml:11:\d+\s+operators\[0\]\.role/);
 });
+
+t.test("archiveDays sets how long the journal archive is kept, and is checked", async (t) => {
+  const dir = await tempDir(t);
+  const file = `${dir}/cardterm.yaml`;
+  await writeFile(file, [...BASE, "archiveDays: 30"].join("\n"));
+  t.equal((await loadConfig(file)).archiveDays, 30);
+  await writeFile(file, [...BASE, "archiveDays: 0"].join("\n"));
+  const err = await loadConfig(file).catch((e: Error) => e);
+  t.match((err as Error).message, /cardterm\.yaml:8:\d+\s+archiveDays/);
+});

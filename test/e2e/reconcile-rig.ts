@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Test } from "tap";
-import { type AgentDeps, ARCHIVE_KEEP_DAYS, type RunningAgent, startAgent } from "../../agent/agent.js";
+import { type AgentDeps, type RunningAgent, startAgent } from "../../agent/agent.js";
 import { JournalArchive } from "../../agent/journal/journal-archive.js";
 import type { NewEntry } from "../../agent/journal/terminal-ledger.js";
 import { silentLogger } from "../../agent/logger.js";
@@ -85,7 +85,7 @@ export async function commitEntries(agent: RunningAgent, n: number): Promise<Jou
 
 /** Every entry the agent ever journaled: its archive (acknowledged) and its pending entries. */
 export async function journalOf(ta: TestAgent): Promise<JournalEntry[]> {
-  const archived = await new JournalArchive(`${ta.dataDir}/archive`, ARCHIVE_KEEP_DAYS).read();
+  const archived = await new JournalArchive(`${ta.dataDir}/archive`, 90).read();
   return [...archived, ...ta.agent.ledger.pending()].sort((a, b) => a.seq - b.seq);
 }
 

@@ -45,5 +45,6 @@ export function testAgentConfig(over: {
       ...over.offline,
     },
     tapTimeoutMs: 5000,
+    archiveDays: 90,
   };
 }
