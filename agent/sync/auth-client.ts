@@ -10,9 +10,10 @@ import { topics } from "../../protocol/topics.js";
 import type { Logger } from "../logger.js";
 import type { OnlineAuthoriser } from "../sale/decider.js";
 import type { MqttLink } from "./mqtt-link.js";
+import { ReplyWaiters } from "./reply-waiters.js";
 
 export class AuthClient implements OnlineAuthoriser {
-  private readonly waiting = new Map<string, (reply: AuthReply) => void>();
+  private readonly replies = new ReplyWaiters<AuthReply>();
 
   constructor(
     private readonly link: MqttLink,
@@ -32,20 +33,11 @@ export class AuthClient implements OnlineAuthoriser {
   async authorise(req: Omit<AuthRequest, "corr" | "v">, timeoutMs: number): Promise<AuthReply | "timeout"> {
     const corr = randomUUID();
     const request: AuthRequest = { v: 1, corr, ...req };
-    let timer: NodeJS.Timeout | undefined;
-    const replied = new Promise<AuthReply>((resolve) => this.waiting.set(corr, resolve));
-    const deadline = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), timeoutMs);
-    });
-    try {
+    return this.replies.wait(corr, timeoutMs, () => {
       this.link.publish(topics.authRequest(this.terminalId), JSON.stringify(request)).catch((err: Error) => {
         this.log.warn({ err: err.message, txnId: req.txnId }, "authorisation request not sent");
       });
-      return await Promise.race([replied, deadline]);
-    } finally {
-      clearTimeout(timer);
-      this.waiting.delete(corr);
-    }
+    });
   }
 
   private onReply(payload: Buffer): void {
@@ -55,8 +47,7 @@ export class AuthClient implements OnlineAuthoriser {
       return;
     }
     this.onContact();
-    const resolve = this.waiting.get(decoded.value.corr);
-    if (resolve) resolve(decoded.value);
-    else this.log.info({ txnId: decoded.value.txnId }, "late authorisation reply ignored");
+    if (!this.replies.settle(decoded.value.corr, decoded.value))
+      this.log.info({ txnId: decoded.value.txnId }, "late authorisation reply ignored");
   }
 }

@@ -11,6 +11,7 @@ import type { TillOpReply, TillOpRequest } from "../../protocol/till-ops.js";
 import { topics } from "../../protocol/topics.js";
 import type { Logger } from "../logger.js";
 import type { MqttLink } from "./mqtt-link.js";
+import { ReplyWaiters } from "./reply-waiters.js";
 
 /** A request without its envelope: the client adds v, corr and the terminal id. */
 export type TillOpCall = TillOpRequest extends infer R
@@ -33,7 +34,7 @@ export interface TillOpServer {
 }
 
 export class TillOpClient implements TillOpServer {
-  private readonly waiting = new Map<string, (reply: TillOpReply) => void>();
+  private readonly replies = new ReplyWaiters<TillOpReply>();
 
   constructor(
     private readonly link: MqttLink,
@@ -54,20 +55,13 @@ export class TillOpClient implements TillOpServer {
     if (!this.link.isConnected()) throw offline();
     const corr = randomUUID();
     const request = { v: 1, corr, terminalId: this.terminalId, ...req } as TillOpRequest;
-    let timer: NodeJS.Timeout | undefined;
-    const replied = new Promise<TillOpReply>((resolve) => this.waiting.set(corr, resolve));
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(offline()), timeoutMs);
-    });
-    try {
+    const reply = await this.replies.wait(corr, timeoutMs, () => {
       this.link.publish(topics.tillOp(this.terminalId), encodeMessage("tillOpRequest", request)).catch((err: Error) => {
         this.log.warn({ err: err.message, op: req.op }, "till operation not sent");
       });
-      return await Promise.race([replied, deadline]);
-    } finally {
-      clearTimeout(timer);
-      this.waiting.delete(corr);
-    }
+    });
+    if (reply === "timeout") throw offline();
+    return reply;
   }
 
   private onReply(payload: Buffer): void {
@@ -77,9 +71,7 @@ export class TillOpClient implements TillOpServer {
       return;
     }
     this.onContact();
-    const resolve = this.waiting.get(decoded.value.corr);
-    if (resolve) resolve(decoded.value);
-    else this.log.info("late till operation reply ignored");
+    if (!this.replies.settle(decoded.value.corr, decoded.value)) this.log.info("late till operation reply ignored");
   }
 }
 
