@@ -196,16 +196,19 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     offlineExposure: ledger.offlineExposure(),
   });
 
+  /** Each reader's and the printer's state, as the heartbeat and the event stream report them. */
+  const deviceStates = (): Record<string, string> => ({
+    ...Object.fromEntries(readers.map((r) => [`reader:${r.id}`, r.status().state])),
+    [`printer:${printer.id}`]: printer.status().state,
+  });
+
   const heartbeat = new HeartbeatPublisher(
     link,
     terminalId,
     {
       pending: () => ledger.pending().length,
       versions: () => policies.versions(),
-      devices: () => ({
-        ...Object.fromEntries(readers.map((r) => [`reader:${r.id}`, r.status().state])),
-        [`printer:${printer.id}`]: printer.status().state,
-      }),
+      devices: deviceStates,
     },
     { intervalMs: deps.heartbeatMs ?? 30_000, now, log: log.child({ c: "heartbeat" }) },
   );
@@ -269,12 +272,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const url = await api.listen({ host: config.api.host, port: config.api.port });
   log.info({ url, terminalId }, "agent ready");
   const deviceWatch = setInterval(
-    () =>
-      events.devices({
-        ...Object.fromEntries(readers.map((r) => [`reader:${r.id}`, r.status().state])),
-        [`printer:${printer.id}`]: printer.status().state,
-        broker: link.status().connected ? "connected" : "disconnected",
-      }),
+    () => events.devices({ ...deviceStates(), broker: link.status().connected ? "connected" : "disconnected" }),
     1_000,
   );
   deviceWatch.unref();
