@@ -5,9 +5,10 @@
  * `repair` and left to a ledger that writes, so `cardterm journal verify` can read the
  * files while the agent runs.
  */
-import { CardtermError } from "../../protocol/errors.js";
+import { isCardtermError } from "../../protocol/errors.js";
 import { GENESIS_HASH } from "../../protocol/journal-entry.js";
 import type { DurableFs } from "../store/durable-file.js";
+import { DurableJsonAdapter } from "../store/durable-json-adapter.js";
 import { HEADER_BYTES, parseLog } from "./journal-log.js";
 import { emptyJournal, type JournalDoc, type JournalHead, type LegacyJournalDoc } from "./journal-state.js";
 import { type Attestation, legacyHeadMac } from "./seals.js";
@@ -32,14 +33,6 @@ export function journalPaths(dataDir: string): { head: string; log: string } {
 
 const fail = (problem: string): LoadedJournal => ({ integrity: { ok: false, problem } });
 
-function parseJson<T>(text: string, path: string): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch (err) {
-    throw new CardtermError("CT_JOURNAL_CORRUPT", `${path} is not valid JSON (${(err as Error).message})`);
-  }
-}
-
 export async function loadJournal(
   fs: DurableFs,
   dataDir: string,
@@ -47,14 +40,15 @@ export async function loadJournal(
   key: Buffer,
 ): Promise<LoadedJournal> {
   const paths = journalPaths(dataDir);
-  const headText = await fs.readFile(paths.head);
-  const logText = await fs.readFile(paths.log);
   let head: JournalHead | LegacyJournalDoc | null;
   try {
-    head = headText === null ? null : parseJson(headText, paths.head);
+    // The same reader the ledger writes the head with: a file that does not parse is corrupt, never "empty".
+    head = await new DurableJsonAdapter<JournalHead | LegacyJournalDoc>(paths.head, fs).read();
   } catch (err) {
+    if (!isCardtermError(err)) throw err;
     return fail((err as Error).message);
   }
+  const logText = await fs.readFile(paths.log);
   if (head && head.terminalId !== terminalId) {
     return fail(`the journal belongs to terminal ${head.terminalId}, not ${terminalId}`);
   }
