@@ -245,7 +245,7 @@ export class TerminalLedger {
           : this.locked(async () => {
               const newest = { seq: this.doc.nextSeq - 1, hash: this.doc.headHash };
               if (!this.integrity.ok || !this.log || newest.seq <= this.attestedSeq) return;
-              await this.log.attestBoth(newest);
+              await this.log.attestBoth(newest, () => this.waitingWriters > 0);
               this.attestedSeq = newest.seq;
             }),
       )

@@ -5,6 +5,7 @@ import { journalHeadJson } from "../../agent/journal/cached-json.js";
 import { HEADER_BYTES } from "../../agent/journal/journal-log.js";
 import { legacyHeadMac, sealCard } from "../../agent/journal/seals.js";
 import { type NewEntry, TerminalLedger } from "../../agent/journal/terminal-ledger.js";
+import { type DurableFs, nodeDurableFs } from "../../agent/store/durable-file.js";
 import type { CardSnapshot } from "../../protocol/card.js";
 import { GENESIS_HASH, sealEntry } from "../../protocol/journal-entry.js";
 import { editLog, readHead, readLog } from "../helpers/journal-files.js";
@@ -256,4 +257,61 @@ t.test("a format-1 journal.json (entries inside) is verified and migrated to the
   const reopened = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
   t.same(reopened.checkIntegrity(), { ok: true });
   t.equal(reopened.lastContactAt(), 5);
+});
+
+t.test("an idle attestation gives way to a waiting commit after its first slot is synced", async (t) => {
+  const dir = await tempDir(t);
+  // Record journal.log's writes and syncs; hold the first sync that follows a slot write
+  // (the idle attestation) until the test has a commit queued behind it.
+  const ops: string[] = [];
+  let hold: { reached: () => void; released: Promise<void> } | undefined;
+  const fs: DurableFs = {
+    ...nodeDurableFs,
+    async openForUpdate(path) {
+      const file = await nodeDurableFs.openForUpdate(path);
+      return {
+        ...file,
+        write: (data, position) => {
+          ops.push(position < HEADER_BYTES ? "slot" : "entry");
+          return file.write(data, position);
+        },
+        datasync: async () => {
+          const h = ops.at(-1) === "slot" ? hold : undefined;
+          ops.push("sync");
+          if (h) {
+            hold = undefined;
+            h.reached();
+            await h.released;
+          }
+          return file.datasync();
+        },
+      };
+    },
+  };
+  const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key, fs });
+  let release = () => {};
+  const reached = new Promise<void>((reachedResolve) => {
+    hold = { reached: reachedResolve, released: new Promise((r) => (release = r)) };
+  });
+  await ledger.commit(sale("t1", 100));
+  await reached; // the attestation of #1 is between its first slot and its sync
+  const second = ledger.commit(sale("t2", 200));
+  await new Promise((r) => setImmediate(r));
+  const mark = ops.length;
+  release();
+  await second;
+  t.equal(ops[mark], "entry", "the queued commit wrote its entry next, before any second slot");
+  await ledger.settled();
+  await ledger.close();
+  const reopened = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key, readOnly: true });
+  t.same(reopened.checkIntegrity(), { ok: true });
+  t.same(
+    reopened.pending().map((e) => e.txnId),
+    ["t1", "t2"],
+  );
+  await editLog(dir, (entries) => {
+    entries.pop();
+  });
+  const cut = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key, readOnly: true });
+  t.notOk(cut.checkIntegrity().ok, "#2 was still attested once the till went idle, so cutting it is caught");
 });
