@@ -21,12 +21,18 @@ export const ERROR_CODES = {
   CT_READER_UNAVAILABLE: "a configured card reader cannot be used on this box",
   CT_NO_TAP: "no card was tapped in time",
   CT_PRINTER_OFFLINE: "the receipt printer does not answer",
+  CT_PRINTER_NOT_READY: "the receipt printer answers but cannot print (paper out, cover open)",
   // journal and store
   CT_STORE_WRITE_FAILED: "the durable store could not be written (disk full or I/O error)",
   CT_JOURNAL_CORRUPT: "the journal failed verification; approvals are refused",
   // link to the central server
   CT_SERVER_TIMEOUT: "the central server did not answer in time",
   CT_MESSAGE_INVALID: "an MQTT message was malformed and was dropped",
+  CT_BROKER_UNREACHABLE: "the MQTT broker cannot be reached, or refused the connection",
+  // diagnostics (`cardterm doctor`)
+  CT_CLOCK_SKEW: "this box's clock is far from the central server's",
+  CT_DISK_LOW: "little free space is left where the journal is kept",
+  CT_CHECK_TIMEOUT: "a diagnostic check did not finish in time (a device or service that hangs)",
   // head-office back office (cardterm-hq commands and its HTTP API)
   CT_CONFLICT: "the change does not fit the current state (a card already lost, an id already taken)",
   CT_UNAUTHORIZED: "an API was called without its token or session, or with a wrong or expired one",

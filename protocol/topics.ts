@@ -25,6 +25,15 @@ export const topics = {
   ack: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/down/ack`,
   /** server → terminal: answer to an authorisation request. */
   authReply: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/down/auth`,
+  /** terminal → server: `cardterm doctor` asks for the server's clock (protocol/ping.ts; QoS 1). */
+  ping: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/up/ping`,
+  /** server → terminal: the answer to a ping, with the server's clock. */
+  pong: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/down/pong`,
+  /**
+   * terminal → itself: `cardterm doctor`'s broker round trip (publish, receive it back).
+   * Nobody else listens; a broker ACL needs `pattern readwrite cardterm/v1/t/%u/diag/#` for it.
+   */
+  diagEcho: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/diag/echo`,
   /** server → all terminals: retained policy document. */
   policy: () => `${TOPIC_ROOT}/policy`,
   /**
@@ -44,6 +53,7 @@ export const serverSubscriptions = {
   tillOp: `${TOPIC_ROOT}/t/+/up/op`,
   presence: `${TOPIC_ROOT}/t/+/up/presence`,
   heartbeat: `${TOPIC_ROOT}/t/+/up/heartbeat`,
+  ping: `${TOPIC_ROOT}/t/+/up/ping`,
 } as const;
 
 /** The terminal id in a topic under `cardterm/v1/t/<id>/`, or undefined. */

@@ -25,6 +25,7 @@ import { isTerminalId, serverSubscriptions, terminalIdOf, topics } from "../../p
 import type { AuthOutcome } from "../ledger/authorise.js";
 import type { IngestOutcome } from "../ledger/ingest.js";
 import { InFlight } from "./in-flight.js";
+import { answerPing } from "./ping-handler.js";
 import { type DocumentSource, RetainedDocs } from "./retained-docs.js";
 import { waitForConnect } from "./wait-connect.js";
 
@@ -51,6 +52,8 @@ export interface HqLinkOptions {
   connectTimeoutMs?: number;
   ledger: HqLedger;
   log: Logger;
+  /** The clock a ping is answered with (`cardterm doctor`'s clock-skew row); default Date.now. */
+  now?: () => number;
 }
 
 export interface MqttTls {
@@ -159,6 +162,7 @@ class Link implements HqLink {
     else if (topic === topics.tillOp(terminalId)) this.onTillOp(topic, terminalId, payload);
     else if (topic === topics.presence(terminalId)) this.onStatus(topic, terminalId, "presence", payload);
     else if (topic === topics.heartbeat(terminalId)) this.onStatus(topic, terminalId, "heartbeat", payload);
+    else if (topic === topics.ping(terminalId)) this.onPing(topic, terminalId, payload);
     else this.drop(topic, "unexpected topic");
   }
 
@@ -177,6 +181,12 @@ class Link implements HqLink {
     this.#work.track(
       record.catch((err: Error) => this.log.error({ terminalId, err: err.message }, "terminal status not recorded")),
     );
+  }
+
+  private onPing(topic: string, terminalId: string, payload: Buffer): void {
+    const answer = answerPing(terminalId, payload, this.opts.now ?? Date.now);
+    if (answer.ok) this.publish(answer.topic, answer.payload, false);
+    else this.drop(topic, answer.reason);
   }
 
   private onJournal(topic: string, terminalId: string, payload: Buffer): void {

@@ -1,0 +1,81 @@
+/**
+ * Ping / pong between a terminal and the central server (`cardterm doctor`, issue 8):
+ * is the server there, how long a request/response takes through the broker, and how far
+ * this box's clock is from the server's. Timestamps on receipts and journal entries, the
+ * business day and the offline age (DESIGN §4 rule 7) all trust the box's clock, so a
+ * technician must see a wrong one.
+ *
+ * Like every message (messages.ts), validated at both ends and versioned; the correlation
+ * id travels in the payload so MQTT 3.1.1 brokers work (DESIGN §5).
+ */
+import { Ajv, type ValidateFunction } from "ajv";
+
+export interface PingRequest {
+  v: 1;
+  corr: string;
+  terminalId: string;
+  /** The terminal's clock when it sent the ping (ISO-8601), for the server's log. */
+  sentAt: string;
+}
+
+export interface PingReply {
+  v: 1;
+  corr: string;
+  /** The server's clock when it answered, epoch milliseconds. */
+  serverTimeMs: number;
+}
+
+const str = { type: "string", minLength: 1, maxLength: 200 };
+
+const schemas = {
+  pingRequest: {
+    type: "object",
+    required: ["v", "corr", "terminalId", "sentAt"],
+    additionalProperties: false,
+    properties: { v: { const: 1 }, corr: str, terminalId: str, sentAt: str },
+  },
+  pingReply: {
+    type: "object",
+    required: ["v", "corr", "serverTimeMs"],
+    additionalProperties: false,
+    properties: { v: { const: 1 }, corr: str, serverTimeMs: { type: "integer", minimum: 0 } },
+  },
+} as const;
+
+interface PingTypes {
+  pingRequest: PingRequest;
+  pingReply: PingReply;
+}
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+const validators = new Map<keyof PingTypes, ValidateFunction>();
+
+export type DecodedPing<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Parse and validate a ping or pong payload; never throws. */
+export function decodePing<N extends keyof PingTypes>(name: N, payload: Buffer | string): DecodedPing<PingTypes[N]> {
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof payload === "string" ? payload : payload.toString("utf8"));
+  } catch (err) {
+    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
+  }
+  let validate = validators.get(name);
+  if (!validate) {
+    validate = ajv.compile(schemas[name]);
+    validators.set(name, validate);
+  }
+  if (!validate(value)) {
+    const e = validate.errors?.[0];
+    return { ok: false, reason: `${name}: ${e?.instancePath || "/"} ${e?.message ?? "invalid"}` };
+  }
+  return { ok: true, value: value as PingTypes[N] };
+}
+
+/**
+ * How far the box's clock is behind (negative) or ahead (positive) of the server's,
+ * taking the server's reading as made halfway through the round trip (as NTP does).
+ */
+export function clockSkewMs(sentAtMs: number, receivedAtMs: number, serverTimeMs: number): number {
+  return Math.round((sentAtMs + receivedAtMs) / 2 - serverTimeMs);
+}
