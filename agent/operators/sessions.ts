@@ -31,10 +31,23 @@ export class OperatorSessions {
   private readonly failures = new Map<string, { count: number; lockedUntil: number }>();
 
   constructor(
-    private readonly operators: readonly OperatorConfig[],
-    readonly idleTimeoutMs: number,
+    private operators: readonly OperatorConfig[],
+    public idleTimeoutMs: number,
     private readonly now: () => number,
   ) {}
+
+  /**
+   * Operators and idle time-out from a config reload. A session stays only while its
+   * operator is still configured with the same role: a removed cashier is logged out, a
+   * demoted supervisor must log in again under the new role.
+   */
+  reconfigure(operators: readonly OperatorConfig[], idleTimeoutMs: number): void {
+    this.operators = operators;
+    this.idleTimeoutMs = idleTimeoutMs;
+    for (const [token, s] of this.sessions) {
+      if (!operators.some((o) => o.id === s.operator.id && o.role === s.operator.role)) this.sessions.delete(token);
+    }
+  }
 
   /** With no operators configured there is no log-in: sales go under the terminal's default operator. */
   get loginRequired(): boolean {

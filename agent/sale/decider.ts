@@ -67,18 +67,28 @@ export class Decider {
   constructor(private readonly deps: DeciderDeps) {}
 
   /**
+   * New limits and settings from a config reload (agent/runtime/reload.ts). A sale reads
+   * its settings once, when it starts, so one already deciding finishes under the rules
+   * it began with; the next sale gets these.
+   */
+  reconfigure(settings: DeciderDeps["settings"]): void {
+    this.deps.settings = settings;
+  }
+
+  /**
    * One decision per card at a time: two online replies for the same card can then never
    * be cached in the wrong order (an older snapshot over a newer one). Different cards
    * still decide in parallel; the offline check + commit is serialised for all cards.
    */
   decideSale(req: SaleRequest): Promise<Decision> {
-    return this.perCard.run(req.cardId, () => this.decideSaleNow(req));
+    const settings = this.deps.settings;
+    return this.perCard.run(req.cardId, () => this.decideSaleNow(req, settings));
   }
 
-  private async decideSaleNow(req: SaleRequest): Promise<Decision> {
+  private async decideSaleNow(req: SaleRequest, settings: DeciderDeps["settings"]): Promise<Decision> {
     this.deps.ledger.assertUsable();
     const at = this.deps.now();
-    const day = businessDay(at, this.deps.settings.timeZone);
+    const day = businessDay(at, settings.timeZone);
     if (this.deps.online.isConnected()) {
       const onlineThrough = this.deps.ledger.summary().nextSeq - 1;
       const reply = await this.deps.online.authorise(
@@ -90,15 +100,15 @@ export class Decider {
           at: new Date(at).toISOString(),
           unsyncedOfflineMinor: this.deps.ledger.offlineExposure(req.cardId).minor,
         },
-        this.deps.settings.authTimeoutMs,
+        settings.authTimeoutMs,
       );
-      if (reply !== "timeout") return this.fromOnline(req, reply, day, onlineThrough);
+      if (reply !== "timeout") return this.fromOnline(req, reply, day, onlineThrough, settings.language);
       this.deps.log.warn(
         { txnId: req.txnId },
         "online authorisation timed out; deciding offline with the same transaction id",
       );
     }
-    return this.lock.run(() => this.decideOffline(req, at, day));
+    return this.lock.run(() => this.decideOffline(req, at, day, settings));
   }
 
   /** The card cache is advisory: failing to update it never undoes a decision already durable. */
@@ -113,13 +123,19 @@ export class Decider {
     }
   }
 
-  private async fromOnline(req: SaleRequest, reply: AuthReply, day: string, onlineThrough: number): Promise<Decision> {
+  private async fromOnline(
+    req: SaleRequest,
+    reply: AuthReply,
+    day: string,
+    onlineThrough: number,
+    language: Language,
+  ): Promise<Decision> {
     const { ledger, now } = this.deps;
     ledger.noteContact(now());
     const seen = { appliedSeq: reply.appliedSeq ?? 0, onlineThrough };
     if (!reply.approved) {
       if (reply.card) await this.remember(reply.card, seen);
-      return this.declined(req, "online", reply.code, reply.card);
+      return this.declined(req, "online", reply.code, reply.card, language);
     }
     const entry = await this.lock.run(() =>
       ledger.commit(
@@ -154,12 +170,18 @@ export class Decider {
   }
 
   /** Runs under the lock: the facts gathered here cannot change before the commit. */
-  private async decideOffline(req: SaleRequest, at: number, day: string): Promise<Decision> {
-    const { ledger, settings } = this.deps;
+  private async decideOffline(
+    req: SaleRequest,
+    at: number,
+    day: string,
+    settings: DeciderDeps["settings"],
+  ): Promise<Decision> {
+    const { ledger } = this.deps;
     const card = ledger.card(req.cardId);
     const policy = this.deps.policy();
     const cardType = card && policy ? cardTypeOf(policy, card.cardType) : undefined;
-    if (!policy || (card && !cardType)) return this.declined(req, "offline", "NO_POLICY", card ?? null);
+    if (!policy || (card && !cardType))
+      return this.declined(req, "offline", "NO_POLICY", card ?? null, settings.language);
     const price: SalePrice = cardType
       ? priceSale(req.gross, cardType, { birthday: card?.birthday, today: monthDay(day) })
       : { gross: req.gross, discount: 0, net: req.gross, pointsEarned: 0 };
@@ -179,10 +201,10 @@ export class Decider {
       terminalOfflineCount: terminalExposure.count,
       sinceLastContactMs: lastContact === null ? Number.POSITIVE_INFINITY : at - lastContact,
     });
-    if (!verdict.approve) return this.declined(req, "offline", verdict.code, card ?? null);
+    if (!verdict.approve) return this.declined(req, "offline", verdict.code, card ?? null, settings.language);
     if (card && cardType && pinRequired(cardType, price.net)) {
       const pinCode = await this.checkPinOffline(req, card, policy, at);
-      if (pinCode) return this.declined(req, "offline", pinCode, card);
+      if (pinCode) return this.declined(req, "offline", pinCode, card, settings.language);
     }
     const entry = await ledger.commit({
       txnId: req.txnId,
@@ -225,8 +247,9 @@ export class Decider {
     mode: TxnMode,
     code: AnyDeclineCode,
     card: Decision["card"] | undefined,
+    language: Language = this.deps.settings.language,
   ): Decision {
-    const reason = declineText(code, this.deps.settings.language);
+    const reason = declineText(code, language);
     this.deps.log.info({ txnId: req.txnId, mode, code }, "declined");
     return { approved: false, mode, txnId: req.txnId, code, reason, card: card ?? null };
   }

@@ -51,6 +51,8 @@ export interface SaleServiceDeps {
   policy: () => PolicyDocument | undefined;
   newTxnId: () => string;
   afterCommit: () => void;
+  /** Told each decision as it is made (the metrics count sales here, not by reading the journal). */
+  onDecision?: (decision: Decision) => void;
   log: Logger;
   settings: {
     storeName: string;
@@ -65,15 +67,21 @@ export interface SaleServiceDeps {
 export class SaleService {
   constructor(private readonly deps: SaleServiceDeps) {}
 
+  /** Settings from a config reload; a sale already started keeps the ones it read at its start. */
+  reconfigure(settings: SaleServiceDeps["settings"]): void {
+    this.deps.settings = settings;
+  }
+
   async sale(input: SaleInput): Promise<SaleOutcome> {
     assertMinor(input.amount, "sale amount");
     const { deps } = this;
+    const settings = deps.settings;
     const tap =
       input.cardUid !== undefined
         ? deps.taps.simulatedTap(input.cardUid, input.readerId)
-        : await deps.taps.waitForTap(deps.settings.tapTimeoutMs, input.readerId);
+        : await deps.taps.waitForTap(settings.tapTimeoutMs, input.readerId);
     crashPoint("sale:tapped");
-    const operatorId = input.operatorId ?? deps.settings.operatorId;
+    const operatorId = input.operatorId ?? settings.operatorId;
     const decision = await deps.decider.decideSale({
       txnId: deps.newTxnId(),
       cardId: tap.cardId,
@@ -85,18 +93,21 @@ export class SaleService {
       { txnId: decision.txnId, card: maskCardId(tap.cardId), approved: decision.approved, mode: decision.mode },
       "sale decided",
     );
+    deps.onDecision?.(decision);
     crashPoint("sale:decided");
     if (!decision.approved) return { decision, tap, receipt: null };
     crashPoint("sale:committed");
     deps.afterCommit();
-    const receipt = await this.printReceipt(decision);
+    const receipt = await this.printReceipt(decision, settings);
     crashPoint("sale:printed");
     return { decision, tap, receipt };
   }
 
-  private async printReceipt(decision: Extract<Decision, { approved: true }>): Promise<ReceiptOutcome> {
+  private async printReceipt(
+    decision: Extract<Decision, { approved: true }>,
+    settings: SaleServiceDeps["settings"],
+  ): Promise<ReceiptOutcome> {
     const { entry, card } = decision;
-    const { settings } = this.deps;
     const policy = this.deps.policy();
     const cardType = card && policy ? cardTypeOf(policy, card.cardType) : undefined;
     const request: ReceiptRequest = {
