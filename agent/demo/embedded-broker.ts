@@ -16,6 +16,9 @@ export async function startEmbeddedBroker(port: number, host = "127.0.0.1"): Pro
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
+    // Request/reply (online authorisation, till ops) is one small packet each way: without
+    // TCP_NODELAY the broker's forwards wait on delayed ACKs, ~40 ms per hop on loopback.
+    socket.setNoDelay(true);
     socket.on("close", () => sockets.delete(socket));
     broker.handle(socket);
   });

@@ -4,7 +4,7 @@ import t from "tap";
 import { journalHeadJson } from "../../agent/journal/cached-json.js";
 import { HEADER_BYTES } from "../../agent/journal/journal-log.js";
 import { legacyHeadMac, sealCard } from "../../agent/journal/seals.js";
-import { type NewEntry, TerminalLedger } from "../../agent/journal/terminal-ledger.js";
+import { COMPACT_EMPTY_AT, type NewEntry, TerminalLedger } from "../../agent/journal/terminal-ledger.js";
 import { type DurableFs, nodeDurableFs } from "../../agent/store/durable-file.js";
 import type { CardSnapshot } from "../../protocol/card.js";
 import { GENESIS_HASH, sealEntry } from "../../protocol/journal-entry.js";
@@ -198,21 +198,37 @@ t.test(
   },
 );
 
-t.test("an ack that empties the outbox compacts the log to its header", async (t) => {
+t.test("an ack that empties the outbox compacts the log to its header once enough lines gathered", async (t) => {
   const dir = await tempDir(t);
   const ledger = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
   for (const id of ["t1", "t2", "t3"]) await ledger.commit(sale(id, 100));
   await ledger.acknowledge(2, 1);
   t.equal((await readLog(dir)).entries.length, 3, "acknowledged lines may stay while entries are pending");
   await ledger.acknowledge(3, 2);
-  t.equal((await stat(`${dir}/journal.log`)).size, HEADER_BYTES);
-  const e4 = await ledger.commit(sale("t4", 100));
-  await ledger.close();
+  t.equal((await readLog(dir)).entries.length, 3, "a few acknowledged lines are not worth a rewrite");
   const reopened = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
-  t.same(reopened.checkIntegrity(), { ok: true });
-  t.same(reopened.pending(), [e4]);
-  t.same(reopened.summary(), { nextSeq: 5, ackedSeq: 3, pending: 1, lastContactAt: 2 });
+  t.same(reopened.checkIntegrity(), { ok: true }, "acknowledged lines left in the log read back fine");
+  t.same(reopened.pending(), []);
   await reopened.close();
+
+  const again = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+  for (let i = 4; i <= COMPACT_EMPTY_AT; i++) await again.commit(sale(`t${i}`, 100));
+  await again.acknowledge(COMPACT_EMPTY_AT - 1, 3);
+  t.equal((await readLog(dir)).entries.length, COMPACT_EMPTY_AT, "not while an entry is pending");
+  await again.acknowledge(COMPACT_EMPTY_AT, 4);
+  t.equal((await stat(`${dir}/journal.log`)).size, HEADER_BYTES, "an empty outbox with enough lines: header only");
+  const next = await again.commit(sale("next", 100));
+  await again.close();
+  const last = await TerminalLedger.open({ dataDir: dir, terminalId: "T001", key });
+  t.same(last.checkIntegrity(), { ok: true });
+  t.same(last.pending(), [next]);
+  t.same(last.summary(), {
+    nextSeq: COMPACT_EMPTY_AT + 2,
+    ackedSeq: COMPACT_EMPTY_AT,
+    pending: 1,
+    lastContactAt: 4,
+  });
+  await last.close();
 });
 
 t.test("a read-only open writes nothing, even where a writer would repair", async (t) => {
