@@ -17,6 +17,7 @@ import { createLogger } from "../logger.js";
 import { AGENT_VERSION } from "../version.js";
 import { closeCommand } from "./close-command.js";
 import { configCommand } from "./config-command.js";
+import { doctorCommand } from "./doctor-command.js";
 import { journalCommand } from "./journal-command.js";
 import { receiptCommand } from "./receipt-command.js";
 
@@ -35,6 +36,8 @@ usage:
   cardterm config check FILE [--elsewhere]
                                  check a config file: every problem with file:line and the fix
   cardterm config schema         print the config's JSON Schema (for editor completion)
+  cardterm doctor [--config FILE] [--json] [--print | --no-print] [--wait-tap N] [--lang zh-CN|en]
+                                 check readers, printer, broker, server clock, disk, journal: PASS/WARN/FAIL with the fix
   cardterm config migrate FILE [--dry-run]
                                  update an older config format (keeps FILE.bak-vN)
   cardterm --version
@@ -55,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
       return receiptCommand(rest);
     case "close":
       return closeCommand(rest);
+    case "doctor":
+      return doctorCommand(rest);
     case "--version":
     case "version":
       console.log(AGENT_VERSION);

@@ -180,7 +180,17 @@ export interface SelfTestReceiptData {
   printer: { type: string; paperWidth: number; charset: string; drawer: string };
   journalPending: number | null;
   receiptsQueued: number | null;
+  /** `cardterm doctor --print`: the doctor's rows, printed under the page's own lines. */
+  doctor?: SelfTestDoctorRow[];
   reprint?: boolean;
+}
+
+/** One `cardterm doctor` row on the self-test page: what was checked, the verdict, and for a failure its code. */
+export interface SelfTestDoctorRow {
+  label: string;
+  verdict: "PASS" | "WARN" | "FAIL" | "SKIP";
+  detail: string;
+  code?: string;
 }
 
 /** A receipt to print: which template, with its data. The print queue stores exactly this. */

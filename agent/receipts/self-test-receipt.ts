@@ -31,6 +31,7 @@ const LABELS = {
     queued: "待打印小票",
     sample: "中文测试 ¥12.34 ABCabc 0123",
     none: "无",
+    doctor: "诊断结果",
   },
   en: {
     title: "SELF-TEST",
@@ -53,6 +54,7 @@ const LABELS = {
     queued: "Queued",
     sample: "中文测试 ¥12.34 ABCabc 0123",
     none: "none",
+    doctor: "Doctor",
   },
 } as const;
 
@@ -87,6 +89,7 @@ export function selfTestDoc(
     },
     { label: l.journal, value: count(data.journalPending) },
     { label: l.queued, value: count(data.receiptsQueued) },
+    ...doctorLines(data, l.doctor, layout.cpl),
     "rule",
     { label: l.printer, value: data.printer.type },
     { label: l.paper, value: `${data.printer.paperWidth} mm, ${layout.cpl}` },
@@ -105,6 +108,21 @@ export function selfTestDoc(
     barcode: data.terminalId,
     thanks: false,
   };
+}
+
+/** `cardterm doctor --print`: each row's verdict, and under a failure or warning its code and detail. */
+function doctorLines(data: SelfTestReceiptData, title: string, cpl: number): DocLine[] {
+  if (!data.doctor || data.doctor.length === 0) return [];
+  const lines: DocLine[] = ["rule", { text: title, bold: true }];
+  for (const row of data.doctor) {
+    lines.push({ label: row.label, value: row.verdict, ownWidth: true });
+    if (row.verdict === "FAIL" || row.verdict === "WARN") {
+      const text = `${row.code ? `${row.code} ` : ""}${row.detail}`;
+      // Two lines at most: the table on screen has the whole text and the fix.
+      lines.push({ text: text.length > 2 * cpl ? `${text.slice(0, 2 * cpl - 1)}…` : text });
+    }
+  }
+  return lines;
 }
 
 /** 1234567890123… exactly one line wide: a wrong paper width shows as a wrapped ruler. */

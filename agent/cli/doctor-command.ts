@@ -1,0 +1,239 @@
+/**
+ * `cardterm doctor` (issue 8): one table a field technician reads at the customer's site —
+ * config, readers, printer, broker, server and clock, disk, journal — each row PASS, WARN
+ * or FAIL with the fix and the error code, and how it was checked. It works beside a
+ * running agent (asking it for the devices it holds) and without one (opening them).
+ *
+ * Exit codes: 0 nothing failed (warnings allowed); 1 a row failed; 2 usage, or the config
+ * file cannot be read at all.
+ */
+import { parseArgs } from "node:util";
+import type { AgentConfig, Language } from "../../config/agent-config.js";
+import { createPrinter } from "../../drivers/printer/create-printer.js";
+import { isCardtermError } from "../../protocol/errors.js";
+import { AgentApi, type AgentProbe } from "../doctor/agent-probe.js";
+import { type AgentAnswer, buildChecks, rowLabel } from "../doctor/build-checks.js";
+import { checkConfig } from "../doctor/config-check.js";
+import { printSelfTestPage } from "../doctor/doctor-print.js";
+import { type DoctorRow, sayIn } from "../doctor/doctor-row.js";
+import { type DoctorReport, renderJson, renderTable } from "../doctor/render-table.js";
+import { exitCodeOf, runChecks } from "../doctor/run-checks.js";
+import { silentLogger } from "../logger.js";
+import type { SelfTestReceiptData } from "../receipts/receipt-data.js";
+import { selfTestData } from "../receipts/receipt-setup.js";
+import { AGENT_VERSION } from "../version.js";
+
+const USAGE = `usage:
+  cardterm doctor [--config FILE] [--lang zh-CN|en] [--json] [--no-print | --print]
+                  [--wait-tap SECONDS] [--timeout SECONDS] [--disk-warn-mb N] [--disk-fail-mb N]
+
+  --config FILE     the agent's config (default /etc/cardterm/cardterm.yaml)
+  --no-print        no self-test page
+  --print           print the result as the self-test page (instead of the plain page)
+  --wait-tap N      ask for a card on each reader within N seconds
+  --timeout N       each check's time limit (default 10)
+  --disk-warn-mb N / --disk-fail-mb N   free-space limits (default 500 / 100 MB)`;
+
+export interface DoctorIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  now?: () => number;
+}
+
+const CONSOLE: DoctorIo = { out: (t) => console.log(t), err: (t) => console.error(t) };
+
+export async function doctorCommand(args: string[], io: DoctorIo = CONSOLE): Promise<number> {
+  const opts = parse(args);
+  if (typeof opts === "string") {
+    io.err(`${opts}\n${USAGE}`);
+    return 2;
+  }
+  const now = io.now ?? Date.now;
+  let outcome: Awaited<ReturnType<typeof checkConfig>>;
+  try {
+    outcome = await checkConfig(opts.config);
+  } catch (err) {
+    if (!isCardtermError(err)) throw err;
+    io.err(err.message);
+    return 2;
+  }
+  const { config } = outcome;
+  const lang: Language = opts.lang ?? config?.terminal.language ?? "zh-CN";
+  const say = sayIn(lang);
+  const configRow: DoctorRow = { check: "config", label: rowLabel(lang, "config"), ...outcome.finding(say), ms: 0 };
+  const report: DoctorReport = {
+    terminalId: config?.terminal.id ?? null,
+    configFile: opts.config,
+    at: new Date(now()).toISOString(),
+    agent: { running: false, url: "" },
+    rows: [configRow],
+    exitCode: 1,
+  };
+  if (config) await examine(config, report, opts, lang, io, now);
+  else report.rows.push(...skippedRows(lang));
+  report.exitCode = exitCodeOf(report.rows);
+  io.out(opts.json ? renderJson(report) : renderTable(report, lang));
+  return report.exitCode;
+}
+
+async function examine(
+  config: AgentConfig,
+  report: DoctorReport,
+  opts: Options,
+  lang: Language,
+  io: DoctorIo,
+  now: () => number,
+) {
+  const api = new AgentApi(config);
+  const probe = await api.probe(Math.min(opts.timeoutMs, 3_000));
+  const agent = answerOf(api, probe);
+  report.agent = {
+    running: probe.running,
+    url: api.url,
+    ...(agent.status ? { version: agent.status.version } : {}),
+    ...(agent.refused ? { problem: `${agent.refused.code}: ${agent.refused.message}` } : {}),
+  };
+  // With --print the result itself is the page; printed after the checks (below).
+  const printAtEnd = opts.print && !probe.running && config.printer.type !== "none";
+  const checks = buildChecks(config, agent, () => page(config, now, null), {
+    lang,
+    testPrint: !opts.noPrint && !printAtEnd,
+    waitMs: Math.min(opts.timeoutMs - 1_000, 5_000),
+    now,
+    prompt: (text) => io.err(text),
+    ...(opts.waitTapMs ? { waitTapMs: opts.waitTapMs } : {}),
+    ...(opts.disk ? { disk: opts.disk } : {}),
+  });
+  const rows = await runChecks(checks, { lang, timeoutMs: opts.timeoutMs, now });
+  report.rows.push(...rows);
+  if (printAtEnd) await printResult(config, report.rows, lang, now);
+}
+
+function answerOf(api: AgentApi, probe: AgentProbe): AgentAnswer {
+  if (!probe.running) return { api, status: null };
+  if ("status" in probe) return { api, status: probe.status };
+  return { api, status: null, refused: { code: probe.refused.code, message: probe.refused.message } };
+}
+
+/** The self-test page, with the doctor's rows when there are any. */
+function page(config: AgentConfig, now: () => number, rows: DoctorRow[] | null): SelfTestReceiptData {
+  const data = selfTestData({
+    config,
+    version: AGENT_VERSION,
+    at: now(),
+    readers: config.readers.map((r) => ({
+      id: r.id,
+      type: r.type,
+      state: rows?.find((x) => x.check === `reader:${r.id}`)?.verdict ?? "agent stopped",
+    })),
+    brokerConnected: rows ? rows.find((x) => x.check === "broker")?.verdict !== "FAIL" : null,
+    lastContactAt: null,
+    journalPending: null,
+    receiptsQueued: null,
+  });
+  if (rows)
+    data.doctor = rows.map((r) => ({
+      label: r.label,
+      verdict: r.verdict,
+      detail: r.detail,
+      ...(r.code ? { code: r.code } : {}),
+    }));
+  return data;
+}
+
+/** --print without the agent: the rows on paper; the printer row says whether that worked. */
+async function printResult(config: AgentConfig, rows: DoctorRow[], lang: Language, now: () => number): Promise<void> {
+  const say = sayIn(lang);
+  const row = rows.find((r) => r.check === "printer");
+  if (!row || row.verdict === "FAIL") return;
+  const printer = createPrinter(config.printer, { language: config.terminal.language, now, log: silentLogger() });
+  try {
+    const r = await printSelfTestPage(printer, config, page(config, now, rows));
+    row.detail += `; ${say("诊断结果已打印", "result printed")}${r.previewPng ? ` (${r.previewPng})` : ""}`;
+  } catch (err) {
+    row.verdict = "FAIL";
+    row.code = "CT_PRINTER_OFFLINE";
+    row.detail += `; ${say("诊断结果未打印", "result not printed")}: ${(err as Error).message.replace(/^CT_[A-Z_]+:\s*/, "")}`;
+    row.fix = say("检查打印机电源、连线和纸", "check the printer's power, cable and paper");
+  } finally {
+    await printer.close();
+  }
+}
+
+/** Without a valid config nothing else can be checked: said, not hidden. */
+function skippedRows(lang: Language): DoctorRow[] {
+  const say = sayIn(lang);
+  const detail = say("需要有效的配置", "needs a valid config");
+  return (["reader", "printer", "broker", "server", "disk", "journal"] as const).map((row) => ({
+    check: row,
+    label: rowLabel(lang, row),
+    verdict: "SKIP",
+    via: "direct",
+    detail,
+    ms: 0,
+  }));
+}
+
+interface Options {
+  config: string;
+  lang?: Language;
+  json: boolean;
+  print: boolean;
+  noPrint: boolean;
+  waitTapMs?: number;
+  timeoutMs: number;
+  disk?: { warnBytes: number; failBytes: number };
+}
+
+/** The options, or what is wrong with them. */
+function parse(args: string[]): Options | string {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args,
+      options: {
+        config: { type: "string", short: "c" },
+        lang: { type: "string" },
+        json: { type: "boolean" },
+        print: { type: "boolean" },
+        "no-print": { type: "boolean" },
+        "wait-tap": { type: "string" },
+        timeout: { type: "string" },
+        "disk-warn-mb": { type: "string" },
+        "disk-fail-mb": { type: "string" },
+      },
+    }).values;
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const lang = values.lang as string | undefined;
+  if (lang !== undefined && lang !== "zh-CN" && lang !== "en") return `--lang must be zh-CN or en, not ${lang}`;
+  if (values.print && values["no-print"]) return "--print and --no-print exclude each other";
+  const numbers: Record<string, number | undefined> = {};
+  for (const name of ["wait-tap", "timeout", "disk-warn-mb", "disk-fail-mb"]) {
+    const raw = values[name] as string | undefined;
+    if (raw === undefined) continue;
+    if (!/^\d+$/.test(raw)) return `--${name} needs a whole number, not ${raw}`;
+    numbers[name] = Number(raw);
+  }
+  const warnMb = numbers["disk-warn-mb"];
+  const failMb = numbers["disk-fail-mb"];
+  const mb = 2 ** 20;
+  return {
+    config: (values.config as string | undefined) ?? "/etc/cardterm/cardterm.yaml",
+    ...(lang ? { lang } : {}),
+    json: values.json === true,
+    print: values.print === true,
+    noPrint: values["no-print"] === true,
+    ...(numbers["wait-tap"] ? { waitTapMs: numbers["wait-tap"] * 1000 } : {}),
+    timeoutMs: Math.max(2, numbers.timeout ?? 10) * 1000,
+    ...(warnMb !== undefined || failMb !== undefined
+      ? {
+          disk: {
+            warnBytes: (warnMb ?? Math.max(500, failMb ?? 0)) * mb,
+            failBytes: (failMb ?? Math.min(100, warnMb ?? 100)) * mb,
+          },
+        }
+      : {}),
+  };
+}
