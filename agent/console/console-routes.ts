@@ -30,12 +30,16 @@ const ASSETS: Readonly<Record<string, string>> = {
   "api.js": JS,
   "money.js": JS,
   "i18n.js": JS,
+  "words-zh.js": JS,
+  "words-en.js": JS,
+  "operator.js": JS,
   "dom.js": JS,
   "login.js": JS,
   "result.js": JS,
   "till.js": JS,
   "status.js": JS,
   "close.js": JS,
+  "void.js": JS,
 };
 
 /** The page loads nothing from elsewhere and runs no inline script: say so to the browser. */

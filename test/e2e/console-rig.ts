@@ -11,12 +11,13 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import Fastify, { type FastifyInstance } from "fastify";
-import { startAgent } from "../../agent/agent.js";
+import { type RunningAgent, startAgent } from "../../agent/agent.js";
 import { registerConsoleRoutes } from "../../agent/console/console-routes.js";
 import { DEMO_OPERATOR_PINS, DEMO_OPERATORS } from "../../agent/demo/demo-operators.js";
 import { startEmbeddedBroker } from "../../agent/demo/embedded-broker.js";
 import { silentLogger } from "../../agent/logger.js";
-import { startHqServer } from "../../server/hq-server.js";
+import { SimulatedReader } from "../../drivers/readers/simulated-reader.js";
+import { type HqServer, startHqServer } from "../../server/hq-server.js";
 import { testAgentConfig } from "../helpers/agent-config.js";
 import { launchBrowser, type TestBrowser } from "../helpers/browser.js";
 import { tempDir } from "../helpers/temp-dir.js";
@@ -27,6 +28,13 @@ export const SILVER = { uid: "04D5E6F7", name: "李娜" }; // silver, pays 95%, 
 export const CASHIER = { id: "001", pin: DEMO_OPERATOR_PINS["001"] };
 export const SUPERVISOR = { id: "900", pin: DEMO_OPERATOR_PINS["900"] };
 export const API_TOKEN = "console-test-token-0123456789";
+/** The cashier's operator card in the rig (the demo operators have none): a tap logs 001 in. */
+export const CASHIER_CARD = "0C0FFEE1";
+
+export interface ConsoleRigOptions {
+  /** The agent's session idle time-out (api.idleTimeoutMs); default 15 min. */
+  idleTimeoutMs?: number;
+}
 
 export interface ConsoleRig {
   /** The console's origin, e.g. http://127.0.0.1:41234 (open `${url}/console/`). */
@@ -36,11 +44,17 @@ export interface ConsoleRig {
   /** True when the agent serves the console itself (no front server). */
   mounted: boolean;
   browser: TestBrowser;
+  /** The running agent: its readers (the simulated one takes taps), ledger and print queue. */
+  agent: RunningAgent;
+  /** The central server: its ledger is the record a test checks against. */
+  hq: HqServer;
+  /** Where the preview printer writes each receipt's PNG. */
+  previewDir: string;
 }
 
 type Teardown = { teardown(fn: () => unknown): void };
 
-export async function startConsoleRig(t: Teardown): Promise<ConsoleRig> {
+export async function startConsoleRig(t: Teardown, opts: ConsoleRigOptions = {}): Promise<ConsoleRig> {
   const stops: (() => Promise<unknown>)[] = [];
   // One teardown, in reverse order of start: the browser's event stream must be gone
   // before the agent's API closes, or the close waits on it.
@@ -58,14 +72,15 @@ export async function startConsoleRig(t: Teardown): Promise<ConsoleRig> {
   });
   stops.push(() => hq.close());
   const previewDir = `${dir}/receipts`;
-  const config = testAgentConfig({
+  const base = testAgentConfig({
     dataDir: `${dir}/agent`,
     mqttUrl: broker.url,
     key,
     apiToken: API_TOKEN,
-    operators: DEMO_OPERATORS,
+    operators: DEMO_OPERATORS.map((o) => (o.id === CASHIER.id ? { ...o, cardUid: CASHIER_CARD } : o)),
     printer: { type: "preview", previewDir, paperWidth: 80 },
   });
+  const config = { ...base, api: { ...base.api, idleTimeoutMs: opts.idleTimeoutMs ?? base.api.idleTimeoutMs } };
   const agent = await startAgent(config, { log: silentLogger(), backoff: { baseMs: 100, capMs: 400 } });
   stops.push(() => agent.close());
   await waitFor("the agent to hold the server's policy", async () => {
@@ -83,7 +98,23 @@ export async function startConsoleRig(t: Teardown): Promise<ConsoleRig> {
   }
   const browser = await launchBrowser(t);
   stops.push(() => browser.close());
-  return { url, agentUrl: agent.url, mounted, browser };
+  return { url, agentUrl: agent.url, mounted, browser, agent, hq, previewDir };
+}
+
+/**
+ * Tap `uid` on the agent's simulated reader until `done()` holds: a tap with nobody
+ * waiting is dropped by the agent (agent/sale/tap-source.ts), and the test cannot see
+ * when the console's request has reached the agent, so it taps again every 300 ms.
+ */
+export async function tapUntil(rig: ConsoleRig, uid: string, done: () => Promise<boolean>): Promise<void> {
+  const reader = rig.agent.readers.find((r): r is SimulatedReader => r instanceof SimulatedReader);
+  if (!reader) throw new Error("the rig's agent has no simulated reader");
+  await waitFor(`a tap of ${uid} to be taken`, async () => {
+    if (await done()) return true;
+    reader.tap(uid);
+    await new Promise((r) => setTimeout(r, 300));
+    return done();
+  });
 }
 
 const PASSED_HEADERS = ["authorization", "x-cardterm-session", "content-type", "accept"];

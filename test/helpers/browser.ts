@@ -87,3 +87,16 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await writeFile(path, await page.screenshot({ fullPage: true }));
   return path;
 }
+
+/**
+ * Wait until the expression is truthy in the page. page.waitForFunction polls with eval
+ * inside the page, which the console's Content-Security-Policy (no 'unsafe-eval') refuses
+ * once the first check fails; this polls from the test with page.evaluate instead.
+ */
+export async function waitInPage(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

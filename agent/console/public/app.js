@@ -1,18 +1,19 @@
 // The web console's entry: fetch the bootstrap (token and language) from the agent,
-// show the log-in, then the till, status and daily close screens.
+// show the log-in, then the till, void, card, status and daily close screens.
 
 import { call, setToken, whenUnauthorized } from "./api.js";
 import { initClose, openClose, relabelClose } from "./close.js";
 import { $, show } from "./dom.js";
 import { language, setLanguage, t, translatePage } from "./i18n.js";
 import { initLogin, logOut } from "./login.js";
+import { currentOperator, describeOperator, setOperator } from "./operator.js";
 import { closeStatus, initStatus, openStatus, relabelStatus } from "./status.js";
 import { initTill, relabelTill, resetTill } from "./till.js";
+import { initVoid, openVoid, relabelVoid } from "./void.js";
 
-const SCREENS = ["login", "till", "status", "close"];
+const SCREENS = ["login", "till", "void", "status", "close"];
 const LANG_KEY = "cardterm.console.language";
 let screen = "login";
-let operator = null;
 
 async function start() {
   const boot = await call("GET", "/console/bootstrap.json");
@@ -28,6 +29,7 @@ async function start() {
   initTill();
   initStatus();
   initClose();
+  initVoid();
   whenUnauthorized(() => logOut("login.expired"));
   for (const b of document.querySelectorAll("[data-screen]")) b.addEventListener("click", () => go(b.dataset.screen));
   $("lang").addEventListener("click", switchLanguage);
@@ -42,22 +44,25 @@ function go(name) {
   show($("nav"), name !== "login");
   if (name === "status") openStatus();
   if (name === "close") openClose();
+  if (name === "void") openVoid();
   if (name === "login") $("login-operator").focus();
 }
 
 function loggedIn(who) {
-  operator = who;
+  setOperator(who);
   renderWho();
-  show($("logout"), operator !== null);
+  show($("logout"), who !== null);
   resetTill();
   go("till");
 }
 
 function loggedOut(messageKey) {
-  operator = null;
+  setOperator(null);
   renderWho();
   show($("logout"), false);
   $("login-message").textContent = messageKey ? t(messageKey) : "";
+  // Logged out by time, not by a mistake: a note, not an error.
+  $("login-message").className = messageKey ? "notice" : "message";
   resetTill();
   go("login");
 }
@@ -69,11 +74,13 @@ function switchLanguage() {
   relabelTill();
   relabelStatus();
   relabelClose();
+  relabelVoid();
   renderWho();
 }
 
 function renderWho() {
-  $("who").textContent = operator ? `${t("login.as")}: ${operator.name ?? operator.id} (${operator.id})` : "";
+  const operator = currentOperator();
+  $("who").textContent = operator ? `${t("login.as")}: ${describeOperator(operator)}` : "";
 }
 
 start();

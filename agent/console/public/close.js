@@ -6,8 +6,11 @@ import { blobUrl, call } from "./api.js";
 import { $, clock, dayQuery, h, kvTable, table } from "./dom.js";
 import { t } from "./i18n.js";
 import { formatFen } from "./money.js";
+import { may, refusalText } from "./operator.js";
+import { errorText, receiptPreview, receiptState } from "./result.js";
 
 let last = null;
+let lastPrint = null;
 
 export function initClose() {
   $("close-form").addEventListener("submit", (e) => {
@@ -17,14 +20,66 @@ export function initClose() {
   for (const format of ["csv", "xlsx"]) {
     $(`close-${format}`).addEventListener("click", () => download(format));
   }
+  $("close-print").addEventListener("click", print);
 }
 
 export function openClose() {
+  lastPrint = null;
+  $("close-printed").replaceChildren();
+  $("close-printed").className = "print-result";
   load();
 }
 
 export function relabelClose() {
   if (last) render();
+  if (lastPrint) renderPrint(lastPrint);
+}
+
+/**
+ * The 日结单 to the receipt printer (POST /api/v1/close/print) for the day on screen. The
+ * answer says printed, or queued when the printer is away (it prints when it is back).
+ */
+async function print() {
+  const button = $("close-print");
+  button.disabled = true;
+  const day = $("close-day").value;
+  $("close-printed").className = "print-result busy";
+  $("close-printed").replaceChildren(t("close.printing"));
+  try {
+    lastPrint = await call("POST", "/api/v1/close/print", day ? { day } : {});
+    renderPrint(lastPrint);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function renderPrint(reply) {
+  const box = $("close-printed");
+  if (!reply.ok) {
+    const e = reply.body;
+    box.className = "print-result declined";
+    return box.replaceChildren(h("p", {}, "✕ ", errorText(e.code) ?? e.message, ` (${e.code})`));
+  }
+  const r = reply.body;
+  const state = receiptState(r.printed);
+  box.className = `print-result ${state === "printed" ? "approved" : state === "queued" ? "waiting" : "declined"}`;
+  const icon = state === "printed" ? "✓ " : state === "queued" ? "⏳ " : "✕ ";
+  const headline = h(
+    "strong",
+    { id: "close-print-state" },
+    icon,
+    t("close.printed", { day: r.day ?? "" }),
+    ": ",
+    t(`receipt.${state}`),
+    r.printed?.error ? ` — ${r.printed.error}` : "",
+  );
+  // The slip itself folds away: the day's figures below are what the supervisor came for.
+  const preview = receiptPreview(r.printed, "close-preview");
+  box.replaceChildren(
+    preview
+      ? h("details", {}, h("summary", {}, headline, h("span", { class: "muted" }, t("close.preview"))), preview)
+      : headline,
+  );
 }
 
 async function load() {
@@ -52,8 +107,14 @@ async function download(format) {
 function render() {
   const body = $("close-body");
   $("close-message").textContent = "";
+  // The close is a supervisor's (agent/operators/permissions.ts): say so instead of a bare 403.
+  const allowed = may("close");
+  for (const id of ["close-print", "close-csv", "close-xlsx"]) $(id).disabled = !allowed;
   if (!last.ok) {
-    body.replaceChildren(h("p", { class: "message" }, `${last.body.code}: ${last.body.message}`));
+    const e = last.body;
+    const refused = e.code === "CT_FORBIDDEN" && !allowed;
+    const why = refused ? refusalText("close.action") : (errorText(e.code) ?? e.message);
+    body.replaceChildren(h("p", { class: refused ? "notice" : "message", id: "close-error" }, why, ` (${e.code})`));
     return;
   }
   const r = last.body;

@@ -7,7 +7,7 @@ import { h, kvTable } from "./dom.js";
 import { t } from "./i18n.js";
 import { formatFen } from "./money.js";
 
-/** Render one reply into panel; kind is sale | topup | refund | balance. */
+/** Render one reply into panel; kind is sale | topup | refund | void | balance. */
 export function renderResult(panel, kind, reply) {
   panel.replaceChildren();
   panel.className = "card result";
@@ -18,11 +18,21 @@ export function renderResult(panel, kind, reply) {
 
 export function renderError(panel, error) {
   panel.className = "card result declined";
+  // The agent's message is English for the technician; the cashier gets the common ones in their words.
+  const plain = errorText(error.code);
   panel.append(
     h("div", { class: "verdict", id: "result-verdict" }, "✕ ", t("result.error")),
-    h("p", { class: "reason", id: "result-reason" }, error.message || error.code),
+    h("p", { class: "reason", id: "result-reason" }, plain ?? (error.message || error.code)),
+    plain && error.message ? h("p", { class: "code" }, error.message) : null,
     h("p", { class: "code" }, `${t("error.code")}: ${error.code}`),
   );
+}
+
+/** The cashier's words for an error code, or null when there are none. */
+export function errorText(code) {
+  const key = `error.${code}`;
+  const text = t(key);
+  return text === key ? null : text;
 }
 
 function renderDecision(panel, kind, r) {
@@ -52,6 +62,9 @@ function decisionRows(kind, r) {
     rows.push([t("result.credited"), formatFen(x.net)]);
   } else if (x && kind === "refund") {
     rows.push([t("kind.refund"), formatFen(x.net)]);
+  } else if (x && kind === "void") {
+    rows.push([t("void.voided"), h("strong", { id: "result-voided" }, formatFen(x.net))]);
+    if (x.bonus) rows.push([t("result.bonus"), formatFen(x.bonus)]);
   } else if (x) {
     rows.push([t("result.gross"), formatFen(x.gross)]);
     if (x.discount) rows.push([t("result.discount"), formatFen(x.discount)]);
@@ -79,29 +92,38 @@ function renderBalance(panel, b) {
   const rows = cardRows(b.card);
   rows.push([t("result.balance"), h("strong", { id: "result-balance" }, formatFen(b.balance))]);
   rows.push([t("result.points"), String(b.points ?? "—")]);
-  if (b.card?.status) rows.push([t("result.status"), b.card.status]);
+  if (b.card?.status) rows.push([t("result.status"), t(`cardStatus.${b.card.status}`)]);
   if (b.source) rows.push([t("result.source"), t(`source.${b.source}`)]);
   panel.append(kvTable(rows));
 }
 
-function receiptBlock(receipt) {
-  const state = receipt.printed === true ? "printed" : receipt.printed === "queued" ? "queued" : "failed";
-  const block = h(
+/** The receipt's print state and its preview image (when the printer keeps one). */
+export function receiptBlock(receipt, previewId = "receipt-preview") {
+  const line = `${t("result.receipt")}: ${t(`receipt.${receiptState(receipt)}`)}`;
+  return h(
     "div",
     { class: "receipt" },
-    h("p", {}, `${t("result.receipt")}: ${t(`receipt.${state}`)}`, receipt.error ? ` — ${receipt.error}` : ""),
+    h("p", {}, line, receipt.error ? ` — ${receipt.error}` : ""),
+    receiptPreview(receipt, previewId),
   );
-  const name = previewName(receipt.previewPng);
-  if (name) {
-    const img = h("img", { id: "receipt-preview", alt: t("result.receipt") });
-    block.append(img);
-    // Fetched with the token rather than as a plain <img src>, which cannot carry it.
-    blobUrl(`/console/receipts/${encodeURIComponent(name)}`).then((url) => {
-      if (url) img.src = url;
-      else img.remove();
-    });
-  }
-  return block;
+}
+
+/** printed | queued (the printer is away; it prints when it is back) | failed. */
+export function receiptState(receipt) {
+  return receipt?.printed === true ? "printed" : receipt?.printed === "queued" ? "queued" : "failed";
+}
+
+/** The preview image, or null when the printer keeps none. */
+export function receiptPreview(receipt, id) {
+  const name = previewName(receipt?.previewPng);
+  if (!name) return null;
+  const img = h("img", { id, alt: t("result.receipt") });
+  // Fetched with the token rather than as a plain <img src>, which cannot carry it.
+  blobUrl(`/console/receipts/${encodeURIComponent(name)}`).then((url) => {
+    if (url) img.src = url;
+    else img.remove();
+  });
+  return img;
 }
 
 /** The preview's file name: the API reports the path on the till, the console serves it by name. */
