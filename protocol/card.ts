@@ -5,6 +5,7 @@
  * id in upper-case hex for IC cards (the UID) and decimal digits for ID cards, e.g.
  * `ic:04A1B2C3D4E5F6` or `id:0012345678`. Every layer uses this one form.
  */
+import type { CountPackage } from "./count-card.js";
 import type { Minor } from "./money.js";
 
 export type CardTechnology = "ic" | "id" | "qr" | "sim";
@@ -47,8 +48,34 @@ export interface CardSnapshot {
   /** Birthday as MM-DD, for birthday point multipliers. */
   birthday?: string;
   /**
-   * The card's PIN hash (scrypt, protocol/pin.ts), sent only for card types that ask for
-   * a PIN, so that the till can check it offline (DESIGN §4 rule 9).
+   * The card's PIN verifier: its scrypt hash (protocol/pin.ts), never the PIN, sent only
+   * for card types that ask for a PIN, so that the till can check it offline (DESIGN §4
+   * rule 9).
    */
   pinHash?: string;
+  /**
+   * Whether head office set a PIN on the card. A card type's PIN threshold applies to
+   * cards with a PIN; absent (a snapshot from an older server) = not known, and a till
+   * offline then declines above the threshold rather than skip the check.
+   */
+  hasPin?: boolean;
+  /** The account's count packages (次卡) with uses left, so the till can show "洗车 剩 7 次". */
+  packages?: CountPackage[];
+  /** Present for a sub-card (附属卡): its primary and its own spending limits. */
+  subCard?: SubCardLimits;
+}
+
+/** A sub-card's limits as head office set them (protocol/sub-card.ts), with what it spent. */
+export interface SubCardLimits {
+  primaryCardId: CardId;
+  /** Fen; null = no limit. */
+  perTxnLimit: Minor | null;
+  dailyLimit: Minor | null;
+  /**
+   * The sub-card's sales (stored value) on business day `spentDay` in the ledger when the
+   * snapshot was taken: a till offline starts the day's total from it. Absent when the
+   * server was not asked about a day (a balance query).
+   */
+  spentDay?: string;
+  spentToday?: Minor;
 }

@@ -18,6 +18,9 @@ export const CARD_RULE_DECLINE_CODES = [
   "PIN_WRONG",
   "PIN_LOCKED",
   "POINTS_INSUFFICIENT",
+  "POINTS_NOT_REDEEMABLE",
+  "COUNT_PACKAGE_UNKNOWN",
+  "COUNT_EXPIRED",
 ] as const;
 export type CardRuleDeclineCode = (typeof CARD_RULE_DECLINE_CODES)[number];
 
@@ -70,6 +73,9 @@ const TEXT: Record<AnyDeclineCode, { "zh-CN": string; en: string }> = {
     en: "Too many wrong PINs; this card is locked for now",
   },
   POINTS_INSUFFICIENT: { "zh-CN": "积分不足，无法抵扣", en: "Not enough points to redeem" },
+  POINTS_NOT_REDEEMABLE: { "zh-CN": "此卡类型不能积分抵扣", en: "Points cannot pay on this card type" },
+  COUNT_PACKAGE_UNKNOWN: { "zh-CN": "此卡没有该次卡项目", en: "This card holds no such count package" },
+  COUNT_EXPIRED: { "zh-CN": "次卡已过有效期", en: "This count package has expired" },
   ORIGINAL_NOT_FOUND: { "zh-CN": "找不到原交易", en: "The original transaction was not found" },
   ORIGINAL_NOT_REFUNDABLE: {
     "zh-CN": "原交易不能退款（已全额退款、已撤销或类型不符）",

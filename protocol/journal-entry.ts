@@ -13,7 +13,8 @@ import type { Minor } from "./money.js";
 export const GENESIS_HASH = "0".repeat(64);
 
 /**
- * sale: stored value spent (消费), maybe with points redeemed as cash; topup: stored value
+ * sale: stored value spent (消费), maybe with points redeemed as cash and/or a count-card
+ * use (an amount of 0 with only a use is a sale too); topup: stored value
  * bought (充值), maybe with bonus; refund: part or all of a sale given back (退款); void:
  * a sale or top-up cancelled whole on its business day (撤销).
  */
@@ -53,6 +54,13 @@ export interface EntryBody {
   /** Sale: points spent as cash, and the cash they stood for (already out of `net`). */
   pointsRedeemed?: number;
   redeemedMinor?: Minor;
+  /**
+   * Sale: a count-card use (次卡核销) — the package and how many of its uses were taken.
+   * Both or neither. Absent fields are left out of the hash (canonicalJson), so entries
+   * written before count uses existed still verify.
+   */
+  countPackageId?: string;
+  countUses?: number;
   /** Top-up: how the member paid. */
   payment?: PaymentMethod;
   /** Refund and void: the transaction given back, and (void) its kind. */
@@ -147,4 +155,13 @@ export function balanceDelta(e: Pick<EntryBody, "kind" | "net" | "bonus" | "void
 /** Signed effect of an entry on the account's points. */
 export function pointsDelta(e: Pick<EntryBody, "pointsEarned" | "pointsRedeemed">): number {
   return e.pointsEarned - (e.pointsRedeemed ?? 0);
+}
+
+/** Uses an entry takes off a count package, or undefined when it uses none. */
+export function countUseOf(
+  e: Pick<EntryBody, "countPackageId" | "countUses">,
+): { packageId: string; uses: number } | undefined {
+  return e.countPackageId !== undefined && (e.countUses ?? 0) > 0
+    ? { packageId: e.countPackageId, uses: e.countUses ?? 0 }
+    : undefined;
 }

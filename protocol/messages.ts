@@ -6,6 +6,7 @@
 import { Ajv, type ValidateFunction } from "ajv";
 import type { CardSnapshot } from "./card.js";
 import { CARD_STATUSES } from "./card.js";
+import type { CountPackage } from "./count-card.js";
 import type { AnyDeclineCode } from "./decline-text.js";
 import type { JournalEntry } from "./journal-entry.js";
 import type { Minor } from "./money.js";
@@ -45,6 +46,25 @@ export interface AuthRequest {
    * keeps them free, so an online approval never spends money the till already spent.
    */
   unsyncedOfflineMinor?: Minor;
+  /** Points the member asks to pay with (积分抵扣); the server cuts them to the policy's share. */
+  redeemPoints?: number;
+  /** A count-card use (次卡核销) with the sale. */
+  countUse?: { packageId: string; uses: number };
+  /**
+   * The PIN the member typed, for the server to check against the card's PIN hash when the
+   * card type asks for one (DESIGN §4 rule 9). Travels only to the server (broker ACL);
+   * never journaled, never logged.
+   */
+  pin?: string;
+  /** Points this till's unsynced entries took off the card: the server keeps them spent too. */
+  unsyncedOfflinePoints?: number;
+  /** Uses of `countUse.packageId` in this till's unsynced entries, likewise. */
+  unsyncedOfflineUses?: number;
+}
+
+/** The count use an approval made: the package as it stands after it. */
+export interface AppliedCountUse extends CountPackage {
+  uses: number;
 }
 
 export type AuthReply =
@@ -57,6 +77,10 @@ export type AuthReply =
       discount: Minor;
       net: Minor;
       pointsEarned: number;
+      /** Points that paid part of the bill, and the fen they stood for (already out of `net`). */
+      pointsRedeemed?: number;
+      redeemedMinor?: Minor;
+      countUse?: AppliedCountUse;
       balanceAfter: Minor;
       card: CardSnapshot;
       /** This terminal's highest journal sequence applied at the server when it answered. */
@@ -108,6 +132,20 @@ export interface HotlistDelta {
 
 const minor = { type: "integer", minimum: 0, maximum: 10_000_000_000 };
 const str = { type: "string", minLength: 1, maxLength: 200 };
+const day = { type: "string", pattern: "^\\d{4}-\\d\\d-\\d\\d$" };
+const points = { type: "integer", minimum: 0, maximum: 1_000_000_000 };
+const uses = { type: "integer", minimum: 1, maximum: 100_000 };
+const countPackage = {
+  type: "object",
+  required: ["packageId", "service", "remainingUses"],
+  properties: {
+    packageId: str,
+    service: { type: "string", maxLength: 200 },
+    remainingUses: { type: "integer" },
+    expiresOn: { anyOf: [day, { type: "null" }] },
+  },
+};
+const limit = { anyOf: [minor, { type: "null" }] };
 const snapshot = {
   type: "object",
   required: ["cardId", "accountId", "memberName", "cardType", "status", "balance", "points"],
@@ -121,6 +159,13 @@ const snapshot = {
     points: { type: "integer" },
     birthday: { type: "string", pattern: "^\\d\\d-\\d\\d$" },
     pinHash: { type: "string", maxLength: 300 },
+    hasPin: { type: "boolean" },
+    packages: { type: "array", maxItems: 50, items: countPackage },
+    subCard: {
+      type: "object",
+      required: ["primaryCardId", "perTxnLimit", "dailyLimit"],
+      properties: { primaryCardId: str, perTxnLimit: limit, dailyLimit: limit, spentDay: day, spentToday: minor },
+    },
   },
 };
 const entry = {
@@ -165,6 +210,8 @@ const entry = {
     balanceAfter: { anyOf: [{ type: "integer" }, { type: "null" }] },
     pointsRedeemed: { type: "integer" },
     redeemedMinor: minor,
+    countPackageId: str,
+    countUses: uses,
     payment: { enum: ["cash", "wechat", "alipay", "bankcard"] },
     originalTxnId: str,
     voidOf: { enum: ["sale", "topup"] },
@@ -212,6 +259,16 @@ const schemas = {
       businessDay: { type: "string", pattern: "^\\d{4}-\\d\\d-\\d\\d$" },
       at: str,
       unsyncedOfflineMinor: minor,
+      redeemPoints: points,
+      countUse: {
+        type: "object",
+        additionalProperties: false,
+        required: ["packageId", "uses"],
+        properties: { packageId: str, uses },
+      },
+      pin: { type: "string", pattern: "^[0-9]{4,12}$" },
+      unsyncedOfflinePoints: points,
+      unsyncedOfflineUses: { type: "integer", minimum: 0 },
     },
   },
   authReply: {
@@ -233,6 +290,13 @@ const schemas = {
         discount: minor,
         net: minor,
         pointsEarned: { type: "integer" },
+        pointsRedeemed: points,
+        redeemedMinor: minor,
+        countUse: {
+          ...countPackage,
+          required: [...countPackage.required, "uses"],
+          properties: { ...countPackage.properties, uses },
+        },
         balanceAfter: { type: "integer" },
       },
     },

@@ -29,6 +29,9 @@ export const USAGE = `usage:
   cardterm-hq card level <cardId> --type T
   cardterm-hq card limits <cardId> --per-txn-limit AMOUNT|none --daily-limit AMOUNT|none
   cardterm-hq card topup <cardId> --amount 1000.00 [--txn-id hq-ID] [--day YYYY-MM-DD]
+  cardterm-hq card package grant <cardId> --service NAME --uses N [--expires YYYY-MM-DD] [--price 200.00]
+                  [--package-id ID]
+  cardterm-hq card package list <cardId>
   cardterm-hq operator add <id> --store S --name NAME --role cashier|supervisor|technician --pin-stdin
   cardterm-hq operator list [--store S] | operator disable|enable <id>
   cardterm-hq policy show | policy publish FILE
@@ -79,6 +82,11 @@ const OPTIONS = {
   from: { type: "string" },
   to: { type: "string" },
   open: { type: "boolean" },
+  service: { type: "string" },
+  uses: { type: "string" },
+  expires: { type: "string" },
+  price: { type: "string" },
+  "package-id": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -129,7 +137,10 @@ export async function pinFromStdin(v: Values): Promise<string | undefined> {
 }
 
 /** Decimal text ("50.00") to fen; "none" = no limit. */
-export function moneyOption(v: Values, name: "amount" | "per-txn-limit" | "daily-limit"): number | null | undefined {
+export function moneyOption(
+  v: Values,
+  name: "amount" | "per-txn-limit" | "daily-limit" | "price",
+): number | null | undefined {
   const text = v[name];
   if (text === undefined) return undefined;
   if (text === "none" && name !== "amount") return null;

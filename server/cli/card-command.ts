@@ -1,4 +1,4 @@
-/** `cardterm-hq card show|issue|loss|unloss|freeze|unfreeze|recycle|replace|level|limits|topup`. */
+/** `cardterm-hq card show|issue|loss|unloss|freeze|unfreeze|recycle|replace|level|limits|topup|package`. */
 import { formatMoney } from "../../protocol/money.js";
 import { type CardChange, issueCard } from "../backoffice/card-issue.js";
 import { changeCardLevel, setSubCardLimits } from "../backoffice/card-level.js";
@@ -7,10 +7,12 @@ import { replaceCard } from "../backoffice/card-replace.js";
 import { changeCardStatus, STATUS_ACTIONS, type StatusAction } from "../backoffice/card-status.js";
 import { topUpAtHq } from "../backoffice/top-up.js";
 import { actorOf, moneyOption, one, pinFromStdin, print, usage, type Values, withDb } from "./args.js";
+import { cardPackage } from "./package-command.js";
 
 export async function card(v: Values, sub: string | undefined, rest: string[]): Promise<void> {
   // `card <cardId>` (before the back office) still shows the card.
   if (sub?.includes(":") && rest.length === 0) return show(v, sub);
+  if (sub === "package") return cardPackage(v, rest);
   const cardId = one(rest, `card ${sub ?? ""} needs one card id, e.g. ic:04A1B2C3`);
   const actor = actorOf(v);
   if (sub === "show") return show(v, cardId);

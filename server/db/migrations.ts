@@ -232,6 +232,38 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX transactions_original ON transactions (original_txn_id) WHERE original_txn_id IS NOT NULL",
     ],
   },
+  {
+    id: 7,
+    name: "points redemption, count packages, online PIN checks",
+    statements: [
+      // Count packages (次卡): N uses of a service held by an account, granted or sold at
+      // head office. remaining_uses may go below zero: an offline use the till approved is
+      // applied, never rejected (the service was given), and alerted like a shortfall.
+      `CREATE TABLE count_packages (
+        package_id text PRIMARY KEY,
+        account_id text NOT NULL REFERENCES accounts(id),
+        service text NOT NULL CHECK (length(service) BETWEEN 1 AND 100),
+        total_uses integer NOT NULL CHECK (total_uses > 0),
+        remaining_uses integer NOT NULL,
+        expires_on text CHECK (expires_on ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'),
+        price bigint CHECK (price >= 0),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      "CREATE INDEX count_packages_account ON count_packages (account_id)",
+      "CREATE SEQUENCE count_package_seq START 100001",
+      // A sale's points redeemed as cash (points still holds the points earned), and its
+      // count use: reconcile() checks points and every package's uses against these.
+      "ALTER TABLE transactions ADD COLUMN points_redeemed bigint NOT NULL DEFAULT 0",
+      "ALTER TABLE transactions ADD COLUMN redeemed_minor bigint NOT NULL DEFAULT 0",
+      "ALTER TABLE transactions ADD COLUMN package_id text",
+      "ALTER TABLE transactions ADD COLUMN uses integer NOT NULL DEFAULT 0",
+      "CREATE INDEX transactions_package ON transactions (package_id) WHERE package_id IS NOT NULL",
+      // The server's PIN retry counter per card (protocol/pin.ts), for online PIN checks.
+      "ALTER TABLE cards ADD COLUMN pin_failures integer NOT NULL DEFAULT 0",
+      "ALTER TABLE cards ADD COLUMN pin_locked_until bigint",
+    ],
+  },
 ];
 
 /** Any constant: serialises two servers migrating the same PostgreSQL at once. */

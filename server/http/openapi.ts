@@ -70,6 +70,15 @@ export function hqOpenApiDocument(version: string): Record<string, unknown> {
         "Top up at head office with the bonus tier (exactly once per txnId)",
         s.topUpSchema,
       ),
+      "/api/v1/cards/{cardId}/packages": {
+        get: op({ summary: "The count packages (次卡) of the card's account, newest first" }),
+        post: op({
+          summary: "Grant or sell a count package (次卡) to the card's account",
+          body: s.packageGrantSchema,
+          ok: "201",
+          errors: [404, 409],
+        }),
+      },
       "/api/v1/operators": {
         get: op({ summary: "Operators, optionally of one store", query: ["storeId"], errors: [] }),
         post: op({

@@ -1,5 +1,6 @@
 /**
- * /api/v1/cards: issue, read, status changes, replace, level, limits, top-ups. A change
+ * /api/v1/cards: issue, read, status changes, replace, level, limits, top-ups, count
+ * packages. A change
  * that moved the hotlist is published to terminals before the reply.
  */
 import type { FastifyInstance } from "fastify";
@@ -9,9 +10,17 @@ import { changeCardLevel, setSubCardLimits } from "../backoffice/card-level.js";
 import { getCardDetail } from "../backoffice/card-read.js";
 import { replaceCard } from "../backoffice/card-replace.js";
 import { changeCardStatus, STATUS_ACTIONS, type StatusAction } from "../backoffice/card-status.js";
+import { grantPackage, listPackages, type PackageGrant } from "../backoffice/count-packages.js";
 import { topUpAtHq } from "../backoffice/top-up.js";
 import { actorOf, type HqApiDeps } from "./hq-http.js";
-import { cardIssueSchema, levelSchema, limitsSchema, replaceSchema, topUpSchema } from "./schemas.js";
+import {
+  cardIssueSchema,
+  levelSchema,
+  limitsSchema,
+  packageGrantSchema,
+  replaceSchema,
+  topUpSchema,
+} from "./schemas.js";
 
 type CardParams = { Params: { cardId: string } };
 
@@ -54,6 +63,15 @@ export function cardRoutes(app: FastifyInstance, deps: HqApiDeps): void {
       settled(
         await topUpAtHq(db, { ...req.body, cardId: req.params.cardId }, actorOf(req), { timeZone: deps.timeZone }),
       ),
+  );
+  app.get<CardParams>("/api/v1/cards/:cardId/packages", async (req) => ({
+    packages: await listPackages(db, { cardId: req.params.cardId }),
+  }));
+  app.post<CardParams & { Body: Omit<PackageGrant, "cardId"> }>(
+    "/api/v1/cards/:cardId/packages",
+    { schema: { body: packageGrantSchema } },
+    async (req, reply) =>
+      reply.status(201).send(await grantPackage(db, { ...req.body, cardId: req.params.cardId }, actorOf(req))),
   );
 }
 

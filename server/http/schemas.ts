@@ -53,6 +53,16 @@ export const topUpSchema = obj(["amount"], {
   },
   businessDay: { type: "string", pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" },
 });
+export const packageGrantSchema = obj(["service", "uses"], {
+  service: text,
+  uses: { type: "integer", minimum: 1, maximum: 1000, description: "Uses of the service in the package" },
+  expiresOn: {
+    anyOf: [{ type: "string", pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" }, { type: "null" }],
+    description: "Last business day it may be used (YYYY-MM-DD); null = no expiry",
+  },
+  price: { anyOf: [minor, { type: "null" }], description: "What the member paid, fen; null = granted free" },
+  packageId: id,
+});
 export const newOperatorSchema = obj(["operatorId", "storeId", "name", "role", "pin"], {
   operatorId: id,
   storeId: id,

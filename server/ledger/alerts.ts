@@ -1,6 +1,6 @@
 /**
  * Alerts for head office: things the server refused or could not square (a forged or
- * conflicting journal entry, a shortfall, an unknown terminal). Recorded, never thrown.
+ * conflicting journal entry, a shortfall of money, points or uses, an unknown terminal). Recorded, never thrown.
  */
 import type { Queryable } from "../db/db.js";
 
@@ -11,7 +11,13 @@ export type AlertKind =
   | "seq-conflict"
   | "txn-conflict"
   | "unknown-card"
-  | "shortfall";
+  | "shortfall"
+  /** An offline redemption took the account's points below zero (ingest-redemptions.ts). */
+  | "points-shortfall"
+  /** An offline count use took a package below zero uses. */
+  | "count-shortfall"
+  /** A journal entry used a count package the ledger does not have. */
+  | "unknown-package";
 
 export interface AlertInput {
   kind: AlertKind;

@@ -1,30 +1,39 @@
 /**
  * Online authorisation of a sale (DESIGN §4): the server prices the sale by the card
- * type, checks the balance and debits it — the check and the debit in one transaction
- * with the account row locked, so two tills can never both spend the same money.
+ * type, checks the card's rules — points redemption, count-card use, a sub-card's own
+ * limits (protocol/sale-rules.ts) — the balance and the PIN, and debits it: the checks and
+ * the debit in one transaction with the account row locked, so two tills can never both
+ * spend the same money, points or uses.
  *
  * Exactly once by txnId: a request whose txnId is already in the ledger (a repeat after
  * a lost reply, or the same sale already journaled offline) gets the stored figures back
  * and never moves money again.
  *
- * A till waits on this, so it is five round trips: BEGIN; one look-up of the terminal,
- * the txnId and the current policy version; the card with its account locked; the debit
- * (transaction row and balance in one statement); COMMIT. Policy documents are parsed
- * once per version (bench/auth-roundtrip.ts).
+ * A till waits on this, so it is few round trips: BEGIN; one look-up of the terminal,
+ * the txnId and the current policy version; the account locked, then the card read; the
+ * package (only with a count use); the PIN counter (only with a PIN); the debit
+ * (transaction row, balance, points and uses in one statement); COMMIT. Policy documents
+ * are parsed once per version (bench/auth-roundtrip.ts).
  */
 import type { CardSnapshot } from "../../protocol/card.js";
-import type { OnlineDeclineCode } from "../../protocol/decline-text.js";
-import type { AuthReply, AuthRequest } from "../../protocol/messages.js";
-import { cardTypeOf, type PolicyDocument } from "../../protocol/policy.js";
-import { priceSale, type SalePrice } from "../../protocol/pricing.js";
+import { type CountPackage, takeUses } from "../../protocol/count-card.js";
+import type { AnyDeclineCode } from "../../protocol/decline-text.js";
+import type { AppliedCountUse, AuthReply, AuthRequest } from "../../protocol/messages.js";
+import { pinRequired } from "../../protocol/pin.js";
+import { cardTypeOf, type PolicyDocument, pinRulesOf } from "../../protocol/policy.js";
+import type { PricedSale } from "../../protocol/pricing.js";
+import { judgeSaleRules } from "../../protocol/sale-rules.js";
 import type { Db, Queryable } from "../db/db.js";
 import { type AlertInput, recordAlerts } from "./alerts.js";
-import { loadCard } from "./rows.js";
+import { findPackage } from "./package-rows.js";
+import { checkPinOnline } from "./pin-online.js";
+import { type LoadedCard, loadCard, loadCardWithPin } from "./rows.js";
 import { findTransaction, type StoredTxn, type TxnRow, toStoredTxn, txnColumns } from "./transactions.js";
 
 export type AuthOutcome = { ok: true; reply: AuthReply } | { ok: false; reason: string };
 
-export async function authorise(db: Db, req: AuthRequest): Promise<AuthOutcome> {
+/** `now` is the server's clock, for the PIN lock-out (a till's clock is not trusted with it). */
+export async function authorise(db: Db, req: AuthRequest, now: () => number = Date.now): Promise<AuthOutcome> {
   return db.transaction(async (tx) => {
     const known = await lookUp(tx, req);
     if (!known.terminal) {
@@ -34,7 +43,9 @@ export async function authorise(db: Db, req: AuthRequest): Promise<AuthOutcome> 
       ]);
       return { ok: false, reason };
     }
-    const reply = known.stored ? await replay(tx, req, known.stored) : await decide(tx, req, known.policyKey);
+    const reply = known.stored
+      ? await replay(tx, req, known.stored)
+      : await decide(tx, req, await policyOf(tx, known.policyKey), now);
     return { ok: true, reply };
   });
 }
@@ -82,31 +93,77 @@ async function policyOf(tx: Queryable, key: string | null): Promise<PolicyDocume
   return parsed;
 }
 
-async function decide(tx: Queryable, req: AuthRequest, policyKey: string | null): Promise<AuthReply> {
-  const card = await loadCard(tx, req.cardId, { lockAccount: true });
-  if (!card) return decline(req, "CARD_NOT_FOUND", null);
+async function decide(
+  tx: Queryable,
+  req: AuthRequest,
+  policy: PolicyDocument | undefined,
+  now: () => number,
+): Promise<AuthReply> {
+  const loaded = await loadCardWithPin(tx, req.cardId, { lockAccount: true, businessDay: req.businessDay });
+  if (!loaded) return decline(req, "CARD_NOT_FOUND", null);
+  const { card } = loaded;
   if (card.status !== "active") return decline(req, "CARD_NOT_ACTIVE", card);
-  const policy = await policyOf(tx, policyKey);
   const type = policy && cardTypeOf(policy, card.cardType);
-  if (!type) return decline(req, "NO_POLICY", card);
-  const price = priceSale(req.gross, type, { birthday: card.birthday, today: monthDay(req.businessDay) });
-  // Offline debits the till has not uploaded yet are already spent (DESIGN §4 rule 8).
+  if (!policy || !type) return decline(req, "NO_POLICY", card);
+  const pkg = req.countUse && (await findPackage(tx, req.countUse.packageId, card.accountId));
+  // What this till spent offline and has not uploaded yet is spent already (DESIGN §4 rule 8).
+  const judged = judgeSaleRules(
+    { gross: req.gross, redeemPoints: req.redeemPoints, countUse: req.countUse, businessDay: req.businessDay },
+    {
+      card,
+      type,
+      availablePoints: card.points - (req.unsyncedOfflinePoints ?? 0),
+      pkg: pkg && { ...pkg, remainingUses: pkg.remainingUses - (req.unsyncedOfflineUses ?? 0) },
+      spentToday: (card.subCard?.spentToday ?? 0) + (req.unsyncedOfflineMinor ?? 0),
+    },
+  );
+  if (!judged.ok) return decline(req, judged.code, card);
+  const price = judged.price;
   if (card.balance - (req.unsyncedOfflineMinor ?? 0) < price.net) return decline(req, "INSUFFICIENT_BALANCE", card);
-  return debit(tx, req, card, price);
+  const pinCode = await pinCheck(tx, req, loaded, price, policy, now);
+  if (pinCode) return decline(req, pinCode, card);
+  return debit(tx, req, card, price, pkg);
 }
 
-async function debit(tx: Queryable, req: AuthRequest, card: CardSnapshot, price: SalePrice): Promise<AuthReply> {
+/** Rule 9 online: a card with a PIN, above its type's threshold (on all the account gives: cash and points). */
+async function pinCheck(
+  tx: Queryable,
+  req: AuthRequest,
+  { card, pinAttempts }: LoadedCard,
+  price: PricedSale,
+  policy: PolicyDocument,
+  now: () => number,
+): Promise<AnyDeclineCode | undefined> {
+  const type = cardTypeOf(policy, card.cardType)!;
+  if (!card.hasPin || !card.pinHash || !pinRequired(type, price.net + price.pointsValue)) return undefined;
+  const check = { cardId: card.cardId, pinHash: card.pinHash, attempts: pinAttempts, pin: req.pin };
+  return checkPinOnline(tx, check, pinRulesOf(policy), now());
+}
+
+async function debit(
+  tx: Queryable,
+  req: AuthRequest,
+  card: CardSnapshot,
+  price: PricedSale,
+  pkg: CountPackage | undefined,
+): Promise<AuthReply> {
   const balanceAfter = card.balance - price.net;
-  // The row and the debit in one statement; the debit only if the row was new.
+  const use = req.countUse;
+  // The row, the debit and the use in one statement; money and uses move only if the row was new.
   const inserted = await tx.query(
     `WITH ins AS (
        INSERT INTO transactions (txn_id, terminal_id, seq, kind, mode, source, card_id, account_id, operator_id,
-         gross, discount, net, bonus, points, balance_after, at, business_day)
-       VALUES ($1, $2, NULL, 'sale', 'online', 'online-auth', $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $12)
+         gross, discount, net, bonus, points, points_redeemed, redeemed_minor, package_id, uses, balance_after,
+         at, business_day)
+       VALUES ($1, $2, NULL, 'sale', 'online', 'online-auth', $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $12, $13,
+         $14, $15, $16)
        ON CONFLICT (txn_id) DO NOTHING RETURNING txn_id
      ), debit AS (
-       UPDATE accounts SET balance = balance - $8, points = points + $9
+       UPDATE accounts SET balance = balance - $8, points = points + $9 - $10
        WHERE id = $4 AND EXISTS (SELECT 1 FROM ins) RETURNING id
+     ), used AS (
+       UPDATE count_packages SET remaining_uses = remaining_uses - $13, updated_at = now()
+       WHERE package_id = $12 AND EXISTS (SELECT 1 FROM ins) RETURNING package_id
      )
      SELECT txn_id FROM ins`,
     [
@@ -119,6 +176,10 @@ async function debit(tx: Queryable, req: AuthRequest, card: CardSnapshot, price:
       price.discount,
       price.net,
       price.pointsEarned,
+      price.pointsRedeemed,
+      price.pointsValue,
+      use?.packageId ?? null,
+      use?.uses ?? 0,
       balanceAfter,
       req.at,
       req.businessDay,
@@ -130,16 +191,31 @@ async function debit(tx: Queryable, req: AuthRequest, card: CardSnapshot, price:
     if (!stored) throw new Error(`transaction ${req.txnId} conflicted but cannot be read back`);
     return replay(tx, req, stored);
   }
-  const after: CardSnapshot = { ...card, balance: balanceAfter, points: card.points + price.pointsEarned };
-  // Named fields, not a spread: a SalePrice may carry more than the reply's contract.
-  const { gross, discount, net, pointsEarned } = price;
-  return approved(req, { gross, discount, net, pointsEarned, balanceAfter }, after);
+  const after: CardSnapshot = {
+    ...card,
+    balance: balanceAfter,
+    points: card.points + price.pointsEarned - price.pointsRedeemed,
+    ...(use && card.packages ? { packages: takeUses(card.packages, use.packageId, use.uses) } : {}),
+    ...(card.subCard?.spentToday !== undefined
+      ? { subCard: { ...card.subCard, spentToday: card.subCard.spentToday + price.net } }
+      : {}),
+  };
+  const countUse = use && pkg ? { ...pkg, remainingUses: pkg.remainingUses - use.uses, uses: use.uses } : undefined;
+  const { gross, discount, net, pointsEarned, pointsRedeemed, pointsValue } = price;
+  return approved(
+    req,
+    { gross, discount, net, pointsEarned, pointsRedeemed, redeemedMinor: pointsValue, balanceAfter },
+    after,
+    countUse,
+  );
 }
 
 /** The answer for a txnId already in the ledger: its stored figures and the card as it is now. */
 async function replay(tx: Queryable, req: AuthRequest, stored: StoredTxn): Promise<AuthReply> {
-  const card = await loadCard(tx, stored.cardId);
-  const same = stored.kind === "sale" && stored.cardId === req.cardId && stored.gross === req.gross;
+  const card = await loadCard(tx, stored.cardId, { businessDay: req.businessDay });
+  const sameUse =
+    (stored.packageId ?? undefined) === req.countUse?.packageId && stored.uses === (req.countUse?.uses ?? 0);
+  const same = stored.kind === "sale" && stored.cardId === req.cardId && stored.gross === req.gross && sameUse;
   if (!same || !card) {
     // The txnId is already used for a different sale (a terminal bug). Refuse this one
     // rather than approve figures the till did not ask for; see the lead's note on a
@@ -153,29 +229,44 @@ async function replay(tx: Queryable, req: AuthRequest, stored: StoredTxn): Promi
     await recordAlerts(tx, [alert]);
     return decline(req, "CARD_NOT_ACTIVE", null);
   }
+  const pkg = stored.packageId ? await findPackage(tx, stored.packageId, card.accountId) : undefined;
   const figures = {
     gross: stored.gross,
     discount: stored.discount,
     net: stored.net,
     pointsEarned: stored.points,
+    pointsRedeemed: stored.pointsRedeemed,
+    redeemedMinor: stored.redeemedMinor,
     balanceAfter: stored.balanceAfter ?? card.balance,
   };
-  return approved(req, figures, card);
+  return approved(req, figures, card, pkg && { ...pkg, uses: stored.uses });
 }
 
-function approved(
-  req: AuthRequest,
-  f: { gross: number; discount: number; net: number; pointsEarned: number; balanceAfter: number },
-  card: CardSnapshot,
-): AuthReply {
-  return { v: 1, corr: req.corr, txnId: req.txnId, approved: true, ...f, card };
+interface Figures {
+  gross: number;
+  discount: number;
+  net: number;
+  pointsEarned: number;
+  pointsRedeemed: number;
+  redeemedMinor: number;
+  balanceAfter: number;
 }
 
-function decline(req: AuthRequest, code: OnlineDeclineCode, card: CardSnapshot | null): AuthReply {
+function approved(req: AuthRequest, f: Figures, card: CardSnapshot, countUse: AppliedCountUse | undefined): AuthReply {
+  const { pointsRedeemed, redeemedMinor, ...always } = f;
+  return {
+    v: 1,
+    corr: req.corr,
+    txnId: req.txnId,
+    approved: true,
+    ...always,
+    // Only when points paid: replies to plain sales keep the shape they always had.
+    ...(pointsRedeemed > 0 ? { pointsRedeemed, redeemedMinor } : {}),
+    ...(countUse ? { countUse } : {}),
+    card,
+  };
+}
+
+function decline(req: AuthRequest, code: AnyDeclineCode, card: CardSnapshot | null): AuthReply {
   return { v: 1, corr: req.corr, txnId: req.txnId, approved: false, code, card };
-}
-
-/** "2025-08-08" → "08-08", the form birthdays are kept in. */
-function monthDay(businessDay: string): string {
-  return businessDay.slice(5);
 }

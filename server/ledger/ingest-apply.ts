@@ -7,15 +7,20 @@
  * leaves balances alone. An offline debit the balance cannot cover is still applied —
  * the goods are gone (DESIGN §5) — and becomes a shortfall that hotlists the account's cards.
  *
+ * Points redeemed and count-card uses are applied by the same rule, with their own
+ * shortfall alerts (ingest-redemptions.ts).
+ *
  * Round trips are what cost (TESTBED: batch by statement, not by transaction): a batch
  * is three statements — lock the accounts, insert journal rows and transactions, move
- * balances and the chain head — plus shortfall and hotlist statements only when needed.
+ * balances and the chain head — plus count-use, shortfall and hotlist statements only
+ * when needed.
  */
 import { balanceDelta, type JournalEntry, pointsDelta } from "../../protocol/journal-entry.js";
 import type { Queryable } from "../db/db.js";
 import { toSafeInt } from "../db/int.js";
 import type { AlertInput } from "./alerts.js";
 import { addToHotlist, clearShortfallListing } from "./hotlist.js";
+import { applyCountUses, pointsShortfalls } from "./ingest-redemptions.js";
 import { findTransactions } from "./transactions.js";
 
 export interface ApplyResult {
@@ -61,7 +66,9 @@ export async function applyEntries(
   const { moves, shortfalls, unknown } = money(fresh, accounts);
   for (const e of unknown) alerts.push(unknownCardAlert(terminalId, e));
   for (const s of shortfalls) alerts.push(shortfallAlert(terminalId, s));
+  alerts.push(...pointsShortfalls(terminalId, fresh, accounts.byCard, accounts.points));
   await moveMoneyAndHead(tx, terminalId, moves, head);
+  alerts.push(...(await applyCountUses(tx, terminalId, fresh)));
   const hotlistChanged = await settleShortfalls(tx, moves, shortfalls, accounts.listed);
   return { moved: fresh.length, alreadyApplied: repeats.length, shortfalls: shortfalls.length, hotlistChanged, alerts };
 }
@@ -69,6 +76,7 @@ export async function applyEntries(
 interface LockedAccounts {
   byCard: Map<string, string>;
   balance: Map<string, number>;
+  points: Map<string, number>;
   /** Accounts with a card on the hotlist for a shortfall (the only ones a top-up can clear). */
   listed: Set<string>;
 }
@@ -76,18 +84,25 @@ interface LockedAccounts {
 /** Locks (in id order, so concurrent batches cannot deadlock) the accounts of the cards in the batch. */
 async function lockAccounts(tx: Queryable, entries: readonly JournalEntry[]): Promise<LockedAccounts> {
   const cardIds = [...new Set(entries.map((e) => e.cardId))];
-  const { rows } = await tx.query<{ card_id: string; account_id: string; balance: unknown; listed: boolean }>(
-    `SELECT c.card_id, a.id AS account_id, a.balance,
+  const { rows } = await tx.query<{
+    card_id: string;
+    account_id: string;
+    balance: unknown;
+    points: unknown;
+    listed: boolean;
+  }>(
+    `SELECT c.card_id, a.id AS account_id, a.balance, a.points,
        EXISTS (SELECT 1 FROM cards c2 JOIN hotlist_cards h ON h.card_id = c2.card_id
                WHERE c2.account_id = a.id AND h.reason = 'shortfall') AS listed
      FROM cards c JOIN accounts a ON a.id = c.account_id
      WHERE c.card_id = ANY($1::text[]) ORDER BY a.id FOR UPDATE OF a`,
     [cardIds],
   );
-  const locked: LockedAccounts = { byCard: new Map(), balance: new Map(), listed: new Set() };
+  const locked: LockedAccounts = { byCard: new Map(), balance: new Map(), points: new Map(), listed: new Set() };
   for (const r of rows) {
     locked.byCard.set(r.card_id, r.account_id);
     locked.balance.set(r.account_id, toSafeInt(r.balance, "accounts.balance"));
+    locked.points.set(r.account_id, toSafeInt(r.points, "accounts.points"));
     if (r.listed) locked.listed.add(r.account_id);
   }
   return locked;
@@ -115,11 +130,13 @@ async function insertEntries(
        JOIN json_array_elements($5::json) WITH ORDINALITY AS x(e, m) ON m = n
      )
      INSERT INTO transactions (txn_id, terminal_id, seq, kind, mode, source, card_id, account_id, operator_id,
-       gross, discount, net, bonus, points, balance_after, at, business_day)
-     SELECT t, $1, s, k, m, 'journal', c, a, o, g, d, n, b, p, NULL, at, bd
+       gross, discount, net, bonus, points, balance_after, at, business_day,
+       points_redeemed, redeemed_minor, package_id, uses)
+     SELECT t, $1, s, k, m, 'journal', c, a, o, g, d, n, b, p, NULL, at, bd, pr, rm, pk, u
      FROM unnest($6::text[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
-       $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::text[], $19::text[])
-       AS x(t, s, k, m, c, a, o, g, d, n, b, p, at, bd)
+       $13::bigint[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::text[], $19::text[],
+       $20::bigint[], $21::bigint[], $22::text[], $23::int[])
+       AS x(t, s, k, m, c, a, o, g, d, n, b, p, at, bd, pr, rm, pk, u)
      ON CONFLICT (txn_id) DO NOTHING
      RETURNING txn_id`,
     [
@@ -143,6 +160,10 @@ async function insertEntries(
       col("pointsEarned"),
       col("at"),
       col("businessDay"),
+      firsts.map((e) => e.pointsRedeemed ?? 0),
+      firsts.map((e) => e.redeemedMinor ?? 0),
+      firsts.map((e) => e.countPackageId ?? null),
+      firsts.map((e) => e.countUses ?? 0),
     ],
   );
   return new Set(rows.map((r) => r.txn_id));
@@ -171,7 +192,15 @@ async function checkRepeats(
   for (const e of repeats) {
     const t = stored.get(e.txnId);
     const same =
-      t && t.cardId === e.cardId && t.kind === e.kind && t.gross === e.gross && t.net === e.net && t.bonus === e.bonus;
+      t &&
+      t.cardId === e.cardId &&
+      t.kind === e.kind &&
+      t.gross === e.gross &&
+      t.net === e.net &&
+      t.bonus === e.bonus &&
+      t.pointsRedeemed === (e.pointsRedeemed ?? 0) &&
+      t.packageId === (e.countPackageId ?? null) &&
+      t.uses === (e.countUses ?? 0);
     if (!same) {
       const detail = `entry #${e.seq} reuses txnId ${e.txnId} of a different transaction; no money moved for it`;
       alerts.push({ kind: "txn-conflict", terminalId, seq: e.seq, txnId: e.txnId, detail });

@@ -15,6 +15,7 @@ export interface CardTotals {
   count: number;
   /** Signed effect on stored value: −net per sale, net + bonus per top-up. */
   delta: number;
+  /** Signed effect on points: earned − redeemed. */
   points: number;
 }
 
@@ -30,6 +31,8 @@ export interface Discrepancy {
   expectedBalance: number;
   points: number;
   expectedPoints: number;
+  /** Its count packages whose uses left are not their uses granted minus the uses recorded. */
+  packages?: { packageId: string; remainingUses: number; expectedRemainingUses: number }[];
 }
 
 export interface AlertRow {
@@ -70,7 +73,8 @@ export async function getAccountBalance(
 
 export async function ledgerTotals(q: Queryable): Promise<LedgerTotals> {
   const { rows } = await q.query<{ card_id: string; n: unknown; delta: unknown; points: unknown }>(
-    `SELECT card_id, count(*) AS n, sum(${signed()}) AS delta, sum(points) AS points FROM transactions GROUP BY card_id`,
+    `SELECT card_id, count(*) AS n, sum(${signed()}) AS delta, sum(points - points_redeemed) AS points
+     FROM transactions GROUP BY card_id`,
   );
   const byCard: Record<string, CardTotals> = {};
   let count = 0;
@@ -82,23 +86,53 @@ export async function ledgerTotals(q: Queryable): Promise<LedgerTotals> {
   return { count, byCard };
 }
 
-/** Every account must equal its opening balance and points plus the sum of its transactions. */
+/**
+ * Every account must equal its opening balance and points plus the sum of its
+ * transactions (points: earned − redeemed), and every count package its uses granted
+ * minus the uses its transactions recorded.
+ */
 export async function reconcile(q: Queryable): Promise<Discrepancy[]> {
   const { rows } = await q.query<{ id: string; balance: unknown; eb: unknown; points: unknown; ep: unknown }>(
     `SELECT a.id, a.balance, a.opening_balance + coalesce(sum(${signed("t.")}), 0) AS eb,
-       a.points, a.opening_points + coalesce(sum(t.points), 0) AS ep
+       a.points, a.opening_points + coalesce(sum(t.points - t.points_redeemed), 0) AS ep
      FROM accounts a LEFT JOIN transactions t ON t.account_id = a.id
      GROUP BY a.id, a.balance, a.opening_balance, a.points, a.opening_points`,
   );
+  const packages = await packageDiscrepancies(q);
   return rows
-    .map((r) => ({
-      accountId: r.id,
-      balance: toSafeInt(r.balance),
-      expectedBalance: toSafeInt(r.eb),
-      points: toSafeInt(r.points),
-      expectedPoints: toSafeInt(r.ep),
-    }))
-    .filter((d) => d.balance !== d.expectedBalance || d.points !== d.expectedPoints);
+    .map((r): Discrepancy => {
+      const d = {
+        accountId: r.id,
+        balance: toSafeInt(r.balance),
+        expectedBalance: toSafeInt(r.eb),
+        points: toSafeInt(r.points),
+        expectedPoints: toSafeInt(r.ep),
+      };
+      const own = packages.get(r.id);
+      return own ? { ...d, packages: own } : d;
+    })
+    .filter((d) => d.balance !== d.expectedBalance || d.points !== d.expectedPoints || d.packages);
+}
+
+async function packageDiscrepancies(q: Queryable): Promise<Map<string, NonNullable<Discrepancy["packages"]>>> {
+  const { rows } = await q.query<{ package_id: string; account_id: string; remaining_uses: unknown; er: unknown }>(
+    `SELECT p.package_id, p.account_id, p.remaining_uses, p.total_uses - coalesce(sum(t.uses), 0) AS er
+     FROM count_packages p LEFT JOIN transactions t ON t.package_id = p.package_id
+     GROUP BY p.package_id, p.account_id, p.remaining_uses, p.total_uses
+     HAVING p.remaining_uses <> p.total_uses - coalesce(sum(t.uses), 0)
+     ORDER BY p.package_id`,
+  );
+  const byAccount = new Map<string, NonNullable<Discrepancy["packages"]>>();
+  for (const r of rows) {
+    const list = byAccount.get(r.account_id) ?? [];
+    list.push({
+      packageId: r.package_id,
+      remainingUses: toSafeInt(r.remaining_uses),
+      expectedRemainingUses: toSafeInt(r.er),
+    });
+    byAccount.set(r.account_id, list);
+  }
+  return byAccount;
 }
 
 export async function terminalState(

@@ -18,7 +18,13 @@ export interface StoredTxn {
   discount: number;
   net: number;
   bonus: number;
+  /** Points earned; points redeemed (a sale paid partly by points) are apart, with the fen they stood for. */
   points: number;
+  pointsRedeemed: number;
+  redeemedMinor: number;
+  /** A count-card use: the package and how many uses (0 when none). */
+  packageId: string | null;
+  uses: number;
   balanceAfter: number | null;
   businessDay: string;
 }
@@ -37,12 +43,16 @@ export interface TxnRow {
   net: unknown;
   bonus: unknown;
   points: unknown;
+  points_redeemed: unknown;
+  redeemed_minor: unknown;
+  package_id: string | null;
+  uses: unknown;
   balance_after: unknown;
   business_day: string;
 }
 
 const COLUMNS = `txn_id, terminal_id, seq, kind, mode, source, card_id, account_id, gross, discount, net, bonus,
-  points, balance_after, business_day`;
+  points, points_redeemed, redeemed_minor, package_id, uses, balance_after, business_day`;
 
 /** The columns toStoredTxn reads, qualified with a table alias (for joins). */
 export const txnColumns = (alias: string) =>
@@ -78,6 +88,10 @@ export function toStoredTxn(r: TxnRow): StoredTxn {
     net: toSafeInt(r.net, "transactions.net"),
     bonus: toSafeInt(r.bonus, "transactions.bonus"),
     points: toSafeInt(r.points, "transactions.points"),
+    pointsRedeemed: toSafeInt(r.points_redeemed ?? 0, "transactions.points_redeemed"),
+    redeemedMinor: toSafeInt(r.redeemed_minor ?? 0, "transactions.redeemed_minor"),
+    packageId: r.package_id ?? null,
+    uses: toSafeInt(r.uses ?? 0, "transactions.uses"),
     balanceAfter: toSafeIntOrNull(r.balance_after, "transactions.balance_after"),
     businessDay: r.business_day,
   };
