@@ -6,8 +6,6 @@
 import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import type { AgentConfig } from "../config/agent-config.js";
-import { createPrinter } from "../drivers/printer/create-printer.js";
-import type { ReceiptPrinter } from "../drivers/printer/receipt-printer.js";
 import type { CardReader } from "../drivers/readers/card-reader.js";
 import { cardTypeOf } from "../protocol/policy.js";
 import { topics } from "../protocol/topics.js";
@@ -15,14 +13,21 @@ import { operatorFor } from "./api/api-auth.js";
 import { registerCloseRoutes } from "./api/close-routes.js";
 import { EventHub } from "./api/events.js";
 import { buildApi } from "./api/http-api.js";
+import { AgentMetrics } from "./api/metrics-agent.js";
+import { registerMetricsRoute } from "./api/metrics-routes.js";
+import { CountedTillOperations } from "./api/metrics-till-ops.js";
 import { closeSource } from "./close/close-source.js";
 import { registerConsoleRoutes } from "./console/console-routes.js";
 import { JournalArchive } from "./journal/journal-archive.js";
 import { TerminalLedger } from "./journal/terminal-ledger.js";
 import { createLogger, type Logger } from "./logger.js";
 import { OperatorSessions } from "./operators/sessions.js";
-import { createReader } from "./readers/create-reader.js";
-import { type Receipts, selfTestData, startReceipts } from "./receipts/receipt-setup.js";
+import { selfTestData } from "./receipts/receipt-setup.js";
+import { agentReader, reloadTarget } from "./runtime/apply-config.js";
+import { LiveConfig, liveTillSettings, saleSettings } from "./runtime/live-config.js";
+import { type LiveReceipts, startLiveReceipts } from "./runtime/live-receipts.js";
+import { ConfigReloader } from "./runtime/reload.js";
+import type { ReloadReport, ReloadTrigger } from "./runtime/reload-report.js";
 import { businessDay } from "./sale/business-day.js";
 import { Decider, deciderSettings } from "./sale/decider.js";
 import { SaleService } from "./sale/sale-service.js";
@@ -34,10 +39,9 @@ import { JournalUploader } from "./sync/journal-uploader.js";
 import { MqttLink } from "./sync/mqtt-link.js";
 import { PolicyCache } from "./sync/policy-cache.js";
 import { TillOpClient } from "./sync/till-op-client.js";
-import { TillOperations } from "./till/till-operations.js";
+import { CardOperations } from "./till/card-operations.js";
+import { HotlistOverlay } from "./till/hotlist-overlay.js";
 import { AGENT_VERSION } from "./version.js";
-
-/** How long acknowledged entries stay on the box for reports (the server keeps them for good). */
 
 export interface AgentDeps {
   now?: () => number;
@@ -64,10 +68,20 @@ export interface RunningAgent {
   /**
    * The print queue and the printer monitor: `receipts.monitor.current()` is the printer's
    * status for the heartbeat, its `status` event each change, `receipts.queue.status()` the
-   * receipts waiting.
+   * receipts waiting; `receipts.printer` the (reopenable) printer.
    */
-  receipts: Receipts;
+  receipts: LiveReceipts;
   status(): Record<string, unknown>;
+  /** `METHOD /path` of every route the local API serves (the supervisor-only test checks each). */
+  routes: readonly string[];
+  /** The config in force now (the start-up one, or the last reload applied). */
+  config(): AgentConfig;
+  /** Read the config file again and apply what can change live (agent/runtime/reload.ts). */
+  reload(trigger?: ReloadTrigger): Promise<ReloadReport>;
+  /** What the last reload did (null: none since start-up). */
+  lastReload(): ReloadReport | null;
+  /** Prometheus text for GET /metrics. */
+  metrics: AgentMetrics;
   close(): Promise<void>;
 }
 
@@ -75,6 +89,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const now = deps.now ?? Date.now;
   const log = deps.log ?? createLogger({ name: "cardterm" });
   const terminalId = config.terminal.id;
+  // What a reload may change is read through `live`; what only a restart changes (the id,
+  // the data directory, the broker, the API's address) is taken from `config` here.
+  const live = new LiveConfig(config);
+  const receiptWaitMs = deps.receiptWaitMs ?? 1_000;
   await mkdir(config.terminal.dataDir, { recursive: true });
 
   const archive = new JournalArchive(`${config.terminal.dataDir}/archive`, config.archiveDays);
@@ -113,27 +131,35 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   });
   policies.attach(link);
 
-  const readers = config.readers.map((r) => createReader(r, now, log));
-  const printer: ReceiptPrinter = createPrinter(config.printer, {
-    language: config.terminal.language,
-    now,
-    log: log.child({ c: "printer" }),
+  const readers = config.readers.map((r) => agentReader(r, now, log));
+  const receipts = await startLiveReceipts({ config, fs: deps.fs, now, log, retry: deps.printRetry });
+  const printer = receipts.printer;
+  /** Each reader's and the printer's state, as the heartbeat, the event stream and the metrics report them. */
+  const deviceStates = (): Record<string, string> => ({
+    ...Object.fromEntries(readers.map((r) => [`reader:${r.id}`, r.status().state])),
+    [`printer:${printer.id}`]: printer.status().state,
   });
-  const receipts = await startReceipts({
-    config,
-    printer,
-    fs: deps.fs,
+  const metrics = new AgentMetrics({
     now,
-    log: log.child({ c: "receipts" }),
-    retry: deps.printRetry,
+    version: AGENT_VERSION,
+    ledger,
+    printQueueDepth: () => receipts.queue.status().pending,
+    devices: () =>
+      Object.entries(deviceStates())
+        .filter(([device]) => !(device.startsWith("printer:") && printer.type === "none"))
+        .map(([device, state]) => ({ device, state })),
+    brokerConnected: () => link.status().connected,
+    lastReload: () => reloader.last(),
   });
   const taps = new TapSource(readers, log.child({ c: "readers" }));
+  // The hotlist with this till's own card operations marked until the server's delta arrives.
+  const hotlist = new HotlistOverlay({ cards: () => policies.hotlist(), version: () => policies.versions().hotlist ?? 0 });
   const decider = new Decider({
     terminalId,
     ledger,
     online: auth,
     policy: () => policies.policy(),
-    hotlist: () => policies.hotlist(),
+    hotlist: () => hotlist.view(),
     now,
     log: log.child({ c: "decide" }),
     settings: deciderSettings(config),
@@ -145,42 +171,40 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     policy: () => policies.policy(),
     newTxnId: deps.newTxnId ?? randomUUID,
     afterCommit: () => uploader.kick(),
+    onDecision: (decision) => metrics.countSale(decision),
     log: log.child({ c: "sale" }),
-    settings: {
-      storeName: config.terminal.storeName,
-      terminalId,
-      operatorId: config.terminal.operatorId,
-      tapTimeoutMs: config.tapTimeoutMs,
-      receiptWaitMs: deps.receiptWaitMs ?? 1_000,
-    },
+    settings: saleSettings(config, receiptWaitMs),
   });
 
-  const tillOps = new TillOperations({
-    ledger,
-    server: new TillOpClient(link, terminalId, log.child({ c: "till-op" }), contact),
-    taps,
-    receipts: receipts.queue,
-    newTxnId: deps.newTxnId ?? randomUUID,
-    now,
-    afterCommit: () => uploader.kick(),
-    cardTypeName: (id) => {
-      const policy = policies.policy();
-      return (policy && cardTypeOf(policy, id)?.name) ?? null;
+  const tillOps = new CountedTillOperations(
+    {
+      ledger,
+      server: new TillOpClient(link, terminalId, log.child({ c: "till-op" }), contact),
+      taps,
+      receipts: receipts.queue,
+      newTxnId: deps.newTxnId ?? randomUUID,
+      now,
+      afterCommit: () => uploader.kick(),
+      cardTypeName: (id) => {
+        const policy = policies.policy();
+        return (policy && cardTypeOf(policy, id)?.name) ?? null;
+      },
+      log: log.child({ c: "till" }),
+      settings: liveTillSettings(live, receiptWaitMs),
     },
-    log: log.child({ c: "till" }),
-    settings: {
-      storeName: config.terminal.storeName,
-      terminalId,
-      timeZone: config.terminal.timeZone,
-      language: config.terminal.language,
-      tapTimeoutMs: config.tapTimeoutMs,
-      opTimeoutMs: Math.max(config.server.authTimeoutMs, 3_000),
-      receiptWaitMs: deps.receiptWaitMs ?? 1_000,
-    },
-  });
+    (op, result) => metrics.countTillOp(op, result),
+  );
+  const cardOps = new CardOperations({ ...tillOps.deps, hotlist });
   const sessions = new OperatorSessions(config.operators, config.api.idleTimeoutMs, now);
   const events = new EventHub();
-  const today = () => businessDay(now(), config.terminal.timeZone);
+  const today = () => businessDay(now(), live.current.terminal.timeZone);
+  const reloader = new ConfigReloader({
+    file: config.source,
+    target: reloadTarget({ live, decider, sales, sessions, receipts, readers, receiptWaitMs, now, log }),
+    now,
+    log: log.child({ c: "reload" }),
+    onReport: (report) => metrics.countReload(report),
+  });
   // A day's entries rebuilt from the journal (pending read before the archive: an ack racing it loses nothing).
   const { entriesOf } = closeSource(ledger, archive);
 
@@ -194,12 +218,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     readers: readers.map((r) => r.status()),
     printer: { ...receipts.monitor.current(), queue: receipts.queue.status() },
     offlineExposure: ledger.offlineExposure(),
-  });
-
-  /** Each reader's and the printer's state, as the heartbeat and the event stream report them. */
-  const deviceStates = (): Record<string, string> => ({
-    ...Object.fromEntries(readers.map((r) => [`reader:${r.id}`, r.status().state])),
-    [`printer:${printer.id}`]: printer.status().state,
+    config: { file: config.source },
+    reload: reloader.last(),
   });
 
   const heartbeat = new HeartbeatPublisher(
@@ -220,7 +240,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     receipts.queue.submit({
       template: "self-test",
       data: selfTestData({
-        config,
+        config: live.current,
         version: AGENT_VERSION,
         at: now(),
         readers: readers.map((r) => ({ id: r.id, type: r.type, state: r.status().state })),
@@ -230,23 +250,39 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
         receiptsQueued: receipts.queue.status().pending,
       }),
     });
+  // Read at each request, so a reloaded token or default operator holds from the next one.
   const apiAuth = {
-    token: config.api.token,
+    get token() {
+      return live.current.api.token;
+    },
     host: config.api.host,
     sessions,
-    defaultOperatorId: config.terminal.operatorId,
+    get defaultOperatorId() {
+      return live.current.terminal.operatorId;
+    },
   };
+  const routes: string[] = [];
   const api = buildApi({
     sales,
     auth: apiAuth,
     events,
     till: { ops: tillOps, entriesOf, today },
+    cards: { cards: cardOps },
+    routes,
     extend: (app) => {
       registerConsoleRoutes(app, {
-        apiToken: config.api.token,
-        language: config.terminal.language,
-        ...(config.printer.type === "preview" ? { previewDir: config.printer.previewDir } : {}),
+        get apiToken() {
+          return live.current.api.token;
+        },
+        get language() {
+          return live.current.terminal.language;
+        },
+        get previewDir() {
+          const p = live.current.printer;
+          return p.type === "preview" ? p.previewDir : undefined;
+        },
       });
+      registerMetricsRoute(app, { render: () => metrics.render(), token: () => live.current.api.token });
       app.register(async (scope) => {
         // The daily close is a supervisor's (permissions.ts).
         scope.addHook("preHandler", async (req) => {
@@ -257,7 +293,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
           ackedSeq: () => ledger.summary().ackedSeq,
           terminalId,
           today,
-          storeName: config.terminal.storeName,
+          get storeName() {
+            return live.current.terminal.storeName;
+          },
           now,
           print: (data) => receipts.queue.submit({ template: "daily-close", data }),
           operatorOf: (req) => operatorFor(req, apiAuth, "close"),
@@ -286,10 +324,16 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     readers,
     receipts,
     status,
+    routes,
+    config: () => live.current,
+    reload: (trigger = "api") => reloader.reload(trigger),
+    lastReload: () => reloader.last(),
+    metrics,
     async close() {
       if (closed) return;
       closed = true;
       clearInterval(deviceWatch);
+      await reloader.close();
       await api.close();
       heartbeat.close();
       uploader.close();

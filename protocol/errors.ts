@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   CT_CONFIG_NOT_FOUND: "the configuration file does not exist or cannot be read",
   CT_CONFIG_YAML: "the configuration file is not valid YAML",
   CT_CONFIG_VERSION: "the configuration file is in a newer config format than this agent reads",
+  CT_RELOAD_REFUSED: "a changed configuration file is invalid; the running agent keeps its current config",
+  CT_RELOAD_RESTART_NEEDED: "a changed configuration file changes keys only a restart applies; nothing was applied",
   // money and input
   CT_AMOUNT_INVALID: "an amount is not a valid decimal of at most two places",
   CT_BAD_REQUEST: "a request to the local API is malformed",

@@ -9,17 +9,15 @@
  * config exits 2 (never retried: systemd should not loop on it).
  */
 import { parseArgs } from "node:util";
-import { loadConfig } from "../../config/load-config.js";
 import { isCardtermError } from "../../protocol/errors.js";
-import { startAgent } from "../agent.js";
 import { runDemo } from "../demo/run-demo.js";
-import { createLogger } from "../logger.js";
 import { AGENT_VERSION } from "../version.js";
 import { closeCommand } from "./close-command.js";
 import { configCommand } from "./config-command.js";
 import { doctorCommand } from "./doctor-command.js";
 import { journalCommand } from "./journal-command.js";
 import { receiptCommand } from "./receipt-command.js";
+import { runCommand, untilSignal } from "./run-command.js";
 
 const USAGE = `cardterm ${AGENT_VERSION} — membership-card terminal agent
 
@@ -47,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "run":
-      return run(rest);
+      return runCommand(rest);
     case "demo":
       return demo(rest);
     case "config":
@@ -76,19 +74,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: "string", short: "c" } } });
-  if (!values.config) {
-    console.error("cardterm run needs --config FILE");
-    return 2;
-  }
-  const config = await loadConfig(values.config);
-  const agent = await startAgent(config, { log: createLogger() });
-  await untilSignal();
-  await agent.close();
-  return 0;
-}
-
 async function demo(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -108,13 +93,6 @@ async function demo(args: string[]): Promise<number> {
   await untilSignal();
   await running.close();
   return 0;
-}
-
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    process.once("SIGINT", () => resolve());
-    process.once("SIGTERM", () => resolve());
-  });
 }
 
 main(process.argv.slice(2)).then(

@@ -1,17 +1,9 @@
 /**
- * Telling systemd how the agent is doing (sd_notify(3)): READY=1 once it serves, WATCHDOG=1
+ * Telling systemd how the agent is doing (sd_notify(3)): READY=1 once it serves, STATUS=
+ * lines for `systemctl status`, RELOADING=1 … READY=1 around a config reload, WATCHDOG=1
  * every half WatchdogSec while it is healthy, STOPPING=1 when it shuts down. A no-op when
- * NOTIFY_SOCKET is unset (a terminal, the demo, Docker).
- *
- * Wiring (agent/cli/cardterm.ts `run`, for the lead):
- *
- *   const notify = startSdNotify({ healthy: () => agent.isHealthy(), log });
- *   const agent = await startAgent(config, { log });
- *   await notify.ready();               // after the API listens and the store is open
- *   await untilSignal();
- *   await notify.stopping();
- *   await agent.close();
- *   notify.close();
+ * NOTIFY_SOCKET is unset (a terminal, the demo, Docker). `cardterm run` wires it
+ * (agent/cli/run-command.ts).
  *
  * `healthy` lets a stuck agent be restarted: while it returns false no WATCHDOG=1 is sent,
  * and systemd kills and restarts the service after WatchdogSec (STYLE point 6).
@@ -46,6 +38,10 @@ export interface SdNotify {
   /** The watchdog interval in ms (half of WatchdogSec), or undefined when there is none. */
   readonly watchdogIntervalMs: number | undefined;
   ready(status?: string): Promise<void>;
+  /** A new STATUS= line (shown by `systemctl status`). */
+  status(text: string): Promise<void>;
+  /** A config reload begins; systemd expects READY=1 when it is over. */
+  reloading(): Promise<void>;
   stopping(): Promise<void>;
   /** Stop the watchdog timer. Safe to call twice. */
   close(): void;
@@ -83,7 +79,14 @@ export function startSdNotify(opts: SdNotifyOptions = {}): SdNotify {
     enabled: socket !== undefined && socket !== "",
     watchdogIntervalMs: interval,
     ready: (status) => notify(status ? ["READY=1", `STATUS=${oneLine(status)}`] : ["READY=1"]),
-    stopping: () => notify(["STOPPING=1"]),
+    status: (text) => notify([`STATUS=${oneLine(text)}`]),
+    // systemd wants the monotonic time with RELOADING=1 (sd_notify(3)): CLOCK_MONOTONIC in µs.
+    reloading: () => notify(["RELOADING=1", `MONOTONIC_USEC=${process.hrtime.bigint() / 1000n}`]),
+    // No WATCHDOG=1 after STOPPING=1: the timer could otherwise slip one in behind it.
+    stopping: () => {
+      if (timer) clearInterval(timer);
+      return notify(["STOPPING=1"]);
+    },
     close() {
       if (closed) return;
       closed = true;

@@ -1,0 +1,98 @@
+/**
+ * Receipts for the running agent, set up so a config reload can reach them: the durable
+ * print queue prints through a SwappablePrinter, and lays receipts out with one layout
+ * object that a reload updates in place (the queue reads it at each attempt, so a
+ * receipt is laid out with the header, footer and language in force when it prints).
+ * A printer change puts the new device in place after the print in progress, restarts
+ * the status monitor (its interval may have changed) and kicks the queue, so receipts
+ * that waited print on the new device at once.
+ *
+ * The same parts as agent/receipts/receipt-setup.ts `startReceipts`, which one-off
+ * commands keep using; only the agent needs them replaceable.
+ */
+import type { AgentConfig } from "../../config/agent-config.js";
+import { PRINTER_DEFAULTS } from "../../config/build-printer.js";
+import { createPrinter } from "../../drivers/printer/create-printer.js";
+import type { Logger } from "../logger.js";
+import { PrintQueue } from "../receipts/print-queue.js";
+import { PrinterMonitor } from "../receipts/printer-monitor.js";
+import type { ReceiptLayout } from "../receipts/receipt-layout.js";
+import { printQueueDir, type Receipts, receiptLayout } from "../receipts/receipt-setup.js";
+import type { DurableFs } from "../store/durable-file.js";
+import { SwappablePrinter } from "./swappable-printer.js";
+
+export interface LiveReceipts extends Receipts {
+  printer: SwappablePrinter;
+  /** Language, time zone, header, footer, logo and paper from `config`, for the next receipt. */
+  relayout(config: AgentConfig): void;
+  /** Reopen the printer from `config` (after the print in progress) and restart its monitor. */
+  reopenPrinter(config: AgentConfig): Promise<void>;
+}
+
+export interface LiveReceiptsOptions {
+  config: AgentConfig;
+  fs?: DurableFs;
+  now: () => number;
+  /** The agent's logger; the queue and the printer get their own children. */
+  log: Logger;
+  retry?: { baseMs: number; capMs: number };
+}
+
+export async function startLiveReceipts(opts: LiveReceiptsOptions): Promise<LiveReceipts> {
+  const { now } = opts;
+  const log = opts.log.child({ c: "receipts" });
+  const build = (config: AgentConfig) =>
+    createPrinter(config.printer, { language: config.terminal.language, now, log: opts.log.child({ c: "printer" }) });
+  const printer = new SwappablePrinter(build(opts.config), log);
+  const layout: ReceiptLayout = receiptLayout(opts.config, log);
+  const p = opts.config.printer;
+  const queue = await PrintQueue.open({
+    dir: printQueueDir(opts.config),
+    printer,
+    layout,
+    fs: opts.fs,
+    now,
+    log,
+    retry: opts.retry,
+    keepForMs: p.type === "none" ? undefined : (p.keepForMs ?? PRINTER_DEFAULTS.keepForMs),
+  });
+  const live: LiveReceipts = {
+    queue,
+    printer,
+    monitor: startMonitor(opts.config, printer, queue, log),
+    relayout(config) {
+      replaceContents(layout, receiptLayout(config, log));
+    },
+    async reopenPrinter(config) {
+      await live.monitor.stop();
+      await printer.swap(build(config));
+      live.monitor = startMonitor(config, printer, queue, log);
+      queue.printerReady();
+    },
+  };
+  return live;
+}
+
+function startMonitor(config: AgentConfig, printer: SwappablePrinter, queue: PrintQueue, log: Logger): PrinterMonitor {
+  const p = config.printer;
+  const intervalMs =
+    p.type === "network" || p.type === "serial" || p.type === "usb"
+      ? (p.statusIntervalMs ?? PRINTER_DEFAULTS.statusIntervalMs)
+      : PRINTER_DEFAULTS.statusIntervalMs;
+  const monitor = new PrinterMonitor({
+    printer,
+    intervalMs,
+    pending: () => queue.status().pending,
+    onReady: () => queue.printerReady(),
+    log,
+  });
+  if (p.type !== "none") monitor.start();
+  return monitor;
+}
+
+/** Make `target` hold exactly `source`'s keys, in place (the queue keeps a reference to it). */
+function replaceContents(target: ReceiptLayout, source: ReceiptLayout): void {
+  const t = target as unknown as Record<string, unknown>;
+  for (const key of Object.keys(t)) if (!(key in source)) delete t[key];
+  Object.assign(target, source);
+}
