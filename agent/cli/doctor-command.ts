@@ -12,7 +12,7 @@ import type { AgentConfig, Language } from "../../config/agent-config.js";
 import { createPrinter } from "../../drivers/printer/create-printer.js";
 import { isCardtermError } from "../../protocol/errors.js";
 import { AgentApi, type AgentProbe } from "../doctor/agent-probe.js";
-import { type AgentAnswer, buildChecks, rowLabel } from "../doctor/build-checks.js";
+import { type AgentAnswer, buildChecks, labelOf, rowLabel } from "../doctor/build-checks.js";
 import { checkConfig } from "../doctor/config-check.js";
 import { printSelfTestPage } from "../doctor/doctor-print.js";
 import { type DoctorRow, sayIn } from "../doctor/doctor-row.js";
@@ -131,9 +131,11 @@ function page(config: AgentConfig, now: () => number, rows: DoctorRow[] | null):
     journalPending: null,
     receiptsQueued: null,
   });
+  // On paper in the receipt's language, whatever --lang the screen used.
+  const lang = config.terminal.language;
   if (rows)
     data.doctor = rows.map((r) => ({
-      label: r.label,
+      label: labelOf(r.check, lang),
       verdict: r.verdict,
       detail: r.detail,
       ...(r.code ? { code: r.code } : {}),

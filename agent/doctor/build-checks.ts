@@ -41,6 +41,12 @@ const LABELS = {
   },
 } as const;
 
+/** A row's name in another language (the self-test page speaks the receipt's). */
+export function labelOf(check: string, lang: Language): string {
+  const [row, id] = check.split(":", 2) as [keyof (typeof LABELS)["en"], string | undefined];
+  return row in LABELS.en ? rowLabel(lang, row, id) : check;
+}
+
 export function rowLabel(lang: Language, row: keyof (typeof LABELS)["en"], id?: string): string {
   return id === undefined ? LABELS[lang][row] : `${LABELS[lang][row]} ${id}`;
 }

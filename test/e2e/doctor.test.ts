@@ -1,0 +1,344 @@
+/**
+ * `cardterm doctor` as a technician runs it, a separate process against the real rig: the
+ * embedded broker (aedes), the central server on PGlite, a serial ID reader on a socat
+ * pty, the TCP printer stand-in, a temp data dir. All green first (a card tapped on
+ * request, the self-test page on the printer); then each part broken in turn and its row
+ * FAILs with the fix and exit 1; then once with the agent running, which holds the
+ * devices, so those rows are asked of it.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import t, { type Test } from "tap";
+import { startAgent } from "../../agent/agent.js";
+import { startEmbeddedBroker } from "../../agent/demo/embedded-broker.js";
+import { TerminalLedger } from "../../agent/journal/terminal-ledger.js";
+import { silentLogger } from "../../agent/logger.js";
+import { loadConfig } from "../../config/load-config.js";
+import { openDb } from "../../server/db/open-db.js";
+import { startHqServer } from "../../server/hq-server.js";
+import { hotlistDelta, hotlistDocument } from "../../server/ledger/hotlist.js";
+import { currentPolicy } from "../../server/ledger/policy-store.js";
+import { connectHqLink, type HqLedger } from "../../server/mqtt/hq-link.js";
+import { decodeEscPos } from "../helpers/escpos-decode.js";
+import { freePort } from "../helpers/free-port.js";
+import { editLog, entryAt } from "../helpers/journal-files.js";
+import { startPtyPair } from "../helpers/socat.js";
+import { STATUS, TcpPrinterStandIn } from "../helpers/tcp-printer.js";
+import { tempDir } from "../helpers/temp-dir.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+const CLI = fileURLToPath(new URL("../../agent/cli/cardterm.ts", import.meta.url));
+const TOKEN = "doctor-test-token-0123456789";
+
+interface Row {
+  check: string;
+  verdict: string;
+  via: string;
+  detail: string;
+  fix?: string;
+  code?: string;
+}
+interface Run {
+  code: number | null;
+  rows: Record<string, Row>;
+  stderr: string;
+}
+
+/** Runs `cardterm doctor --json` as a child process; `onStderr` sees what it tells the technician. */
+function doctor(config: string, args: string[] = [], onStderr?: (text: string) => void): Promise<Run> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", CLI, "doctor", "--config", config, "--json", "--lang", "en", "--timeout", "8", ...args],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString();
+    onStderr?.(stderr);
+  });
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => {
+      try {
+        const report = JSON.parse(stdout) as { rows: Row[]; exitCode: number };
+        if (report.exitCode !== code) throw new Error(`exit ${code} but the report says ${report.exitCode}`);
+        resolve({ code, rows: Object.fromEntries(report.rows.map((r) => [r.check, r])), stderr });
+      } catch (err) {
+        reject(new Error(`doctor printed no report (exit ${code}): ${(err as Error).message}\n${stdout}\n${stderr}`));
+      }
+    });
+  });
+}
+
+/** The rows other than `except` all passed (or were skipped for a reason given). */
+function othersPass(t: Test, run: Run, except: string[]): void {
+  for (const [check, row] of Object.entries(run.rows)) {
+    if (!except.includes(check)) t.equal(row.verdict, "PASS", `${check} still passes: ${row.detail}`);
+  }
+}
+
+async function rig(t: Test) {
+  const dir = await tempDir(t, "cardterm-doctor-");
+  const key = randomBytes(32);
+  const mqttPort = await freePort();
+  let broker = await startEmbeddedBroker(mqttPort);
+  t.teardown(() => broker.close());
+  const db = await openDb({});
+  t.teardown(() => db.close());
+  const startHq = () =>
+    startHqServer({
+      mqttUrl: broker.url,
+      db,
+      seedDemo: { terminals: [{ id: "T001", keyHex: key.toString("hex") }] },
+      reconnectPeriodMs: 200,
+      log: silentLogger(),
+    });
+  let hq = await startHq();
+  t.teardown(() => hq.close());
+  const pty = await startPtyPair();
+  t.teardown(() => pty.stop());
+  const printer = await TcpPrinterStandIn.start();
+  t.teardown(() => printer.close());
+  const apiPort = await freePort();
+  const yaml = (dataDir: string, extra = "") =>
+    `terminal:\n  id: T001\n  key: { hex: "${key.toString("hex")}" }\n  dataDir: ${dataDir}\n` +
+    `server:\n  mqttUrl: ${broker.url}\napi:\n  port: ${apiPort}\n  token: "${TOKEN}"\n` +
+    `readers:\n  - id: front\n    type: serial-id\n    path: ${pty.agentPath}\n` +
+    `printer:\n  type: network\n  host: 127.0.0.1\n  port: ${printer.port}\n${extra}`;
+  const config = `${dir}/cardterm.yaml`;
+  await writeFile(config, yaml(`${dir}/data`));
+  return {
+    dir,
+    key,
+    config,
+    yaml,
+    pty,
+    printer,
+    db,
+    get broker() {
+      return broker;
+    },
+    async restartBroker() {
+      broker = await startEmbeddedBroker(mqttPort);
+    },
+    async stopHq() {
+      await hq.close();
+    },
+    async startHq() {
+      hq = await startHq();
+    },
+    /** The self-test pages the printer stand-in received, as text. */
+    pages(): string[] {
+      return printer
+        .jobs()
+        .map((bytes) => decodeEscPos(bytes).lines.join("\n"))
+        .filter((text) => text.includes("打印机自检"));
+    },
+  };
+}
+
+t.test(
+  "cardterm doctor: all green on the rig, then each part broken in turn, then beside the running agent",
+  async (t) => {
+    const r = await rig(t);
+
+    await t.test("all green: a card tapped on request, the self-test page printed, exit 0", async (t) => {
+      let tapped = false;
+      const run = await doctor(r.config, ["--wait-tap", "10"], (stderr) => {
+        if (!tapped && /tap a card on reader front/.test(stderr)) {
+          tapped = true;
+          void r.pty.write("0012345678\r\n");
+        }
+      });
+      t.equal(run.code, 0, run.stderr);
+      t.equal(Object.keys(run.rows).length, 7, "config, one reader, printer, broker, server, disk, journal");
+      othersPass(t, run, []);
+      t.match(run.rows["reader:front"], { via: "direct", detail: /read card id:0012\*+5678/ });
+      t.match(run.rows.printer, { via: "direct", detail: /ready; self-test page printed/ });
+      t.match(run.rows.broker, { detail: /connected to 127\.0\.0\.1:\d+ in \d+ ms; round trip \d+ ms/ });
+      t.match(run.rows.server, { detail: /server answered in \d+ ms; clocks agree/ });
+      t.match(run.rows.journal, { detail: /sound .*0 pending/ });
+      t.equal(r.pages().length, 1, "one self-test page reached the printer");
+    });
+
+    await t.test("--print: the result is the self-test page, with the doctor's rows on it", async (t) => {
+      const run = await doctor(r.config, ["--print"]);
+      t.equal(run.code, 0, run.stderr);
+      t.match(run.rows.printer?.detail, /result printed/);
+      const page = r.pages().at(-1) ?? "";
+      t.equal(r.pages().length, 2, "one more page, not two");
+      t.match(page, /诊断结果/);
+      t.match(page, /消息服务器\s+PASS/);
+    });
+
+    await t.test("a config typo: the config row FAILs with file:line and the fix", async (t) => {
+      const bad = `${r.dir}/typo.yaml`;
+      await writeFile(bad, r.yaml(`${r.dir}/data`).replace("server:", "sever:"));
+      const run = await doctor(bad);
+      t.equal(run.code, 1);
+      t.match(run.rows.config, { verdict: "FAIL", code: "CT_CONFIG_INVALID", detail: /typo\.yaml:\d+:\d+ .*sever/ });
+      t.match(run.rows.config?.fix, /cardterm config check/);
+    });
+
+    await t.test("the serial reader unplugged: its path is missing, the reader row FAILs", async (t) => {
+      await r.pty.unplug();
+      t.teardown(() => r.pty.restart());
+      const run = await doctor(r.config, ["--no-print"]);
+      t.equal(run.code, 1);
+      t.match(run.rows["reader:front"], {
+        verdict: "FAIL",
+        code: "CT_READER_UNAVAILABLE",
+        detail: /cardterm\.yaml:\d+:\d+ +readers\[0\]\.path — .*does not exist/,
+        fix: /ls -l \/dev\/serial\/by-id\/.*dialout/,
+      });
+      othersPass(t, run, ["reader:front"]);
+    });
+
+    await t.test("the printer's port closed: the printer row FAILs with its address", async (t) => {
+      await r.printer.stop();
+      t.teardown(() => r.printer.restart());
+      const run = await doctor(r.config);
+      t.equal(run.code, 1);
+      t.match(run.rows.printer, { verdict: "FAIL", code: "CT_PRINTER_OFFLINE", detail: /ECONNREFUSED/ });
+      t.match(run.rows.printer?.fix, new RegExp(`127\\.0\\.0\\.1:${r.printer.port}`));
+      othersPass(t, run, ["printer"]);
+    });
+
+    await t.test("the printer out of paper: CT_PRINTER_NOT_READY, load paper", async (t) => {
+      r.printer.answers = { replies: { 2: STATUS.n2({ paperEndStop: true }), 4: STATUS.n4({ paperEnd: true }) } };
+      t.teardown(() => {
+        r.printer.answers = { replies: { 2: STATUS.n2(), 4: STATUS.n4() } };
+      });
+      const run = await doctor(r.config);
+      t.equal(run.code, 1);
+      t.match(run.rows.printer, {
+        verdict: "FAIL",
+        code: "CT_PRINTER_NOT_READY",
+        detail: "paper out",
+        fix: /paper roll/,
+      });
+    });
+
+    await t.test("the broker down: broker and server rows FAIL, nothing listens", async (t) => {
+      await r.broker.close();
+      const run = await doctor(r.config, ["--no-print"]);
+      await r.restartBroker();
+      t.equal(run.code, 1);
+      t.match(run.rows.broker, { verdict: "FAIL", code: "CT_BROKER_UNREACHABLE", detail: /ECONNREFUSED/ });
+      t.match(run.rows.broker?.fix, /nothing listens at 127\.0\.0\.1:\d+/);
+      t.match(run.rows.server, { verdict: "FAIL", code: "CT_BROKER_UNREACHABLE" });
+      othersPass(t, run, ["broker", "server"]);
+    });
+
+    await t.test("the central server not running (broker up): the server row FAILs, call head office", async (t) => {
+      await r.stopHq();
+      const run = await doctor(r.config, ["--no-print"]);
+      t.equal(run.code, 1);
+      t.match(run.rows.server, { verdict: "FAIL", code: "CT_SERVER_TIMEOUT", detail: /broker is reachable/ });
+      t.match(run.rows.server?.fix, /cardterm-hq/);
+      othersPass(t, run, ["server"]);
+    });
+
+    await t.test("the server's clock ten minutes ahead: the server row FAILs with the NTP fix", async (t) => {
+      const skewed = await connectHqLink({
+        url: r.broker.url,
+        clientId: "cardterm-hq-skewed",
+        ledger: documentsOnly(r.db),
+        log: silentLogger(),
+        now: () => Date.now() + 10 * 60_000,
+      });
+      t.teardown(() => skewed.close());
+      const run = await doctor(r.config, ["--no-print"]);
+      t.equal(run.code, 1);
+      t.match(run.rows.server, { verdict: "FAIL", code: "CT_CLOCK_SKEW", detail: /10 min behind/ });
+      t.match(run.rows.server?.fix, /timedatectl set-ntp true/);
+      await skewed.close();
+      await r.startHq();
+    });
+
+    await t.test("less free space than the limit: the disk row FAILs", async (t) => {
+      const run = await doctor(r.config, ["--no-print", "--disk-fail-mb", "100000000"]);
+      t.equal(run.code, 1);
+      t.match(run.rows.disk, { verdict: "FAIL", code: "CT_DISK_LOW", fix: /journalctl --vacuum-size/ });
+      othersPass(t, run, ["disk"]);
+    });
+
+    await t.test("a tampered journal: the journal row FAILs and names the entry", async (t) => {
+      const dataDir = `${r.dir}/tampered`;
+      await mkdir(dataDir);
+      const ledger = await TerminalLedger.open({ dataDir, terminalId: "T001", key: r.key });
+      for (const txnId of ["a", "b"]) await ledger.commit(sale(txnId));
+      await ledger.close();
+      await editLog(dataDir, (entries) => {
+        entryAt(entries, 2).net = 1;
+      });
+      const config = `${r.dir}/tampered.yaml`;
+      await writeFile(config, r.yaml(dataDir));
+      const run = await doctor(config, ["--no-print"]);
+      t.equal(run.code, 1);
+      t.match(run.rows.journal, { verdict: "FAIL", code: "CT_JOURNAL_CORRUPT", detail: /entry #2 was edited/ });
+      t.match(run.rows.journal?.fix, /do not delete the journal/);
+    });
+
+    await t.test("beside the running agent: devices asked of it, its self-test page printed, exit 0", async (t) => {
+      const agent = await startAgent(await loadConfig(r.config), {
+        log: silentLogger(),
+        backoff: { baseMs: 100, capMs: 400 },
+      });
+      t.teardown(() => agent.close());
+      await waitFor("the agent connected with its reader open", () => {
+        const s = agent.status() as { broker: { connected: boolean }; readers: { state: string }[] };
+        return s.broker.connected && s.readers[0]?.state === "present";
+      });
+      const pagesBefore = r.pages().length;
+      const run = await doctor(r.config);
+      t.equal(run.code, 0, run.stderr);
+      othersPass(t, run, []);
+      t.match(run.rows["reader:front"], { via: "agent", detail: /open/ });
+      t.match(run.rows.printer, { via: "agent", detail: /self-test page printed/ });
+      t.match(run.rows.broker, { via: "agent+direct", detail: /agent connected since/ });
+      t.match(run.rows.journal, { via: "agent+direct" });
+      await waitFor("the agent's self-test page on the printer", () => r.pages().length === pagesBefore + 1);
+    });
+  },
+);
+
+/** A server link that answers pings and publishes the documents, and nothing else (the skewed clock's). */
+function documentsOnly(db: Awaited<ReturnType<typeof openDb>>): HqLedger {
+  const ignored = async () => ({ ok: false, reason: "not this test's server" }) as never;
+  return {
+    ingest: ignored,
+    authorise: ignored,
+    tillOp: async () => undefined,
+    presence: async () => {},
+    heartbeat: async () => {},
+    policy: () => currentPolicy(db),
+    hotlist: () => hotlistDocument(db),
+    hotlistDelta: (from, to) => hotlistDelta(db, from, to),
+  };
+}
+
+function sale(txnId: string) {
+  const day = new Date().toISOString().slice(0, 10);
+  return {
+    txnId,
+    kind: "sale" as const,
+    mode: "offline" as const,
+    at: new Date().toISOString(),
+    businessDay: day,
+    operatorId: "001",
+    cardId: "id:0012345678",
+    gross: 500,
+    discount: 0,
+    net: 500,
+    bonus: 0,
+    pointsEarned: 0,
+    balanceAfter: null,
+  };
+}
