@@ -40,6 +40,9 @@ const ASSETS: Readonly<Record<string, string>> = {
   "status.js": JS,
   "close.js": JS,
   "void.js": JS,
+  "cards.js": JS,
+  "card-forms.js": JS,
+  "card-result.js": JS,
 };
 
 /** The page loads nothing from elsewhere and runs no inline script: say so to the browser. */

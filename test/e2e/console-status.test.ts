@@ -79,9 +79,25 @@ t.test("money is formatted from integer fen and typed amounts parsed strictly, i
   const r = (await page.evaluate(`import("/console/money.js").then((m) => ({
     formatted: [2500, 5, 0, -300, 123456789, 1.5].map(m.formatFen),
     parsed: ["25.00", "25", "25.5", "0.01", " 7.10 ", "25.001", "1e3", "-5", ".5", "5.", "01", "0", "0.00", "1,000"].map(m.parseYuan),
-  }))`)) as { formatted: string[]; parsed: (number | null)[] };
+    // Decimal fractions a float would get wrong (0.1 * 100, 12.3 * 100, 1.15 * 100), and full-width input.
+    exact: ["12.3", "0.1", "1.15", "4.35", "1.234", "１２．３"].map(m.parseYuan),
+  }))`)) as { formatted: string[]; parsed: (number | null)[]; exact: (number | null)[] };
   t.same(r.formatted, ["¥25.00", "¥0.05", "¥0.00", "-¥3.00", "¥1,234,567.89", "—"]);
   t.same(r.parsed, [2500, 2500, 2550, 1, 710, null, null, null, null, null, null, null, null, null]);
+  t.same(r.exact, [1230, 10, 115, 435, null, 1230]);
+});
+
+t.test("the console's Chinese and English words have the same keys", async (t) => {
+  const keys = (await page.evaluate(`Promise.all([import("/console/words-zh.js"), import("/console/words-en.js")])
+    .then(([z, e]) => [Object.keys(z.zh).sort(), Object.keys(e.en).sort()])`)) as [string[], string[]];
+  t.ok(keys[0].length > 100, "the dictionaries loaded");
+  t.same(keys[1], keys[0]);
+});
+
+t.test("a card form's birthday is read as month and day, and impossible days are refused", async (t) => {
+  const days = await page.evaluate(`import("/console/card-forms.js").then((m) =>
+    ["3-8", "03-08", "3/8", "03月08日", "2-29", "2-30", "13-1", "0-5", "1985-03-08", ""].map(m.monthDay))`);
+  t.same(days, ["03-08", "03-08", "03-08", "03-08", "02-29", null, null, null, null, null]);
 });
 
 t.test("the status screen shows devices, links, journal and versions", async (t) => {

@@ -54,13 +54,13 @@ async function errorBody(res) {
   return { code: `HTTP_${res.status}`, message: body?.message ?? res.statusText };
 }
 
-/** One JSON request. */
-export async function call(method, path, body) {
+/** One JSON request; `extra` headers beside the token and session (e.g. Idempotency-Key). */
+export async function call(method, path, body, extra = {}) {
   let res;
   try {
     res = await fetch(path, {
       method,
-      headers: headers(body !== undefined),
+      headers: { ...headers(body !== undefined), ...extra },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {

@@ -2,6 +2,7 @@
 // show the log-in, then the till, void, card, status and daily close screens.
 
 import { call, setToken, whenUnauthorized } from "./api.js";
+import { initCards, openCards, relabelCards, resetCards } from "./cards.js";
 import { initClose, openClose, relabelClose } from "./close.js";
 import { $, show } from "./dom.js";
 import { language, setLanguage, t, translatePage } from "./i18n.js";
@@ -11,7 +12,7 @@ import { closeStatus, initStatus, openStatus, relabelStatus } from "./status.js"
 import { initTill, relabelTill, resetTill } from "./till.js";
 import { initVoid, openVoid, relabelVoid } from "./void.js";
 
-const SCREENS = ["login", "till", "void", "status", "close"];
+const SCREENS = ["login", "till", "void", "cards", "status", "close"];
 const LANG_KEY = "cardterm.console.language";
 let screen = "login";
 
@@ -30,6 +31,7 @@ async function start() {
   initStatus();
   initClose();
   initVoid();
+  initCards();
   whenUnauthorized(() => logOut("login.expired"));
   for (const b of document.querySelectorAll("[data-screen]")) b.addEventListener("click", () => go(b.dataset.screen));
   $("lang").addEventListener("click", switchLanguage);
@@ -45,6 +47,7 @@ function go(name) {
   if (name === "status") openStatus();
   if (name === "close") openClose();
   if (name === "void") openVoid();
+  if (name === "cards") openCards();
   if (name === "login") $("login-operator").focus();
 }
 
@@ -53,6 +56,7 @@ function loggedIn(who) {
   renderWho();
   show($("logout"), who !== null);
   resetTill();
+  resetCards();
   go("till");
 }
 
@@ -64,6 +68,7 @@ function loggedOut(messageKey) {
   // Logged out by time, not by a mistake: a note, not an error.
   $("login-message").className = messageKey ? "notice" : "message";
   resetTill();
+  resetCards();
   go("login");
 }
 
@@ -75,6 +80,7 @@ function switchLanguage() {
   relabelStatus();
   relabelClose();
   relabelVoid();
+  relabelCards();
   renderWho();
 }
 

@@ -15,9 +15,14 @@ export function formatFen(fen) {
 // Up to 99,999,999.99 yuan, at most two decimals, no sign, no exponent, no leading zeros.
 const AMOUNT = /^(0|[1-9]\d{0,7})(?:\.(\d{1,2}))?$/;
 
-/** "25" / "25.5" / "25.00" → 2500 / 2550 / 2500 fen; null for anything else (and for zero). */
+/**
+ * "25" / "25.5" / "25.00" → 2500 / 2550 / 2500 fen; null for anything else (and for zero).
+ * Full-width digits and point (１２．３), which a Chinese input method types, count as
+ * their ASCII twins.
+ */
 export function parseYuan(text) {
-  const m = AMOUNT.exec(String(text).trim());
+  const ascii = String(text).replace(/[０-９．]/g, (c) => (c === "．" ? "." : String(c.charCodeAt(0) - 0xff10)));
+  const m = AMOUNT.exec(ascii.trim());
   if (!m) return null;
   const fen = Number(m[1]) * 100 + Number((m[2] ?? "").padEnd(2, "0"));
   return fen > 0 ? fen : null;

@@ -33,5 +33,10 @@ export function describeOperator(op = current) {
 
 /** Why a button is greyed out: "王收银 (001) · 收银员 may not … — ask a supervisor". */
 export function refusalText(actionKey) {
-  return t("rights.denied", { who: describeOperator(), action: t(actionKey) });
+  return refusalFor(t(actionKey));
+}
+
+/** The same, for an action already in words (e.g. a list of operations). */
+export function refusalFor(action) {
+  return t("rights.denied", { who: describeOperator(), action });
 }
