@@ -305,6 +305,18 @@ t.test(
       t.match(run.rows.broker, { via: "agent+direct", detail: /agent connected since/ });
       t.match(run.rows.journal, { via: "agent+direct" });
       await waitFor("the agent's self-test page on the printer", () => r.pages().length === pagesBefore + 1);
+      const after = agent.status() as { readers: { state: string }[] };
+      t.equal(after.readers[0]?.state, "present", "the agent's reader was left alone");
+
+      // A config whose API token is not the running agent's: the devices it holds cannot be checked.
+      const stale = `${r.dir}/stale-token.yaml`;
+      await writeFile(stale, r.yaml(`${r.dir}/data`).replace(TOKEN, "an-older-token-0123456789"));
+      const refused = await doctor(stale, ["--no-print"]);
+      t.equal(refused.code, 1);
+      for (const check of ["reader:front", "printer"]) {
+        t.match(refused.rows[check], { verdict: "FAIL", via: "agent", code: "CT_UNAUTHORIZED", fix: /api\.token/ });
+      }
+      t.match(refused.rows.broker, { verdict: "PASS" }, "rows that need no device are still checked");
     });
   },
 );
