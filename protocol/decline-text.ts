@@ -87,6 +87,29 @@ const TEXT: Record<AnyDeclineCode, { "zh-CN": string; en: string }> = {
     en: "Only a transaction of today with no refund can be voided; refund it instead",
   },
   TXN_CONFLICT: { "zh-CN": "交易号冲突，请重试", en: "Transaction id conflict; please try again" },
+  CARD_ALREADY_ISSUED: {
+    "zh-CN": "此卡已发出，不能重复发卡",
+    en: "This card is already issued to a member",
+  },
+  CARD_STATUS_CONFLICT: {
+    "zh-CN": "此卡当前状态不能办理此业务",
+    en: "This card's status does not allow this operation",
+  },
+  MEMBER_NOT_FOUND: { "zh-CN": "会员不存在", en: "Member not found" },
+  CARD_TYPE_UNKNOWN: { "zh-CN": "卡类型不存在", en: "No such card type in the current rules" },
+  NOT_A_PRIMARY_CARD: {
+    "zh-CN": "这是附属卡，请用主卡办理",
+    en: "This is a sub-card; use the primary card",
+  },
+  SUB_CARDS_IN_USE: {
+    "zh-CN": "此卡还有附属卡在用，请先回收附属卡",
+    en: "This card still has sub-cards in use; recycle them first",
+  },
+  LEVEL_UNCHANGED: { "zh-CN": "此卡已是该卡类型", en: "The card already has this card type" },
+  CARD_OP_INVALID: {
+    "zh-CN": "资料有误（电话、生日或密码格式），请检查后重试",
+    en: "Some details are not valid (phone, birthday or PIN); check and try again",
+  },
 };
 
 export function declineText(code: AnyDeclineCode, lang: Language): string {

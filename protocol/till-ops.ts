@@ -1,6 +1,6 @@
 /**
- * Till operations that need the server's word (issue 7): top-up, refund, void and the
- * balance query. Money coming back to a card is never approved offline — a refund of a
+ * Till operations that need the server's word (issue 7): top-up, refund, void, the
+ * balance query, and the card operations (card-ops below). Money coming back to a card is never approved offline — a refund of a
  * sale the till cannot see, or a top-up whose cash the ledger has not recorded, is how
  * stored value gets invented — so these are request/response over MQTT like the online
  * authorisation, exactly once by the till's txnId, and journaled by the till afterwards
@@ -12,6 +12,10 @@
 import type { CardSnapshot } from "./card.js";
 import type { PaymentMethod } from "./journal-entry.js";
 import type { Minor } from "./money.js";
+import { type CardOpOutcome, type CardOpRequest, cardOpRequestSchemas, cardOpResultSchema } from "./till-card-ops.js";
+
+export type { CardOpName, CardOpOutcome, CardOpRequest } from "./till-card-ops.js";
+export { CARD_OPS, CARD_STATUS_OPS, isCardOp } from "./till-card-ops.js";
 
 interface OpBase {
   v: 1;
@@ -29,6 +33,7 @@ export type TillOpRequest = OpBase &
     | { op: "refund"; txnId: string; originalTxnId: string; amount?: Minor }
     | { op: "void"; txnId: string; originalTxnId: string }
     | { op: "balance"; cardId: string }
+    | CardOpRequest
   );
 
 export type TillOpName = TillOpRequest["op"];
@@ -56,7 +61,16 @@ export type TillOpReply =
    * read before the card — so the snapshot includes at least those (never fewer), and
    * the till does not count them twice.
    */
-  | { v: 1; corr: string; ok: true; card: CardSnapshot; txn?: AppliedTxn; appliedSeq?: number }
+  | {
+      v: 1;
+      corr: string;
+      ok: true;
+      card: CardSnapshot;
+      txn?: AppliedTxn;
+      appliedSeq?: number;
+      /** A card operation's result (the card above is the card it left in place). */
+      cardOp?: CardOpOutcome;
+    }
   | { v: 1; corr: string; ok: false; code: TillOpDeclineCode; message: string; card?: CardSnapshot | null };
 
 /** Why the server refused an operation; stable codes, shown to the cashier in words (decline-text.ts). */
@@ -70,6 +84,15 @@ export const TILL_OP_DECLINES = [
   "VOID_NOT_ALLOWED",
   "INSUFFICIENT_BALANCE",
   "TXN_CONFLICT",
+  // Card operations (till-card-ops.ts): what the back office refused, in a cashier's terms.
+  "CARD_ALREADY_ISSUED",
+  "CARD_STATUS_CONFLICT",
+  "MEMBER_NOT_FOUND",
+  "CARD_TYPE_UNKNOWN",
+  "NOT_A_PRIMARY_CARD",
+  "SUB_CARDS_IN_USE",
+  "LEVEL_UNCHANGED",
+  "CARD_OP_INVALID",
 ] as const;
 export type TillOpDeclineCode = (typeof TILL_OP_DECLINES)[number];
 
@@ -105,6 +128,7 @@ export const tillOpRequestSchema = {
     },
     { required: ["txnId", "originalTxnId"], properties: { op: { const: "void" }, txnId: str, originalTxnId: str } },
     { required: ["cardId"], properties: { op: { const: "balance" }, cardId: str } },
+    ...cardOpRequestSchemas,
   ],
   properties: base,
 };
@@ -115,6 +139,9 @@ export const tillOpReplySchema = {
   properties: { v: { const: 1 }, corr: str, ok: { type: "boolean" } },
   if: { properties: { ok: { const: true } } },
   // biome-ignore lint/suspicious/noThenProperty: JSON Schema if/then/else, not a thenable
-  then: { required: ["card"], properties: { card: { type: "object" }, txn: { type: "object" } } },
+  then: {
+    required: ["card"],
+    properties: { card: { type: "object" }, txn: { type: "object" }, cardOp: cardOpResultSchema },
+  },
   else: { required: ["code", "message"], properties: { code: { enum: [...TILL_OP_DECLINES] }, message: str } },
 };

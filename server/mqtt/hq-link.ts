@@ -312,6 +312,10 @@ class Link implements HqLink {
       "till operation",
     );
     this.publish(topics.tillOpReply(terminalId), encodeMessage("tillOpReply", reply), false);
+    // A card lost or unblocked at one till reaches the others now, not at the next poll (doc-watch.ts).
+    if (reply.ok && reply.cardOp && reply.cardOp.hotlistVersion !== null && !reply.cardOp.replayed) {
+      await this.publishHotlist().catch((err: Error) => this.log.error({ err: err.message }, "hotlist not published"));
+    }
   }
 
   publishPolicy(): Promise<void> {

@@ -13,6 +13,7 @@ import type { Db, Queryable } from "../db/db.js";
 import { currentPolicy } from "../ledger/policy-store.js";
 import { loadCard } from "../ledger/rows.js";
 import { findTransaction, type StoredTxn } from "../ledger/transactions.js";
+import { handleCardOp } from "./card-ops.js";
 import { reversalOf } from "./reversals.js";
 
 type Req<Op extends TillOpRequest["op"]> = Extract<TillOpRequest, { op: Op }>;
@@ -30,6 +31,9 @@ export async function handleTillOp(db: Db, req: TillOpRequest): Promise<TillOpRe
     case "refund":
     case "void":
       return db.transaction((tx) => reverse(tx, req));
+    default:
+      // The card operations (issue, loss, replace, …): the back office decides them.
+      return handleCardOp(db, req);
   }
 }
 
