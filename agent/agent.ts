@@ -153,7 +153,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   });
   const taps = new TapSource(readers, log.child({ c: "readers" }));
   // The hotlist with this till's own card operations marked until the server's delta arrives.
-  const hotlist = new HotlistOverlay({ cards: () => policies.hotlist(), version: () => policies.versions().hotlist ?? 0 });
+  const hotlist = new HotlistOverlay({
+    cards: () => policies.hotlist(),
+    version: () => policies.versions().hotlist ?? 0,
+  });
   const decider = new Decider({
     terminalId,
     ledger,

@@ -9,6 +9,7 @@ import type { Logger } from "../logger.js";
 import type { PrintQueue, ReceiptOutcome } from "../receipts/print-queue.js";
 import type { SaleInput, SaleOutcome, SaleService } from "../sale/sale-service.js";
 import { type ApiAuth, installAuth, operatorFor } from "./api-auth.js";
+import { type CardRouteDeps, cardRoutes } from "./card-routes.js";
 import { type EventHub, eventRoutes } from "./events.js";
 import { openApiDocument, saleRequestSchema } from "./openapi.js";
 import { type TillRouteDeps, tillRoutes } from "./till-routes.js";
@@ -19,9 +20,13 @@ export interface ApiDeps {
   events: EventHub;
   /** Top-up, refund, void, balance, sessions (till-routes.ts). */
   till?: Omit<TillRouteDeps, "auth" | "events">;
+  /** Card issue, loss, replace, … (card-routes.ts). */
+  cards?: Omit<CardRouteDeps, "auth" | "events">;
   /** More routes from other modules (the daily close, the web console). */
   extend?: (app: FastifyInstance) => void;
   status: () => Record<string, unknown>;
+  /** Filled with `METHOD /path` of each route as it is added (paths as OpenAPI writes them): tests check each. */
+  routes?: string[];
   /** Kept receipts: list, reprint, and the technician's self-test page. */
   receipts?: { queue: Pick<PrintQueue, "list" | "reprint">; selfTest: () => Promise<ReceiptOutcome> };
   version: string;
@@ -57,6 +62,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     return reply.status(500).send({ code: "CT_INTERNAL", message: "internal error; see the agent log" });
   });
 
+  app.addHook("onRoute", (r) => {
+    for (const method of [r.method].flat()) {
+      if (method !== "HEAD") deps.routes?.push(`${method} ${r.url.replace(/:(\w+)/g, "{$1}")}`);
+    }
+  });
   installAuth(app, deps.auth);
   app.get("/healthz", async () => ({ ok: true }));
   app.get("/api/v1/openapi.json", async () => openApiDocument(deps.version));
@@ -71,12 +81,13 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
   eventRoutes(app, deps.events);
   if (deps.till) tillRoutes(app, { ...deps.till, auth: deps.auth, events: deps.events });
-  if (deps.receipts) receiptRoutes(app, deps.receipts);
+  if (deps.cards) cardRoutes(app, { ...deps.cards, auth: deps.auth, events: deps.events });
+  if (deps.receipts) receiptRoutes(app, deps.receipts, deps.auth);
   deps.extend?.(app);
   return app;
 }
 
-function receiptRoutes(app: FastifyInstance, receipts: NonNullable<ApiDeps["receipts"]>): void {
+function receiptRoutes(app: FastifyInstance, receipts: NonNullable<ApiDeps["receipts"]>, auth: ApiAuth): void {
   app.get("/api/v1/receipts", async () => ({
     receipts: receipts.queue.list().map((j) => ({
       jobId: j.id,
@@ -92,7 +103,10 @@ function receiptRoutes(app: FastifyInstance, receipts: NonNullable<ApiDeps["rece
   app.post<{ Params: { jobId: string } }>("/api/v1/receipts/:jobId/reprint", async (req) =>
     receipts.queue.reprint(req.params.jobId),
   );
-  app.post("/api/v1/receipts/self-test", async () => receipts.selfTest());
+  app.post("/api/v1/receipts/self-test", async (req) => {
+    operatorFor(req, auth, "selftest"); // a technician's or supervisor's (permissions.ts)
+    return receipts.selfTest();
+  });
 }
 
 function saleReply(outcome: SaleOutcome): Record<string, unknown> {

@@ -1,4 +1,6 @@
 /** The OpenAPI 3.1 description of the local API, served at /api/v1/openapi.json. */
+import { cardPaths, withPermissions } from "./card-openapi.js";
+
 const errorBody = {
   type: "object",
   required: ["code", "message"],
@@ -37,7 +39,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
   return {
     openapi: "3.1.0",
     info: { title: "cardterm local API", version, description: "The POS app's API on the till (127.0.0.1)." },
-    paths: {
+    paths: withPermissions({
       "/healthz": { get: { summary: "Liveness", responses: { "200": { description: "The agent is running" } } } },
       "/api/v1/sales": {
         post: {
@@ -113,7 +115,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
         get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } },
       },
       ...tillPaths(),
-    },
+      ...cardPaths(),
+    }),
     components: {
       securitySchemes: {
         apiToken: { type: "http", scheme: "bearer", description: "The POS app's token (api.token in the config)" },
@@ -152,7 +155,16 @@ function tillPaths(): Record<string, unknown> {
         summary: "Operator log-in by PIN or operator card → { session, operator, permissions, idleTimeoutS }",
         requestBody: json({
           type: "object",
-          properties: { operatorId: { type: "string" }, pin: { type: "string" }, cardUid: { type: "string" } },
+          properties: {
+            operatorId: { type: "string" },
+            pin: { type: "string" },
+            cardUid: { type: "string" },
+            tap: {
+              type: "boolean",
+              description: "Wait for the next operator card tapped (CT_NO_TAP after the tap time-out)",
+            },
+            readerId: { type: "string", description: "With tap: only this reader" },
+          },
         }),
         responses: { "200": { description: "The session token for X-Cardterm-Session" }, ...errors },
       },

@@ -1,6 +1,6 @@
 /**
- * The till's operations on the local API (issue 7): operator sessions, top-up, refund,
- * void, balance and today's transactions. Each operation names the permission it needs;
+ * The till's operations on the local API (issue 7): operator sessions (PIN, operator card
+ * by uid or by a tap), top-up, refund, void, balance and today's transactions. Each operation names the permission it needs;
  * the operator is the session's (api-auth.ts). Declines are decisions, not errors.
  */
 import type { FastifyInstance } from "fastify";
@@ -25,7 +25,7 @@ export interface TillRouteDeps {
 }
 
 export function tillRoutes(app: FastifyInstance, d: TillRouteDeps): void {
-  app.post<{ Body: { operatorId?: string; pin?: string; cardUid?: string } }>(
+  app.post<{ Body: { operatorId?: string; pin?: string; cardUid?: string; tap?: boolean; readerId?: string } }>(
     "/api/v1/sessions",
     {
       schema: {
@@ -36,15 +36,20 @@ export function tillRoutes(app: FastifyInstance, d: TillRouteDeps): void {
             operatorId: { type: "string", maxLength: 64 },
             pin: { type: "string", maxLength: 12 },
             cardUid: uid,
+            // Log in with the next operator card tapped on any reader (or readerId), within the tap time-out.
+            tap: { type: "boolean" },
+            readerId: uid,
           },
         },
       },
     },
     async (req) => {
-      const { operatorId, pin, cardUid } = req.body;
+      const { operatorId, pin, cardUid, tap, readerId } = req.body;
+      const tapped = tap === true ? (await d.ops.nextTap(readerId)).cardId : undefined;
+      const card = tapped ?? cardUid;
       const session =
-        cardUid !== undefined
-          ? d.auth.sessions.logInWithCard(cardUid)
+        card !== undefined
+          ? d.auth.sessions.logInWithCard(card)
           : d.auth.sessions.logInWithPin(operatorId ?? "", pin ?? "");
       return {
         session: session.token,

@@ -2,11 +2,24 @@
  * Card event slips (发卡 / 挂失 / 解挂 / 冻结 / 解冻 / 补卡 / 回收 / 等级变更): the member's
  * proof that the card's status changed, with what moved — the new card and the balance
  * carried over on a replacement, the deposit on issue and recycle, the old and new level.
+ *
+ * Card events made at the till are not journal entries (agent/till/card-operations.ts
+ * says why): their slip has no sequence number (seq 0) and shows none; the QR code
+ * carries the request id the server's audit log files the change under.
  */
-import { maskCardId } from "../../protocol/card.js";
+import { type CardId, maskCardId } from "../../protocol/card.js";
 import type { CardEvent, CardEventReceiptData } from "./receipt-data.js";
 import { type DocLine, type ReceiptDoc, type ReceiptLayout, yuan } from "./receipt-layout.js";
 import { COMMON_LABELS, optional, txnHeadRows } from "./txn-rows.js";
+
+/** The slip data with what a till adds: a sub-card names its primary card. */
+export interface CardEventSlipData extends CardEventReceiptData {
+  /** Issue of a sub-card (附属卡): the primary card whose account it shares. */
+  primaryCardId?: CardId;
+}
+
+const SUB_CARD_TITLE = { "zh-CN": "附属卡发卡凭证", en: "SUB-CARD ISSUED" } as const;
+const PRIMARY_LABEL = { "zh-CN": "主卡号", en: "Primary card" } as const;
 
 const TITLES: Record<"zh-CN" | "en", Record<CardEvent, string>> = {
   "zh-CN": {
@@ -71,14 +84,16 @@ const LABELS = {
 } as const;
 
 export function cardEventDoc(
-  data: CardEventReceiptData,
+  data: CardEventSlipData,
   layout: Pick<ReceiptLayout, "language" | "timeZone">,
 ): ReceiptDoc {
   const l = LABELS[layout.language];
   const c = COMMON_LABELS[layout.language];
   const effect = EFFECT[layout.language][data.event];
   const depositLabel = data.event === "recycle" ? l.deposit.recycle : l.deposit.issue;
+  const subCard = data.event === "issue" && data.primaryCardId !== undefined;
   const details: DocLine[] = [
+    ...(subCard ? [{ label: PRIMARY_LABEL[layout.language], value: maskCardId(data.primaryCardId ?? "") }] : []),
     ...(data.newCardId ? [{ label: l.newCard, value: maskCardId(data.newCardId) }] : []),
     ...(data.balanceMoved === undefined ? [] : [{ label: l.moved, value: yuan(data.balanceMoved) }]),
     ...optional(l.from, data.fromLevel),
@@ -90,14 +105,22 @@ export function cardEventDoc(
   ];
   return {
     storeName: data.storeName,
-    title: TITLES[layout.language][data.event],
+    title: subCard ? SUB_CARD_TITLE[layout.language] : TITLES[layout.language][data.event],
     offline: data.mode === "offline",
     reprint: data.reprint,
     body: [
-      ...txnHeadRows(data, layout.language, layout.timeZone),
+      ...headRows(data, layout),
       ...(details.length > 0 ? ["rule" as const, ...details] : []),
       ...(effect ? ["rule" as const, { text: effect, bold: true }] : []),
     ],
     qr: data.txnId,
   };
+}
+
+/** The usual head; without the sequence row when the event is not in the journal (seq 0). */
+function headRows(data: CardEventSlipData, layout: Pick<ReceiptLayout, "language" | "timeZone">): DocLine[] {
+  const rows = txnHeadRows(data, layout.language, layout.timeZone);
+  if (data.seq > 0) return rows;
+  const seqLabel = COMMON_LABELS[layout.language].seq;
+  return rows.filter((row) => typeof row !== "object" || !("label" in row) || row.label !== seqLabel);
 }

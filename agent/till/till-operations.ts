@@ -59,7 +59,8 @@ export interface BalanceOutcome {
 }
 
 export class TillOperations {
-  constructor(private readonly deps: TillOpsDeps) {}
+  /** Public so the card operations (card-operations.ts) share this link, cache and settings. */
+  constructor(readonly deps: TillOpsDeps) {}
 
   async topUp(input: CardInput & { amount: number; payment: PaymentMethod }, operatorId: string): Promise<TillOutcome> {
     assertMinor(input.amount, "top-up amount");
@@ -119,6 +120,11 @@ export class TillOperations {
         asOf: new Date(cached.refreshedAt).toISOString(),
       };
     }
+  }
+
+  /** The next tap on any reader (or `readerId`), within the tap time-out: an operator card at log-in. */
+  nextTap(readerId?: string): Promise<CardTap> {
+    return this.deps.taps.waitForTap(this.deps.settings.tapTimeoutMs, readerId);
   }
 
   private tap(input: CardInput): Promise<CardTap> | CardTap {
