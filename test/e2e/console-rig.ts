@@ -16,6 +16,7 @@ import { registerConsoleRoutes } from "../../agent/console/console-routes.js";
 import { DEMO_OPERATOR_PINS, DEMO_OPERATORS } from "../../agent/demo/demo-operators.js";
 import { startEmbeddedBroker } from "../../agent/demo/embedded-broker.js";
 import { silentLogger } from "../../agent/logger.js";
+import type { AgentConfig } from "../../config/agent-config.js";
 import { SimulatedReader } from "../../drivers/readers/simulated-reader.js";
 import { type HqServer, startHqServer } from "../../server/hq-server.js";
 import { testAgentConfig } from "../helpers/agent-config.js";
@@ -34,6 +35,8 @@ export const CASHIER_CARD = "0C0FFEE1";
 export interface ConsoleRigOptions {
   /** The agent's session idle time-out (api.idleTimeoutMs); default 15 min. */
   idleTimeoutMs?: number;
+  /** Another printer than the preview printer (e.g. a TCP stand-in that can go away). */
+  printer?: AgentConfig["printer"];
 }
 
 export interface ConsoleRig {
@@ -78,10 +81,14 @@ export async function startConsoleRig(t: Teardown, opts: ConsoleRigOptions = {})
     key,
     apiToken: API_TOKEN,
     operators: DEMO_OPERATORS.map((o) => (o.id === CASHIER.id ? { ...o, cardUid: CASHIER_CARD } : o)),
-    printer: { type: "preview", previewDir, paperWidth: 80 },
+    printer: opts.printer ?? { type: "preview", previewDir, paperWidth: 80 },
   });
   const config = { ...base, api: { ...base.api, idleTimeoutMs: opts.idleTimeoutMs ?? base.api.idleTimeoutMs } };
-  const agent = await startAgent(config, { log: silentLogger(), backoff: { baseMs: 100, capMs: 400 } });
+  const agent = await startAgent(config, {
+    log: silentLogger(),
+    backoff: { baseMs: 100, capMs: 400 },
+    printRetry: { baseMs: 50, capMs: 200 },
+  });
   stops.push(() => agent.close());
   await waitFor("the agent to hold the server's policy", async () => {
     const res = await fetch(`${agent.url}/api/v1/status`, { headers: { authorization: `Bearer ${API_TOKEN}` } });

@@ -83,6 +83,7 @@ t.test("a supervisor voids the sale after reading it back; the ledger and the jo
   t.match(await page.getAttribute("#void-result", "class"), /approved/, await text("#void-result"));
   t.equal(await text("#void-result #result-voided"), "¥22.00");
   t.equal(await text("#void-result #result-balance"), "¥1,000.00", "the ¥22.00 is back on the card");
+  t.notMatch(await text("#void-result"), /null|undefined|NaN/, "no empty value shows as a word");
   await waitInPage(page, "document.querySelector('#void-result #receipt-preview')?.naturalWidth > 0");
   t.match(await text("#void-result .receipt"), /已打印/, "the void receipt was printed");
   await page.waitForSelector("#void-table .badge");
@@ -127,6 +128,7 @@ t.test("the supervisor prints the day's close and sees it printed with its previ
   t.match(await page.getAttribute("#close-printed", "class"), /approved/, await text("#close-printed"));
   t.match(await text("#close-printed"), /日结单/);
   t.match(await text("#close-printed"), /已打印/);
+  t.notMatch(await text("#close-printed"), /null|undefined/, "no empty value shows as a word");
   await waitInPage(page, "document.getElementById('close-preview')?.naturalWidth > 0");
   t.ok((await readdir(rig.previewDir)).length > before, "the preview printer wrote the slip");
   const queue = (await (

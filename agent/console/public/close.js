@@ -63,7 +63,8 @@ function renderPrint(reply) {
   const r = reply.body;
   const state = receiptState(r.printed);
   box.className = `print-result ${state === "printed" ? "approved" : state === "queued" ? "waiting" : "declined"}`;
-  const icon = state === "printed" ? "✓ " : state === "queued" ? "⏳ " : "✕ ";
+  // No emoji: the till's fonts have none (a queued slip is told by its colour and words).
+  const icon = state === "printed" ? "✓ " : state === "queued" ? "" : "✕ ";
   const headline = h(
     "strong",
     { id: "close-print-state" },
@@ -71,15 +72,15 @@ function renderPrint(reply) {
     t("close.printed", { day: r.day ?? "" }),
     ": ",
     t(`receipt.${state}`),
-    r.printed?.error ? ` — ${r.printed.error}` : "",
   );
+  // Why it did not print is for the technician: small, under the headline.
+  const detail = r.printed?.error ? h("p", { class: "detail" }, r.printed.error) : null;
   // The slip itself folds away: the day's figures below are what the supervisor came for.
   const preview = receiptPreview(r.printed, "close-preview");
-  box.replaceChildren(
-    preview
-      ? h("details", {}, h("summary", {}, headline, h("span", { class: "muted" }, t("close.preview"))), preview)
-      : headline,
-  );
+  const summary = preview
+    ? h("details", {}, h("summary", {}, headline, h("span", { class: "muted" }, t("close.preview"))), preview)
+    : headline;
+  box.replaceChildren(...[summary, detail].filter(Boolean));
 }
 
 async function load() {

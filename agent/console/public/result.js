@@ -23,9 +23,9 @@ export function renderError(panel, error) {
   panel.append(
     h("div", { class: "verdict", id: "result-verdict" }, "✕ ", t("result.error")),
     h("p", { class: "reason", id: "result-reason" }, plain ?? (error.message || error.code)),
-    plain && error.message ? h("p", { class: "code" }, error.message) : null,
-    h("p", { class: "code" }, `${t("error.code")}: ${error.code}`),
   );
+  if (plain && error.message) panel.append(h("p", { class: "code" }, error.message));
+  panel.append(h("p", { class: "code" }, `${t("error.code")}: ${error.code}`));
 }
 
 /** The cashier's words for an error code, or null when there are none. */
