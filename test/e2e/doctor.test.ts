@@ -297,10 +297,20 @@ t.test(
         return s.broker.connected && s.readers[0]?.state === "present";
       });
       const pagesBefore = r.pages().length;
-      const run = await doctor(r.config);
+      let tapped = false;
+      const run = await doctor(r.config, ["--wait-tap", "10"], (stderr) => {
+        if (!tapped && /tap a card on reader front/.test(stderr)) {
+          tapped = true;
+          void r.pty.write("0012345678\r\n");
+        }
+      });
       t.equal(run.code, 0, run.stderr);
       othersPass(t, run, []);
-      t.match(run.rows["reader:front"], { via: "agent", detail: /open/ });
+      t.match(
+        run.rows["reader:front"],
+        { via: "agent", detail: "a card was read" },
+        "the agent read the tap asked for",
+      );
       t.match(run.rows.printer, { via: "agent", detail: /self-test page printed/ });
       t.match(run.rows.broker, { via: "agent+direct", detail: /agent connected since/ });
       t.match(run.rows.journal, { via: "agent+direct" });
