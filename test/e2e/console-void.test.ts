@@ -81,6 +81,7 @@ t.test("a supervisor voids the sale after reading it back; the ledger and the jo
   await page.click("#void-yes");
   await page.waitForSelector("#void-result.approved, #void-result.declined");
   t.match(await page.getAttribute("#void-result", "class"), /approved/, await text("#void-result"));
+  t.match(await text("#void-result #result-verdict"), /撤销成功/);
   t.equal(await text("#void-result #result-voided"), "¥22.00");
   t.equal(await text("#void-result #result-balance"), "¥1,000.00", "the ¥22.00 is back on the card");
   t.notMatch(await text("#void-result"), /null|undefined|NaN/, "no empty value shows as a word");
@@ -112,7 +113,7 @@ const hq = (card: string) => rig.hq.ledger.getCard(card);
 t.test("the void screen in English", async (t) => {
   await page.click("#lang");
   t.equal(await text('[data-screen="void"]'), "Void");
-  t.match(await text("#void-result #result-verdict"), /Approved/, "the last result is relabelled");
+  t.match(await text("#void-result #result-verdict"), /Voided/, "the last result is relabelled");
   t.match(await text("#void-table"), /voided \/ refunded/);
   await screenshot(page, "14-void-english");
   await page.click("#lang");

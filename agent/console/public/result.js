@@ -42,7 +42,7 @@ function renderDecision(panel, kind, r) {
       "div",
       { class: "verdict", id: "result-verdict" },
       r.approved ? "✓ " : "✕ ",
-      t(r.approved ? "result.approved" : "result.declined"),
+      t(r.approved ? (kind === "void" ? "void.approved" : "result.approved") : "result.declined"),
       h("span", { class: "mode" }, t(`mode.${r.mode}`)),
     ),
   );

@@ -148,6 +148,7 @@ export const en = {
   "void.confirmSale": "Void sale #{seq} of {amount} ({card})? The whole amount goes back to the card.",
   "void.confirmTopup":
     "Void top-up #{seq} of {amount} (bonus {bonus}, {card})? The money and the bonus are taken off the card.",
+  "void.approved": "Voided",
   "void.yes": "Yes, void it",
   "void.no": "Cancel",
   "void.go": "Void the chosen transaction",

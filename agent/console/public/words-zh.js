@@ -147,6 +147,7 @@ export const zh = {
   "void.pickFirst": "请先选择一笔交易",
   "void.confirmSale": "确认撤销第 {seq} 笔消费 {amount}（{card}）？金额将全部退回卡上。",
   "void.confirmTopup": "确认撤销第 {seq} 笔充值 {amount}（赠送 {bonus}，{card}）？充值和赠送将从卡上扣回。",
+  "void.approved": "撤销成功",
   "void.yes": "确认撤销",
   "void.no": "取消",
   "void.go": "撤销所选交易",
