@@ -84,7 +84,8 @@ const op = (summary: string, schema: Record<string, unknown>, withCard = true) =
   post: {
     summary,
     parameters: withCard ? [cardUidParam, idempotencyKey] : [idempotencyKey],
-    requestBody: { required: false, content: { "application/json": { schema } } },
+    // Issue needs a body; the operations on a card may be sent without one.
+    requestBody: { required: !withCard, content: { "application/json": { schema } } },
     responses: decided,
   },
 });

@@ -20,6 +20,7 @@ import { CardtermError } from "../../protocol/errors.js";
 import type { CardOpName, CardOpOutcome, TillNewMember } from "../../protocol/till-card-ops.js";
 import type { TillOpDeclineCode, TillOpReply } from "../../protocol/till-ops.js";
 import type { TerminalLedger } from "../journal/terminal-ledger.js";
+import { maskCardText } from "../logger.js";
 import type { ReceiptOutcome } from "../receipts/print-queue.js";
 import { businessDay } from "../sale/business-day.js";
 import type { TillOpBody, TillOpCall } from "../sync/till-op-client.js";
@@ -147,7 +148,7 @@ export class CardOperations {
       const card = reply.ok ? reply.card : (reply.card ?? null);
       if (card) await this.remember(card, reply);
       log.info(
-        { op: body.op, requestId, code, detail: reply.ok ? "no card operation" : reply.message },
+        { op: body.op, requestId, code, detail: reply.ok ? "no card operation" : maskCardText(reply.message) },
         "card operation declined",
       );
       return { ok: false, op: body.op, requestId, code, message: declineText(code, settings.language), card };
