@@ -1,8 +1,9 @@
 /**
  * Events for the POS app (issue 7): a Server-Sent Events stream at GET /api/v1/events —
- * `tap` (masked card, member name, balance, level), `decision` (approved or declined,
- * with the reason), `device` (a reader or the printer changed state). Card numbers are
- * masked before they leave the hub; a slow client is dropped rather than buffered.
+ * `tap` (masked card, member name, balance, level; for a sale also points and count
+ * packages, sale-route.ts), `decision` (approved or declined, with the reason), `device`
+ * (a reader or the printer changed state). Card numbers are masked before they reach the
+ * hub, and PINs and their hashes never do; a slow client is dropped rather than buffered.
  */
 import type { FastifyInstance } from "fastify";
 

@@ -3,15 +3,15 @@
  * `{ code, message }` with a stable code; a declined sale is not an error but a decision.
  */
 import Fastify, { type FastifyInstance } from "fastify";
-import { maskCardId } from "../../protocol/card.js";
 import { type ErrorCode, isCardtermError } from "../../protocol/errors.js";
 import type { Logger } from "../logger.js";
 import type { PrintQueue, ReceiptOutcome } from "../receipts/print-queue.js";
-import type { SaleInput, SaleOutcome, SaleService } from "../sale/sale-service.js";
+import type { SaleService } from "../sale/sale-service.js";
 import { type ApiAuth, installAuth, operatorFor } from "./api-auth.js";
 import { type CardRouteDeps, cardRoutes } from "./card-routes.js";
 import { type EventHub, eventRoutes } from "./events.js";
-import { openApiDocument, saleRequestSchema } from "./openapi.js";
+import { openApiDocument } from "./openapi.js";
+import { saleRoute } from "./sale-route.js";
 import { type TillRouteDeps, tillRoutes } from "./till-routes.js";
 
 export interface ApiDeps {
@@ -71,14 +71,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.get("/healthz", async () => ({ ok: true }));
   app.get("/api/v1/openapi.json", async () => openApiDocument(deps.version));
   app.get("/api/v1/status", async () => deps.status());
-  app.post<{ Body: SaleInput }>("/api/v1/sales", { schema: { body: saleRequestSchema } }, async (req) => {
-    const operatorId = deps.auth.sessions.loginRequired
-      ? operatorFor(req, deps.auth, "sale")
-      : (req.body.operatorId ?? deps.auth.defaultOperatorId);
-    const body = saleReply(await deps.sales.sale({ ...req.body, operatorId }));
-    deps.events.publish({ type: "decision", data: { ...body, receipt: undefined } });
-    return body;
-  });
+  saleRoute(app, deps); // sale-route.ts: the sale, its tap and decision events
   eventRoutes(app, deps.events);
   if (deps.till) tillRoutes(app, { ...deps.till, auth: deps.auth, events: deps.events });
   if (deps.cards) cardRoutes(app, { ...deps.cards, auth: deps.auth, events: deps.events });
@@ -107,40 +100,4 @@ function receiptRoutes(app: FastifyInstance, receipts: NonNullable<ApiDeps["rece
     operatorFor(req, auth, "selftest"); // a technician's or supervisor's (permissions.ts)
     return receipts.selfTest();
   });
-}
-
-function saleReply(outcome: SaleOutcome): Record<string, unknown> {
-  const { decision, tap } = outcome;
-  const card = decision.card
-    ? { id: maskCardId(tap.cardId), memberName: decision.card.memberName, cardType: decision.card.cardType }
-    : { id: maskCardId(tap.cardId) };
-  if (!decision.approved) {
-    return {
-      approved: false,
-      mode: decision.mode,
-      txnId: decision.txnId,
-      code: decision.code,
-      reason: decision.reason,
-      card,
-    };
-  }
-  const e = decision.entry;
-  return {
-    approved: true,
-    mode: decision.mode,
-    txnId: decision.txnId,
-    card,
-    transaction: {
-      seq: e.seq,
-      at: e.at,
-      businessDay: e.businessDay,
-      gross: e.gross,
-      discount: e.discount,
-      net: e.net,
-      pointsEarned: e.pointsEarned,
-      operatorId: e.operatorId,
-    },
-    balanceAfter: decision.balanceAfter,
-    receipt: outcome.receipt,
-  };
 }

@@ -14,9 +14,9 @@ export const saleRequestSchema = {
   properties: {
     amount: {
       type: "integer",
-      minimum: 1,
+      minimum: 0,
       maximum: 10_000_000_000,
-      description: "Gross amount in minor units (fen): 2500 = ¥25.00",
+      description: "Gross amount in minor units (fen): 2500 = ¥25.00. 0 only with countUse (a count-card use alone)",
     },
     cardUid: {
       type: "string",
@@ -31,6 +31,24 @@ export const saleRequestSchema = {
       type: "string",
       pattern: "^[0-9]{4,12}$",
       description: "The member's PIN, when the card type asks for one above its threshold (PIN_REQUIRED)",
+    },
+    redeemPoints: {
+      type: "integer",
+      minimum: 1,
+      maximum: 1_000_000_000,
+      description:
+        "Points to pay part of the bill with (积分抵扣), at the card type's rate; cut to its share of the bill, declined beyond the points held (POINTS_INSUFFICIENT)",
+    },
+    countUse: {
+      type: "object",
+      additionalProperties: false,
+      required: ["packageId"],
+      description:
+        "A count-card use (次卡核销) with the sale: a package of the card's account (its card's packages are in the tap event)",
+      properties: {
+        packageId: { type: "string", minLength: 1, maxLength: 64 },
+        uses: { type: "integer", minimum: 1, maximum: 100, default: 1 },
+      },
     },
   },
 } as const;
@@ -60,7 +78,11 @@ export function openApiDocument(version: string): Record<string, unknown> {
                       code: { type: "string", description: "Decline code when not approved, e.g. OFFLINE_LIMIT_TXN" },
                       reason: { type: "string", description: "Decline reason for the cashier" },
                       card: { type: "object" },
-                      transaction: { type: "object" },
+                      transaction: {
+                        type: "object",
+                        description:
+                          "seq, at, businessDay, gross, discount, net (stored value), pointsEarned, pointsRedeemed, redeemedMinor, countUse {packageId, service, uses, remainingUses}, operatorId",
+                      },
                       balanceAfter: { type: ["integer", "null"] },
                       receipt: { type: ["object", "null"] },
                     },

@@ -93,6 +93,18 @@ function rowsOf(r: DailyCloseReport): Row[] {
       totals({ section: "mode", key: m, label: MODE_LABEL[m] }, r.byMode[m]),
     ),
     totals({ section: "unsynced", key: "all", label: LABEL.unsynced }, r.unsynced),
+    // Only on days with uses, so the files of other days keep their bytes; detail = the uses taken.
+    ...(r.countUses.count > 0
+      ? [
+          {
+            section: "count_use",
+            key: "all",
+            label: LABEL.countUses,
+            count: r.countUses.count,
+            detail: r.countUses.uses,
+          },
+        ]
+      : []),
   ];
 }
 

@@ -29,4 +29,5 @@ export const LABEL = {
   operator: "操作员",
   unsynced: "未上传",
   bonusGiven: "赠送金额(扣除撤销)",
+  countUses: "次卡核销",
 } as const;

@@ -29,7 +29,11 @@ export function closeReceiptData(
     at: report.generatedAt,
     firstTxnAt: report.firstTxnAt,
     lastTxnAt: report.lastTxnAt,
-    byKind: report.byKind.map((k) => ({ kind: k.kind, ...tally(k) })),
+    byKind: [
+      ...report.byKind.map((k) => ({ kind: k.kind, ...tally(k) })),
+      // Uses are not money: the 次卡核销 row counts the sales that used a package, amount 0.
+      ...(report.countUses.count > 0 ? [{ kind: "countUse" as const, count: report.countUses.count, amount: 0 }] : []),
+    ],
     byOperator: report.byOperator.map((o) => ({ operatorId: o.operatorId, ...tally(o.total) })),
     // What stands per payment method: the takings the drawer should hold for top-ups.
     byPayment: report.byPayment.map((p) => ({

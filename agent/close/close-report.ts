@@ -95,6 +95,8 @@ export interface DailyCloseReport {
   unsynced: Totals & { firstSeq: number | null };
   /** Bonus given net of voided top-ups' bonus. */
   bonusGiven: Minor;
+  /** Count-card uses (次卡核销): the sales that used a package, and the uses they took. */
+  countUses: { count: number; uses: number };
   /** Entries seen twice under one txnId (counted once); should always be 0. */
   duplicatesDropped: number;
   transactions: CloseTxn[];

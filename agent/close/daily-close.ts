@@ -8,6 +8,7 @@
 import { maskCardId } from "../../protocol/card.js";
 import {
   balanceDelta,
+  countUseOf,
   type JournalEntry,
   PAYMENT_METHODS,
   TXN_KINDS,
@@ -62,6 +63,7 @@ export function buildDailyClose(entries: readonly JournalEntry[], opts: DailyClo
     },
     unsynced: { ...totalsOf(unsynced), firstSeq: unsynced[0]?.seq ?? null },
     bonusGiven: kindOf(byKind, "topup").bonus - voids.topup.bonus,
+    countUses: countUsesOf(kept),
     duplicatesDropped: duplicates,
     transactions: kept.map((e) => txnRow(e, kept, opts.ackedSeq)),
   };
@@ -185,6 +187,12 @@ function txnRow(e: JournalEntry, entries: readonly JournalEntry[], ackedSeq: num
     originalTxnId: e.originalTxnId ?? null,
     synced: e.seq <= ackedSeq,
   };
+}
+
+/** Sales that used a count package, and how many uses in all (a use is not money: it has no amount). */
+function countUsesOf(entries: readonly JournalEntry[]): { count: number; uses: number } {
+  const used = entries.flatMap((e) => countUseOf(e) ?? []);
+  return { count: used.length, uses: used.reduce((sum, u) => sum + u.uses, 0) };
 }
 
 function kindOf(rows: readonly KindTotals[], kind: TxnKind): KindTotals {

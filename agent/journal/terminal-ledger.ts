@@ -17,9 +17,11 @@
  */
 import { Low } from "lowdb";
 import type { CardId, CardSnapshot } from "../../protocol/card.js";
+import { takeUses } from "../../protocol/count-card.js";
 import { CardtermError, isCardtermError } from "../../protocol/errors.js";
 import {
   balanceDelta,
+  countUseOf,
   type EntryBody,
   type JournalEntry,
   pointsDelta,
@@ -505,10 +507,17 @@ export class TerminalLedger {
 }
 
 function foldEntry(card: CachedCard, e: JournalEntry): CachedCard {
+  // Uses and a sub-card's day spending fold in too: once the entry leaves the outbox, the
+  // snapshot is all that remembers them (agent/sale/unsynced-spend.ts reads both).
+  const use = countUseOf(e);
+  const sub = card.subCard;
+  const spent = sub?.spentDay === e.businessDay && e.kind === "sale" ? e.net : 0;
   return {
     ...card,
     balance: card.balance + balanceDelta(e),
     points: card.points + pointsDelta(e),
+    ...(use && card.packages ? { packages: takeUses(card.packages, use.packageId, use.uses) } : {}),
+    ...(sub && spent > 0 ? { subCard: { ...sub, spentToday: (sub.spentToday ?? 0) + spent } } : {}),
     includedThrough: Math.max(card.includedThrough, e.seq),
   };
 }

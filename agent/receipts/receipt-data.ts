@@ -37,6 +37,8 @@ export interface SaleReceiptData extends TxnReceiptBase {
   balanceAfter: Minor | null;
   /** Points after the sale, when known. */
   pointsAfter?: number | null;
+  /** A count-card use made with the sale (a sale of 0 yuan with only a use prints the count-use receipt). */
+  countUse?: { service: string; used: number; remaining: number; expiresOn: string | null };
 }
 
 export type PaymentMethod = "cash" | "bankCard" | "wechat" | "alipay" | "other";

@@ -1,6 +1,6 @@
 /**
  * The sale receipt: what the member takes home after a card payment, including points
- * used to pay part of it (积分抵扣).
+ * used to pay part of it (积分抵扣) and a count-card use made with it (次卡核销).
  *
  * The card number is masked (DESIGN §1: full numbers never leave the box); the
  * transaction id is printed as a QR code and as text, so a printer that cannot draw the
@@ -26,6 +26,9 @@ const LABELS = {
     pointsUsed: "使用积分",
     net: "实付",
     pointsAfter: "积分余额",
+    service: "次卡项目",
+    used: "本次使用",
+    remaining: "剩余次数",
   },
   en: {
     title: "SALE",
@@ -35,6 +38,9 @@ const LABELS = {
     pointsUsed: "Pts used",
     net: "Paid",
     pointsAfter: "Pts left",
+    service: "Count card",
+    used: "Used",
+    remaining: "Uses left",
   },
 } as const;
 
@@ -60,6 +66,14 @@ export function saleDoc(data: SaleReceiptData, layout: Pick<ReceiptLayout, "lang
     ...(data.pointsAfter === null || data.pointsAfter === undefined
       ? []
       : [{ label: l.pointsAfter, value: String(data.pointsAfter) }]),
+    ...(data.countUse
+      ? [
+          "rule" as const,
+          { label: l.service, value: data.countUse.service },
+          { label: l.used, value: String(data.countUse.used) },
+          { label: l.remaining, value: String(data.countUse.remaining) },
+        ]
+      : []),
   ];
   return {
     storeName: data.storeName,

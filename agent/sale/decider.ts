@@ -2,22 +2,30 @@
  * Approve or decline a debit (DESIGN §4): online against the server when it answers in
  * time, otherwise under the offline rules — with the same transaction id, so the server
  * can never apply it twice. Every approval is durable before this returns.
+ *
+ * A sale may redeem points (积分抵扣) and use a count package (次卡核销); an amount of 0
+ * with only a use is a sale too. Online the server decides them on its ledger; offline
+ * only what the cached snapshot says exists, minus what this till spent since
+ * (offline-judgement.ts).
  */
 import type { AgentConfig } from "../../config/agent-config.js";
 import type { CardId, CardSnapshot } from "../../protocol/card.js";
 import { type AnyDeclineCode, declineText, type Language } from "../../protocol/decline-text.js";
 import type { TxnMode } from "../../protocol/journal-entry.js";
 import type { AuthReply, AuthRequest } from "../../protocol/messages.js";
-import { judgeOffline, type OfflineLimits } from "../../protocol/offline-rules.js";
+import type { OfflineLimits } from "../../protocol/offline-rules.js";
 import { afterCheck, pinRequired, verifyPin } from "../../protocol/pin.js";
 import { cardTypeOf, type PolicyDocument, pinRulesOf } from "../../protocol/policy.js";
-import { priceSale, type SalePrice } from "../../protocol/pricing.js";
+import type { CountUseAsk } from "../../protocol/sale-rules.js";
 import type { CachedCard } from "../journal/journal-state.js";
 import type { TerminalLedger } from "../journal/terminal-ledger.js";
 import type { Logger } from "../logger.js";
-import { businessDay, monthDay } from "./business-day.js";
+import { businessDay } from "./business-day.js";
 import type { Decision } from "./decision.js";
+import { judgeOfflineSale } from "./offline-judgement.js";
+import { offlineSaleEntry, onlineSaleEntry } from "./sale-entry.js";
 import { KeyedLock, SerialLock } from "./serial-lock.js";
+import { unsyncedOffline } from "./unsynced-spend.js";
 
 /** The link to the server as the decider sees it. */
 export interface OnlineAuthoriser {
@@ -48,7 +56,11 @@ export interface SaleRequest {
   gross: number;
   operatorId: string;
   /** The PIN the member typed, when the card type asks for one at this amount. Never logged. */
-  pin?: string;
+  pin?: string | undefined;
+  /** Points to pay part of the bill with (积分抵扣); cut to the policy's share, declined beyond what is held. */
+  redeemPoints?: number | undefined;
+  /** A count-card use (次卡核销) with the sale. */
+  countUse?: CountUseAsk | undefined;
 }
 
 export function deciderSettings(config: AgentConfig): DeciderDeps["settings"] {
@@ -91,17 +103,7 @@ export class Decider {
     const day = businessDay(at, settings.timeZone);
     if (this.deps.online.isConnected()) {
       const onlineThrough = this.deps.ledger.summary().nextSeq - 1;
-      const reply = await this.deps.online.authorise(
-        {
-          ...req,
-          terminalId: this.deps.terminalId,
-          kind: "sale",
-          businessDay: day,
-          at: new Date(at).toISOString(),
-          unsyncedOfflineMinor: this.deps.ledger.offlineExposure(req.cardId).minor,
-        },
-        settings.authTimeoutMs,
-      );
+      const reply = await this.deps.online.authorise(this.authRequest(req, at, day), settings.authTimeoutMs);
       if (reply !== "timeout") return this.fromOnline(req, reply, day, onlineThrough, settings.language);
       this.deps.log.warn(
         { txnId: req.txnId },
@@ -109,6 +111,32 @@ export class Decider {
       );
     }
     return this.lock.run(() => this.decideOffline(req, at, day, settings));
+  }
+
+  /** What the server is asked, with what this till spent offline and has not uploaded yet (DESIGN §4 rule 8). */
+  private authRequest(req: SaleRequest, at: number, day: string): Omit<AuthRequest, "corr" | "v"> {
+    const { ledger } = this.deps;
+    const accountId = ledger.card(req.cardId)?.accountId;
+    const unsynced =
+      accountId === undefined
+        ? { points: 0, uses: 0 }
+        : unsyncedOffline(accountId, ledger.pending(), (id) => ledger.card(id)?.accountId, req.countUse?.packageId);
+    return {
+      txnId: req.txnId,
+      terminalId: this.deps.terminalId,
+      operatorId: req.operatorId,
+      cardId: req.cardId,
+      kind: "sale",
+      gross: req.gross,
+      businessDay: day,
+      at: new Date(at).toISOString(),
+      unsyncedOfflineMinor: ledger.offlineExposure(req.cardId).minor,
+      ...(req.pin ? { pin: req.pin } : {}),
+      ...((req.redeemPoints ?? 0) > 0
+        ? { redeemPoints: req.redeemPoints, unsyncedOfflinePoints: unsynced.points }
+        : {}),
+      ...(req.countUse ? { countUse: req.countUse, unsyncedOfflineUses: unsynced.uses } : {}),
+    };
   }
 
   /** The card cache is advisory: failing to update it never undoes a decision already durable. */
@@ -138,24 +166,7 @@ export class Decider {
       return this.declined(req, "online", reply.code, reply.card, language);
     }
     const entry = await this.lock.run(() =>
-      ledger.commit(
-        {
-          txnId: req.txnId,
-          kind: "sale",
-          mode: "online",
-          at: new Date(now()).toISOString(),
-          businessDay: day,
-          operatorId: req.operatorId,
-          cardId: req.cardId,
-          gross: reply.gross,
-          discount: reply.discount,
-          net: reply.net,
-          bonus: 0,
-          pointsEarned: reply.pointsEarned,
-          balanceAfter: reply.balanceAfter,
-        },
-        now(),
-      ),
+      ledger.commit(onlineSaleEntry(req, reply, new Date(now()).toISOString(), day), now()),
     );
     // The reply's balance includes this entry and every online entry authorised before it.
     await this.remember(reply.card, { appliedSeq: seen.appliedSeq, onlineThrough: entry.seq });
@@ -166,6 +177,7 @@ export class Decider {
       entry,
       card: reply.card,
       balanceAfter: reply.balanceAfter,
+      countUse: reply.countUse,
     };
   }
 
@@ -182,47 +194,26 @@ export class Decider {
     const cardType = card && policy ? cardTypeOf(policy, card.cardType) : undefined;
     if (!policy || (card && !cardType))
       return this.declined(req, "offline", "NO_POLICY", card ?? null, settings.language);
-    const price: SalePrice = cardType
-      ? priceSale(req.gross, cardType, { birthday: card?.birthday, today: monthDay(day) })
-      : { gross: req.gross, discount: 0, net: req.gross, pointsEarned: 0 };
-    const cardExposure = ledger.offlineExposure(req.cardId);
-    const terminalExposure = ledger.offlineExposure();
-    const lastContact = ledger.lastContactAt();
-    const verdict = judgeOffline({
-      limits: settings.offline,
-      card,
-      cardType,
-      onHotlist: this.deps.hotlist().has(req.cardId),
-      amount: price.net,
-      knownBalance: ledger.knownBalance(req.cardId) ?? 0,
-      cardOfflineMinor: cardExposure.minor,
-      cardOfflineCount: cardExposure.count,
-      terminalOfflineMinor: terminalExposure.minor,
-      terminalOfflineCount: terminalExposure.count,
-      sinceLastContactMs: lastContact === null ? Number.POSITIVE_INFINITY : at - lastContact,
-    });
-    if (!verdict.approve) return this.declined(req, "offline", verdict.code, card ?? null, settings.language);
-    if (card && cardType && pinRequired(cardType, price.net)) {
+    const onHotlist = this.deps.hotlist().has(req.cardId);
+    const judged = judgeOfflineSale(ledger, req, { limits: settings.offline, card, cardType, onHotlist, at, day });
+    if (!judged.ok) return this.declined(req, "offline", judged.code, card ?? null, settings.language);
+    const { price } = judged;
+    // Rule 9 on all the account gives (stored value and points); a card with no PIN on file has none to check.
+    if (card && cardType && card.hasPin !== false && pinRequired(cardType, price.net + price.pointsValue)) {
       const pinCode = await this.checkPinOffline(req, card, policy, at);
       if (pinCode) return this.declined(req, "offline", pinCode, card, settings.language);
     }
-    const entry = await ledger.commit({
-      txnId: req.txnId,
-      kind: "sale",
-      mode: "offline",
-      at: new Date(at).toISOString(),
-      businessDay: day,
-      operatorId: req.operatorId,
-      cardId: req.cardId,
-      gross: price.gross,
-      discount: price.discount,
-      net: price.net,
-      bonus: 0,
-      pointsEarned: price.pointsEarned,
-      balanceAfter: null,
-    });
+    const entry = await ledger.commit(offlineSaleEntry(req, price, new Date(at).toISOString(), day));
     const balanceAfter = card ? (ledger.knownBalance(req.cardId) ?? null) : null;
-    return { approved: true, mode: "offline", txnId: req.txnId, entry, card: card ?? null, balanceAfter };
+    return {
+      approved: true,
+      mode: "offline",
+      txnId: req.txnId,
+      entry,
+      card: card ?? null,
+      balanceAfter,
+      countUse: judged.countUse,
+    };
   }
 
   /** DESIGN §4 rule 9, offline: the counter is durable before the PIN is compared. */

@@ -2,6 +2,7 @@
 import type { CardSnapshot } from "../../protocol/card.js";
 import type { AnyDeclineCode } from "../../protocol/decline-text.js";
 import type { JournalEntry, TxnMode } from "../../protocol/journal-entry.js";
+import type { AppliedCountUse } from "../../protocol/messages.js";
 
 export type Decision =
   | {
@@ -11,5 +12,7 @@ export type Decision =
       entry: JournalEntry;
       card: CardSnapshot | null;
       balanceAfter: number | null;
+      /** The count package used, as it stands after the use (for the receipt and the POS). */
+      countUse?: AppliedCountUse | undefined;
     }
   | { approved: false; mode: TxnMode; txnId: string; code: AnyDeclineCode; reason: string; card: CardSnapshot | null };

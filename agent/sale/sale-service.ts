@@ -10,6 +10,7 @@
 
 import type { CardTap } from "../../drivers/readers/card-reader.js";
 import { maskCardId } from "../../protocol/card.js";
+import { CardtermError } from "../../protocol/errors.js";
 import { assertMinor } from "../../protocol/money.js";
 import { cardTypeOf, type PolicyDocument } from "../../protocol/policy.js";
 import { crashPoint } from "../faults/crash-points.js";
@@ -18,6 +19,7 @@ import type { ReceiptOutcome } from "../receipts/print-queue.js";
 import type { ReceiptRequest } from "../receipts/receipt-data.js";
 import type { Decider } from "./decider.js";
 import type { Decision } from "./decision.js";
+import { saleReceiptRequest } from "./sale-receipt-request.js";
 import type { TapSource } from "./tap-source.js";
 
 export interface SaleInput {
@@ -29,6 +31,13 @@ export interface SaleInput {
   operatorId?: string;
   /** The PIN the member typed on the PIN pad, when the card type asks for one. Never logged. */
   pin?: string;
+  /** Points to pay part of the bill with (积分抵扣), at the policy's rate and share. */
+  redeemPoints?: number;
+  /**
+   * A count-card use (次卡核销): the package and how many uses (default 1). With an amount
+   * of 0 the sale is the use alone; with an amount it is paid and used in one transaction.
+   */
+  countUse?: { packageId: string; uses?: number };
 }
 
 export type { ReceiptOutcome } from "../receipts/print-queue.js";
@@ -67,6 +76,11 @@ export interface SaleServiceDeps {
 export class SaleService {
   constructor(private readonly deps: SaleServiceDeps) {}
 
+  /** The policy the sales are priced by (the event stream names the member's level from it). */
+  policy(): PolicyDocument | undefined {
+    return this.deps.policy();
+  }
+
   /** Settings from a config reload; a sale already started keeps the ones it read at its start. */
   reconfigure(settings: SaleServiceDeps["settings"]): void {
     this.deps.settings = settings;
@@ -74,6 +88,9 @@ export class SaleService {
 
   async sale(input: SaleInput): Promise<SaleOutcome> {
     assertMinor(input.amount, "sale amount");
+    if (input.amount === 0 && !input.countUse) {
+      throw new CardtermError("CT_BAD_REQUEST", "a sale of 0 is only a count-card use: give countUse or an amount");
+    }
     const { deps } = this;
     const settings = deps.settings;
     const tap =
@@ -88,6 +105,8 @@ export class SaleService {
       gross: input.amount,
       operatorId,
       pin: input.pin,
+      redeemPoints: input.redeemPoints,
+      countUse: input.countUse && { packageId: input.countUse.packageId, uses: input.countUse.uses ?? 1 },
     });
     deps.log.info(
       { txnId: decision.txnId, card: maskCardId(tap.cardId), approved: decision.approved, mode: decision.mode },
@@ -110,26 +129,11 @@ export class SaleService {
     const { entry, card } = decision;
     const policy = this.deps.policy();
     const cardType = card && policy ? cardTypeOf(policy, card.cardType) : undefined;
-    const request: ReceiptRequest = {
-      template: "sale",
-      data: {
-        storeName: settings.storeName,
-        terminalId: settings.terminalId,
-        operatorId: entry.operatorId,
-        txnId: entry.txnId,
-        seq: entry.seq,
-        at: entry.at,
-        cardId: entry.cardId,
-        memberName: card?.memberName ?? null,
-        cardTypeName: cardType?.name ?? null,
-        gross: entry.gross,
-        discount: entry.discount,
-        net: entry.net,
-        pointsEarned: entry.pointsEarned,
-        balanceAfter: decision.balanceAfter,
-        mode: entry.mode,
-      },
-    };
+    const request: ReceiptRequest = saleReceiptRequest(decision, {
+      storeName: settings.storeName,
+      terminalId: settings.terminalId,
+      cardTypeName: cardType?.name ?? null,
+    });
     try {
       const outcome = await this.deps.receipts.submit(request, settings.receiptWaitMs);
       if (outcome.printed !== true) {

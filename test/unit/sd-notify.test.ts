@@ -1,51 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
-import t, { type Test } from "tap";
+import t from "tap";
 import { startSdNotify, watchdogInterval } from "../../agent/runtime/sd-notify.js";
-
-/**
- * A stand-in for systemd's notify socket: a real unix datagram socket (Node cannot open
- * one, python3 can). Like systemd it closes the file descriptor systemd-notify passes with
- * BARRIER=1, which is what lets systemd-notify return.
- */
-const RECEIVER = `
-import json, os, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-print(json.dumps("listening"), flush=True)
-while True:
-    data, anc, flags, addr = s.recvmsg(4096, socket.CMSG_SPACE(16 * 4))
-    for level, kind, payload in anc:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            for i in range(0, len(payload) - len(payload) % 4, 4):
-                os.close(int.from_bytes(payload[i:i + 4], sys.byteorder))
-    print(json.dumps(data.decode()), flush=True)
-`;
-
-async function notifySocket(t: Test): Promise<{ path: string; received: string[] }> {
-  const dir = mkdtempSync(join(tmpdir(), "sd-notify-"));
-  const path = join(dir, "notify.sock");
-  const child: ChildProcess = spawn("python3", ["-c", RECEIVER, path], { stdio: ["ignore", "pipe", "inherit"] });
-  const received: string[] = [];
-  const listening = new Promise<void>((resolve, reject) => {
-    child.once("error", reject);
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      const text = JSON.parse(line) as string;
-      if (text === "listening") resolve();
-      else received.push(...text.split("\n").filter(Boolean));
-    });
-  });
-  t.teardown(() => {
-    child.kill();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await listening;
-  return { path, received };
-}
+import { notifySocket } from "../helpers/notify-socket.js";
 
 t.test("without NOTIFY_SOCKET nothing is sent and nothing fails", async (t) => {
   const sent: string[][] = [];
@@ -120,4 +76,25 @@ t.test("READY, WATCHDOG and STOPPING reach a real notify socket through systemd-
     fields.some((f) => f.startsWith("ERRNO=")),
     "systemd-notify saw its barrier answered",
   );
+});
+
+t.test("STATUS and RELOADING lines, and no WATCHDOG=1 once STOPPING=1 is sent", async (t) => {
+  const sent: string[] = [];
+  const n = startSdNotify({
+    env: { NOTIFY_SOCKET: "/run/x", WATCHDOG_USEC: "20000" },
+    send: async (f) => void sent.push(f.join(" ")),
+  });
+  t.teardown(() => n.close());
+  await n.status("online,\n3 pending");
+  await n.reloading();
+  await sleep(30);
+  await n.stopping();
+  const stoppedAt = sent.length;
+  await sleep(60);
+  t.equal(sent[0], "STATUS=online, 3 pending", "one line, whatever the text holds");
+  t.match(sent[1], /^RELOADING=1 MONOTONIC_USEC=\d+$/);
+  const usec = BigInt(sent[1]!.split("=").at(-1)!);
+  t.ok(usec > 0n && usec <= process.hrtime.bigint() / 1000n, "the monotonic clock, in microseconds");
+  t.equal(sent.at(-1), "STOPPING=1");
+  t.equal(sent.length, stoppedAt, "the watchdog stopped with STOPPING=1");
 });

@@ -1,0 +1,94 @@
+/**
+ * The offline judgement of a sale, from what the till holds (DESIGN §4): the limits and
+ * the known balance (protocol/offline-rules.ts), then the card rules on the cached
+ * snapshot minus what this till's unsynced entries already spent (protocol/sale-rules.ts,
+ * unsynced-spend.ts) — points redeemed never beyond the points it knows of, uses never
+ * beyond the uses it knows are left, a sub-card's limits on the day's spending it knows.
+ *
+ * It only reads the ledger; the decider runs it and the commit under one lock, so the
+ * facts cannot change in between. The PIN comes after it (it writes a counter).
+ */
+import type { CountPackage } from "../../protocol/count-card.js";
+import type { AnyDeclineCode } from "../../protocol/decline-text.js";
+import { judgeOffline, type OfflineLimits } from "../../protocol/offline-rules.js";
+import type { CardTypePolicy } from "../../protocol/policy.js";
+import { type PricedSale, priceSale } from "../../protocol/pricing.js";
+import { judgeSaleRules, packageOf } from "../../protocol/sale-rules.js";
+import type { CachedCard } from "../journal/journal-state.js";
+import type { TerminalLedger } from "../journal/terminal-ledger.js";
+import type { SaleRequest } from "./decider.js";
+import { snapshotSpent, unsyncedSpend } from "./unsynced-spend.js";
+
+export interface OfflineContext {
+  limits: OfflineLimits;
+  card: CachedCard | undefined;
+  cardType: CardTypePolicy | undefined;
+  onHotlist: boolean;
+  at: number;
+  day: string;
+}
+
+export type OfflineJudgement =
+  | { ok: true; price: PricedSale; countUse: (CountPackage & { uses: number }) | undefined }
+  | { ok: false; code: AnyDeclineCode };
+
+export function judgeOfflineSale(ledger: TerminalLedger, req: SaleRequest, c: OfflineContext): OfflineJudgement {
+  const rules = c.card && c.cardType ? cardRules(ledger, req, c.card, c.cardType, c.day) : undefined;
+  const price = rules?.ok ? rules.price : plainPrice(req, c);
+  const cardExposure = ledger.offlineExposure(req.cardId);
+  const terminalExposure = ledger.offlineExposure();
+  const lastContact = ledger.lastContactAt();
+  const verdict = judgeOffline({
+    limits: c.limits,
+    card: c.card,
+    cardType: c.cardType,
+    onHotlist: c.onHotlist,
+    amount: price.net,
+    knownBalance: ledger.knownBalance(req.cardId) ?? 0,
+    cardOfflineMinor: cardExposure.minor,
+    cardOfflineCount: cardExposure.count,
+    terminalOfflineMinor: terminalExposure.minor,
+    terminalOfflineCount: terminalExposure.count,
+    sinceLastContactMs: lastContact === null ? Number.POSITIVE_INFINITY : c.at - lastContact,
+  });
+  // The offline rules speak first: "card hotlisted" is the truer reason than "points short".
+  if (!verdict.approve) return { ok: false, code: verdict.code };
+  if (!rules) return unknownCard(req, price);
+  if (!rules.ok) return rules;
+  return { ok: true, price, countUse: rules.countUse };
+}
+
+function cardRules(ledger: TerminalLedger, req: SaleRequest, card: CachedCard, type: CardTypePolicy, day: string) {
+  const spent = unsyncedSpend(card, ledger.pending(), (id) => ledger.card(id)?.accountId, day);
+  const cached = req.countUse ? packageOf(card, req.countUse.packageId) : undefined;
+  const pkg = cached && { ...cached, remainingUses: cached.remainingUses - (spent.uses.get(cached.packageId) ?? 0) };
+  const judged = judgeSaleRules(
+    { gross: req.gross, redeemPoints: req.redeemPoints, countUse: req.countUse, businessDay: day },
+    {
+      card,
+      type,
+      availablePoints: card.points - spent.points,
+      pkg,
+      spentToday: snapshotSpent(card, day) + spent.spentOnDay,
+    },
+  );
+  if (!judged.ok) return judged;
+  const countUse =
+    req.countUse && pkg
+      ? { ...pkg, remainingUses: pkg.remainingUses - req.countUse.uses, uses: req.countUse.uses }
+      : undefined;
+  return { ok: true as const, price: judged.price, countUse };
+}
+
+/** An unknown card (allowed offline by config): no card type, the gross as it is, nothing to redeem or use. */
+function unknownCard(req: SaleRequest, price: PricedSale): OfflineJudgement {
+  if (req.countUse) return { ok: false, code: "COUNT_PACKAGE_UNKNOWN" };
+  if ((req.redeemPoints ?? 0) > 0) return { ok: false, code: "POINTS_INSUFFICIENT" };
+  return { ok: true, price, countUse: undefined };
+}
+
+/** The price without points, for the limits when the card rules declined (their code is given then). */
+function plainPrice(req: SaleRequest, c: OfflineContext): PricedSale {
+  if (c.cardType) return priceSale(req.gross, c.cardType, { birthday: c.card?.birthday, today: c.day.slice(5) });
+  return { gross: req.gross, discount: 0, net: req.gross, pointsEarned: 0, pointsRedeemed: 0, pointsValue: 0 };
+}
