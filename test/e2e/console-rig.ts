@@ -88,6 +88,9 @@ export async function startConsoleRig(t: Teardown, opts: ConsoleRigOptions = {})
     log: silentLogger(),
     backoff: { baseMs: 100, capMs: 400 },
     printRetry: { baseMs: 50, capMs: 200 },
+    // A receipt not printed within this is reported queued, with no preview to show: on a
+    // loaded 2-CPU box (two browsers, PGlite) rendering can take longer than the 1 s default.
+    receiptWaitMs: 5_000,
   });
   stops.push(() => agent.close());
   await waitFor("the agent to hold the server's policy", async () => {
