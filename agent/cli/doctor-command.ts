@@ -16,6 +16,7 @@ import { type AgentAnswer, buildChecks, labelOf, rowLabel } from "../doctor/buil
 import { checkConfig } from "../doctor/config-check.js";
 import { printSelfTestPage } from "../doctor/doctor-print.js";
 import { type DoctorRow, sayIn } from "../doctor/doctor-row.js";
+import { readPin } from "../doctor/read-pin.js";
 import { type DoctorReport, renderJson, renderTable } from "../doctor/render-table.js";
 import { exitCodeOf, runChecks } from "../doctor/run-checks.js";
 import { silentLogger } from "../logger.js";
@@ -25,12 +26,13 @@ import { AGENT_VERSION } from "../version.js";
 
 const USAGE = `usage:
   cardterm doctor [--config FILE] [--lang zh-CN|en] [--json] [--no-print | --print]
-                  [--wait-tap SECONDS] [--timeout SECONDS] [--disk-warn-mb N] [--disk-fail-mb N]
+                  [--wait-tap SECONDS] [--operator ID] [--timeout SECONDS] [--disk-warn-mb N] [--disk-fail-mb N]
 
   --config FILE     the agent's config (default /etc/cardterm/cardterm.yaml)
   --no-print        no self-test page
   --print           print the result as the self-test page (instead of the plain page)
   --wait-tap N      ask for a card on each reader within N seconds
+  --operator ID     log in to the running agent as this technician or supervisor (asks for the PIN)
   --timeout N       each check's time limit (default 10)
   --disk-warn-mb N / --disk-fail-mb N   free-space limits (default 500 / 100 MB)`;
 
@@ -38,6 +40,8 @@ export interface DoctorIo {
   out: (text: string) => void;
   err: (text: string) => void;
   now?: () => number;
+  /** Asks for the operator's PIN (--operator); default: typed at the terminal, unseen. */
+  pin?: (prompt: string) => Promise<string>;
 }
 
 const CONSOLE: DoctorIo = { out: (t) => console.log(t), err: (t) => console.error(t) };
@@ -93,6 +97,11 @@ async function examine(
     ...(agent.status ? { version: agent.status.version } : {}),
     ...(agent.refused ? { problem: `${agent.refused.code}: ${agent.refused.message}` } : {}),
   };
+  if (opts.operator && agent.status) {
+    const pin = await (io.pin ?? readPin)(`PIN (${opts.operator}): `);
+    const refusal = await api.login(opts.operator, pin, opts.timeoutMs);
+    if (refusal) report.agent.problem = `CT_LOGIN_FAILED: ${refusal}`;
+  }
   // With --print the result itself is the page; printed after the checks (below).
   const printAtEnd = opts.print && !probe.running && config.printer.type !== "none";
   const checks = buildChecks(config, agent, () => page(config, now, null), {
@@ -105,6 +114,7 @@ async function examine(
     ...(opts.disk ? { disk: opts.disk } : {}),
   });
   const rows = await runChecks(checks, { lang, timeoutMs: opts.timeoutMs, now });
+  await api.logout(opts.timeoutMs);
   report.rows.push(...rows);
   if (printAtEnd) await printResult(config, report.rows, lang, now);
 }
@@ -183,6 +193,7 @@ interface Options {
   print: boolean;
   noPrint: boolean;
   waitTapMs?: number;
+  operator?: string;
   timeoutMs: number;
   disk?: { warnBytes: number; failBytes: number };
 }
@@ -200,6 +211,7 @@ function parse(args: string[]): Options | string {
         print: { type: "boolean" },
         "no-print": { type: "boolean" },
         "wait-tap": { type: "string" },
+        operator: { type: "string" },
         timeout: { type: "string" },
         "disk-warn-mb": { type: "string" },
         "disk-fail-mb": { type: "string" },
@@ -228,6 +240,7 @@ function parse(args: string[]): Options | string {
     print: values.print === true,
     noPrint: values["no-print"] === true,
     ...(numbers["wait-tap"] ? { waitTapMs: numbers["wait-tap"] * 1000 } : {}),
+    ...(typeof values.operator === "string" ? { operator: values.operator } : {}),
     timeoutMs: Math.max(2, numbers.timeout ?? 10) * 1000,
     ...(warnMb !== undefined || failMb !== undefined
       ? {

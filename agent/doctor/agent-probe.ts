@@ -41,8 +41,13 @@ export function agentUrl(config: AgentConfig): string {
   return `http://${local.includes(":") ? `[${local}]` : local}:${config.api.port}`;
 }
 
+/** A self-test that was not printed carries the agent's error code (a log-in needed, a printer away). */
+export type SelfTestOutcome = ReceiptOutcome & { code?: string };
+
 export class AgentApi {
   readonly url: string;
+  /** An operator session (`--operator`): the self-test page is a technician's or supervisor's (permissions.ts). */
+  private session: string | undefined;
 
   constructor(
     private readonly config: AgentConfig,
@@ -83,17 +88,49 @@ export class AgentApi {
   }
 
   /** Asks the running agent to print its self-test page through its own print queue. */
-  async selfTest(timeoutMs: number): Promise<ReceiptOutcome> {
+  async selfTest(timeoutMs: number): Promise<SelfTestOutcome> {
     const res = await this.call("POST", "/api/v1/receipts/self-test", timeoutMs);
     const body = (await res.json()) as ReceiptOutcome & { code?: string; message?: string };
-    if (!res.ok) return { jobId: "self-test", printed: false, error: body.message ?? `HTTP ${res.status}` };
+    if (!res.ok) {
+      return {
+        jobId: "self-test",
+        printed: false,
+        error: body.message ?? `HTTP ${res.status}`,
+        ...(body.code ? { code: body.code } : {}),
+      };
+    }
     return body;
   }
 
-  private call(method: string, path: string, timeoutMs: number): Promise<Response> {
+  /** Logs the operator in; later calls carry the session. Resolves to the refusal's message, or null. */
+  async login(operatorId: string, pin: string, timeoutMs: number): Promise<string | null> {
+    const res = await this.call("POST", "/api/v1/sessions", timeoutMs, { operatorId, pin });
+    const body = (await res.json().catch(() => ({}))) as { session?: string; message?: string };
+    if (res.ok && body.session) {
+      this.session = body.session;
+      return null;
+    }
+    return body.message ?? `HTTP ${res.status}`;
+  }
+
+  /** Ends the session, so it does not linger on the till. */
+  async logout(timeoutMs: number): Promise<void> {
+    if (!this.session) return;
+    await this.call("DELETE", "/api/v1/sessions/current", timeoutMs).catch(() => undefined);
+    this.session = undefined;
+  }
+
+  private call(method: string, path: string, timeoutMs: number, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.config.api.token) headers.authorization = `Bearer ${this.config.api.token}`;
-    return this.fetchFn(`${this.url}${path}`, { method, headers, signal: AbortSignal.timeout(timeoutMs) });
+    if (this.session) headers["x-cardterm-session"] = this.session;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    return this.fetchFn(`${this.url}${path}`, {
+      method,
+      headers,
+      signal: AbortSignal.timeout(timeoutMs),
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
   }
 }
 

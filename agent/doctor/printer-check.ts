@@ -11,9 +11,10 @@ import type { AgentConfig } from "../../config/agent-config.js";
 import type { ConfigProblem } from "../../config/load-config.js";
 import { formatProblems } from "../../config/load-config.js";
 import type { PrinterStatus, ReceiptPrinter } from "../../drivers/printer/receipt-printer.js";
+import type { ErrorCode } from "../../protocol/errors.js";
 import type { ReceiptOutcome } from "../receipts/print-queue.js";
 import type { SelfTestReceiptData } from "../receipts/receipt-data.js";
-import type { AgentStatusView } from "./agent-probe.js";
+import type { AgentStatusView, SelfTestOutcome } from "./agent-probe.js";
 import { printSelfTestPage } from "./doctor-print.js";
 import type { CheckContext, DoctorCheck, Finding, Say, Via } from "./doctor-row.js";
 import { sayIn } from "./doctor-row.js";
@@ -23,7 +24,7 @@ export interface PrinterCheckOptions {
   label: string;
   agent: AgentStatusView | null;
   /** The running agent prints its self-test page. */
-  agentSelfTest?: () => Promise<ReceiptOutcome>;
+  agentSelfTest?: () => Promise<SelfTestOutcome>;
   /** The config's complaint about a serial or USB printer's path (file:line), if any. */
   pathProblem?: ConfigProblem;
   open: () => ReceiptPrinter;
@@ -57,7 +58,29 @@ async function viaAgent(o: PrinterCheckOptions, agent: AgentStatusView, ctx: Che
   const queued = waiting > 0 ? say(`${waiting} 张小票等待打印`, `${waiting} receipt(s) waiting`) : "";
   const found = { ...status, detail: [status.detail, queued].filter(Boolean).join("; ") };
   if (!o.testPrint || found.verdict === "FAIL") return found;
-  return withPrint(found, await o.agentSelfTest!().catch((err: Error) => failedOutcome(err)), say);
+  const outcome: SelfTestOutcome = await o.agentSelfTest!().catch((err: Error) => failedOutcome(err));
+  if (outcome.code && NEEDS_LOGIN.has(outcome.code)) return needsLogin(found, outcome, say);
+  return withPrint(found, outcome, say);
+}
+
+const NEEDS_LOGIN = new Set(["CT_UNAUTHORIZED", "CT_FORBIDDEN"]);
+
+/**
+ * With operators configured, the agent prints the self-test page only for a technician or
+ * supervisor (agent/operators/permissions.ts). The printer is not at fault: a warning
+ * that says how to log in.
+ */
+function needsLogin(found: Finding, outcome: SelfTestOutcome, say: Say): Finding {
+  return {
+    verdict: found.verdict === "PASS" ? "WARN" : found.verdict,
+    via: found.via,
+    ...(outcome.code ? { code: outcome.code as ErrorCode } : {}),
+    detail: `${found.detail}; ${say("自检页未打印：需要登录", "self-test page not printed: a log-in is needed")} (${outcome.error ?? ""})`,
+    fix: say(
+      "以技术员或店长身份运行：cardterm doctor --operator 工号（会询问密码）",
+      "run it as a technician or supervisor: cardterm doctor --operator ID (asks for the PIN)",
+    ),
+  };
 }
 
 async function direct(o: PrinterCheckOptions, ctx: CheckContext): Promise<Finding> {

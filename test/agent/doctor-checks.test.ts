@@ -135,3 +135,19 @@ t.test("a config with a typo FAILs its row with file:line and the fix; the rest 
   );
   t.equal(report.rows.length, 7);
 });
+
+t.test("the PIN is read from a pipe up to the end of the line, a backspace taking back a digit", async (t) => {
+  const { PassThrough } = await import("node:stream");
+  const { readPin } = await import("../../agent/doctor/read-pin.js");
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let shown = "";
+  output.on("data", (d: Buffer) => {
+    shown += d.toString();
+  });
+  const pin = readPin("PIN (900): ", input, output);
+  input.write("99");
+  input.write("8\u007f99\nrest");
+  t.equal(await pin, "9999");
+  t.match(shown, /^PIN \(900\): \n$/, "the prompt is shown, the PIN is not");
+});

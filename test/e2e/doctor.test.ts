@@ -12,6 +12,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import t, { type Test } from "tap";
 import { startAgent } from "../../agent/agent.js";
+import { DEMO_OPERATOR_PINS, DEMO_OPERATORS } from "../../agent/demo/demo-operators.js";
 import { startEmbeddedBroker } from "../../agent/demo/embedded-broker.js";
 import { TerminalLedger } from "../../agent/journal/terminal-ledger.js";
 import { silentLogger } from "../../agent/logger.js";
@@ -47,18 +48,19 @@ interface Run {
 }
 
 /** Runs `cardterm doctor --json` as a child process; `onStderr` sees what it tells the technician. */
-function doctor(config: string, args: string[] = [], onStderr?: (text: string) => void): Promise<Run> {
+function doctor(config: string, args: string[] = [], onStderr?: (text: string) => void, stdin?: string): Promise<Run> {
   const child = spawn(
     process.execPath,
     ["--import", "tsx", CLI, "doctor", "--config", config, "--json", "--lang", "en", "--timeout", "8", ...args],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] },
   );
+  if (stdin !== undefined) child.stdin?.end(stdin);
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
+  child.stdout?.on("data", (d: Buffer) => {
     stdout += d.toString();
   });
-  child.stderr.on("data", (d: Buffer) => {
+  child.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString();
     onStderr?.(stderr);
   });
@@ -327,6 +329,32 @@ t.test(
         t.match(refused.rows[check], { verdict: "FAIL", via: "agent", code: "CT_UNAUTHORIZED", fix: /api\.token/ });
       }
       t.match(refused.rows.broker, { verdict: "PASS" }, "rows that need no device are still checked");
+      await agent.close();
+
+      // Operators configured: the agent prints the self-test page only for a technician or supervisor.
+      const boss = DEMO_OPERATORS.find((o) => o.role === "supervisor")!;
+      const withOperators = `${r.dir}/operators.yaml`;
+      await writeFile(
+        withOperators,
+        `${r.yaml(`${r.dir}/data`)}operators:\n  - id: "${boss.id}"\n    name: ${boss.name}\n    role: supervisor\n    pinHash: "${boss.pinHash}"\n`,
+      );
+      const guarded = await startAgent(await loadConfig(withOperators), { log: silentLogger() });
+      t.teardown(() => guarded.close());
+      const anonymous = await doctor(withOperators);
+      t.equal(anonymous.code, 0, "a page not printed for want of a log-in is a warning, not a fault");
+      t.match(anonymous.rows.printer, { verdict: "WARN", code: "CT_UNAUTHORIZED", fix: /--operator/ });
+      const pages = r.pages().length;
+      const loggedIn = await doctor(
+        withOperators,
+        ["--operator", boss.id],
+        undefined,
+        `${DEMO_OPERATOR_PINS["900"]}\n`,
+      );
+      t.equal(loggedIn.code, 0, loggedIn.stderr);
+      t.match(loggedIn.rows.printer, { verdict: "PASS", via: "agent", detail: /self-test page printed/ });
+      await waitFor("the page printed for the supervisor", () => r.pages().length === pages + 1);
+      const wrongPin = await doctor(withOperators, ["--operator", boss.id], undefined, "0000\n");
+      t.match(wrongPin.rows.printer, { verdict: "WARN" }, "a wrong PIN: no page, and the report says why");
     });
   },
 );
