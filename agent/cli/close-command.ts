@@ -74,8 +74,12 @@ export async function closeCommand(
 }
 
 function summaryLines(r: DailyCloseReport): string[] {
-  const row = (label: string, t: Totals) =>
-    `  ${label.padEnd(16)} ${String(t.count).padStart(5)}  ${formatMoney(t.net).padStart(12)}`;
+  const line = (label: string, count: number, fen: number) =>
+    `  ${label.padEnd(16)} ${String(count).padStart(5)}  ${formatMoney(fen).padStart(12)}`;
+  // One kind: its amount. Kinds mixed (operator, online/offline): the signed change of
+  // stored value, so a sale and its void net to 0 rather than add up.
+  const row = (label: string, t: Totals) => line(label, t.count, t.net);
+  const mixed = (label: string, t: Totals) => line(label, t.count, t.balanceChange);
   const unsynced =
     r.unsynced.count === 0 ? "all uploaded" : `${r.unsynced.count} not uploaded yet, from #${r.unsynced.firstSeq}`;
   return [
@@ -83,10 +87,11 @@ function summaryLines(r: DailyCloseReport): string[] {
     `  first ${r.firstTxnAt ?? "-"}  last ${r.lastTxnAt ?? "-"}`,
     `  ${"".padEnd(16)} ${"count".padStart(5)}  ${"amount".padStart(12)}`,
     ...r.byKind.map((k) => row(k.kind, k)),
-    ...r.byOperator.map((o) => row(`operator ${o.operatorId}`, o.total)),
-    ...r.byPayment.map((p) => row(`topup ${p.payment}`, { ...r.total, count: p.takings.count, net: p.takings.paid })),
-    row("online", r.byMode.online),
-    row("offline", r.byMode.offline),
+    ...r.byPayment.map((p) => line(`topup ${p.payment}`, p.takings.count, p.takings.paid)),
+    `  stored value change by operator and mode:`,
+    ...r.byOperator.map((o) => mixed(`operator ${o.operatorId}`, o.total)),
+    mixed("online", r.byMode.online),
+    mixed("offline", r.byMode.offline),
     `  stored value: +${formatMoney(r.total.credit)} -${formatMoney(r.total.debit)} = ${formatMoney(r.total.balanceChange)}`,
     `  bonus given ${formatMoney(r.bonusGiven)}, points given ${r.total.pointsEarned}, points used ${r.total.pointsRedeemed}`,
     `  ${unsynced}`,

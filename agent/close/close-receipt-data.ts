@@ -15,7 +15,14 @@ const RECEIPT_PAYMENT: Record<PaymentKey, ReceiptPayment> = {
   unspecified: "other",
 };
 
+/** One kind: its amount as a positive figure. */
 const tally = (t: Totals): Tally => ({ count: t.count, amount: t.net });
+/**
+ * Kinds mixed (an operator, online/offline, not uploaded): a sale and its void are not
+ * 2 × ¥22 of anything, so the figure is the signed change of members' stored value
+ * (top-ups +, sales −, their refunds and voids back the other way).
+ */
+const mixed = (t: Totals): Tally => ({ count: t.count, amount: t.balanceChange });
 
 export function closeReceiptData(
   report: DailyCloseReport,
@@ -34,16 +41,16 @@ export function closeReceiptData(
       // Uses are not money: the 次卡核销 row counts the sales that used a package, amount 0.
       ...(report.countUses.count > 0 ? [{ kind: "countUse" as const, count: report.countUses.count, amount: 0 }] : []),
     ],
-    byOperator: report.byOperator.map((o) => ({ operatorId: o.operatorId, ...tally(o.total) })),
+    byOperator: report.byOperator.map((o) => ({ operatorId: o.operatorId, ...mixed(o.total) })),
     // What stands per payment method: the takings the drawer should hold for top-ups.
     byPayment: report.byPayment.map((p) => ({
       payment: RECEIPT_PAYMENT[p.payment],
       count: p.takings.count,
       amount: p.takings.paid,
     })),
-    online: tally(report.byMode.online),
-    offline: tally(report.byMode.offline),
-    unsynced: tally(report.unsynced),
+    online: mixed(report.byMode.online),
+    offline: mixed(report.byMode.offline),
+    unsynced: mixed(report.unsynced),
     bonusGiven: report.bonusGiven,
     pointsEarned: report.total.pointsEarned,
     pointsRedeemed: report.total.pointsRedeemed,

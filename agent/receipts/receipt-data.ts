@@ -135,7 +135,11 @@ export type ReportTxnKind = (typeof TXN_KINDS)[number];
 
 export interface Tally {
   count: number;
-  /** Stored value moved, fen (sales and refunds as positive amounts). */
+  /**
+   * Fen. For one transaction type (and a payment method): its amount, positive. Where
+   * types mix (operator, online/offline, not uploaded): the signed change of members'
+   * stored value — a sale and its void net to 0, never add up to twice the sale.
+   */
   amount: Minor;
 }
 

@@ -173,7 +173,7 @@ t.test("POST /api/v1/close/print sends the 日结单 to the printer", async (t) 
   t.same(res.json(), { day: DAY, printed: { jobId: "j1" } });
   t.equal(printed.length, 1);
   t.same([printed[0]?.storeName, printed[0]?.operatorId, printed[0]?.businessDay], ["徐汇店", "mgr-01", DAY]);
-  t.same(printed[0]?.unsynced, { count: 2, amount: 53_000 });
+  t.same(printed[0]?.unsynced, { count: 2, amount: -53_000 }, "two sales not uploaded: stored value down ¥530.00");
   const bad = await app.inject({ method: "POST", url: "/api/v1/close/print", payload: { day: "22/11/2026" } });
   t.same([bad.statusCode, bad.json().code], [400, "CT_BAD_REQUEST"]);
   const signedIn = Fastify();

@@ -205,9 +205,10 @@ t.test("the printed 日结单 gets the close's figures", async (t) => {
     { kind: "refund", count: 1, amount: 2_000 },
     { kind: "void", count: 1, amount: 50_000 },
   ]);
+  // Kinds mixed: the signed stored-value change (hand-computed in the test above), never a sum of amounts.
   t.same(data.byOperator, [
-    { operatorId: "001", count: 4, amount: 162_000 },
-    { operatorId: "002", count: 3, amount: 56_000 },
+    { operatorId: "001", count: 4, amount: 148_000 },
+    { operatorId: "002", count: 3, amount: -52_000 },
   ]);
   t.same(data.byPayment, [
     { payment: "cash", count: 0, amount: 0 },
@@ -216,9 +217,9 @@ t.test("the printed 日结单 gets the close's figures", async (t) => {
   t.same(
     [data.online, data.offline, data.unsynced],
     [
-      { count: 4, amount: 114_000 },
-      { count: 3, amount: 104_000 },
-      { count: 2, amount: 53_000 },
+      { count: 4, amount: 100_000 },
+      { count: 3, amount: -4_000 },
+      { count: 2, amount: -53_000 },
     ],
   );
   t.same(
@@ -231,6 +232,6 @@ t.test("the 日结单 template lays out the mapped close", async (t) => {
   const data = closeReceiptData(buildDailyClose(sealedEntries(), OPTS), { storeName: "徐汇店", operatorId: "mgr-01" });
   const body = JSON.stringify(dailyCloseDoc(data, { language: "zh-CN", timeZone: "Asia/Shanghai" }).body);
   t.match(body, /"label":"消费","value":"3笔 +¥160\.00"/);
-  t.match(body, /"label":"未上传","value":"2笔 +¥530\.00"/);
+  t.match(body, /"label":"未上传","value":"2笔 +-¥530\.00"/, "stored value down by the two sales not uploaded");
   t.match(body, /"label":"首笔","value":"2026-11-22 09:00:00"/);
 });

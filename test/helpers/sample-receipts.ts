@@ -162,17 +162,18 @@ export const SAMPLE_DAILY_CLOSE: DailyCloseReceiptData = {
     { kind: "cardEvent", count: 4, amount: 0 },
   ],
   byOperator: [
-    { operatorId: "cashier-07", count: 70, amount: 2_100_000 },
-    { operatorId: "cashier-09", count: 52, amount: 1_534_500 },
+    // Kinds mixed: the signed change of stored value (top-ups +, sales −).
+    { operatorId: "cashier-07", count: 70, amount: 865_500 },
+    { operatorId: "cashier-09", count: 52, amount: -112_040 },
   ],
   byPayment: [
     { payment: "cash", count: 5, amount: 800_000 },
     { payment: "wechat", count: 6, amount: 1_100_000 },
     { payment: "alipay", count: 1, amount: 500_000 },
   ],
-  online: { count: 115, amount: 3_560_500 },
-  offline: { count: 7, amount: 74_000 },
-  unsynced: { count: 2, amount: 12_800 },
+  online: { count: 115, amount: 827_460 },
+  offline: { count: 7, amount: -74_000 },
+  unsynced: { count: 2, amount: -12_800 },
   bonusGiven: 240_000,
   pointsEarned: 6_172,
   pointsRedeemed: 2_500,

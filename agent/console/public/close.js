@@ -143,8 +143,9 @@ function summary(r) {
   ]);
 }
 
+/** Kinds mixed: the count and the signed change of members' stored value (a sale and its void net to 0). */
 function tally(x) {
-  return x ? `${x.count} · ${formatFen(x.net)}` : "—";
+  return x ? `${x.count} · ${t("close.svChange")} ${formatFen(x.balanceChange)}` : "—";
 }
 
 function byKind(r) {
@@ -175,6 +176,6 @@ function byPayment(r) {
 }
 
 function byOperator(r) {
-  const rows = (r.byOperator ?? []).map((o) => [o.operatorId, String(o.total.count), formatFen(o.total.net)]);
-  return table([t("close.operator"), t("close.count"), t("result.net")], rows);
+  const rows = (r.byOperator ?? []).map((o) => [o.operatorId, String(o.total.count), formatFen(o.total.balanceChange)]);
+  return table([t("close.operator"), t("close.count"), t("close.svChange")], rows);
 }

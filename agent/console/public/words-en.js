@@ -114,6 +114,7 @@ export const en = {
   "close.payment": "Payment",
   "close.paid": "Paid",
   "close.online": "Online",
+  "close.svChange": "stored value",
   "close.offline": "Offline",
   "close.unsynced": "Not uploaded",
   "close.bonusGiven": "Bonus given",

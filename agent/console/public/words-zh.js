@@ -115,6 +115,7 @@ export const zh = {
   "close.payment": "付款方式",
   "close.paid": "收款",
   "close.online": "在线",
+  "close.svChange": "储值变动",
   "close.offline": "离线",
   "close.unsynced": "未上传",
   "close.bonusGiven": "赠送合计",
