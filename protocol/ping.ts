@@ -8,7 +8,8 @@
  * Like every message (messages.ts), validated at both ends and versioned; the correlation
  * id travels in the payload so MQTT 3.1.1 brokers work (DESIGN §5).
  */
-import { Ajv, type ValidateFunction } from "ajv";
+import { Ajv } from "ajv";
+import { type DecodedPayload, decodeValidated } from "./validated-payload.js";
 
 export interface PingRequest {
   v: 1;
@@ -42,34 +43,17 @@ const schemas = {
   },
 } as const;
 
-interface PingTypes {
-  pingRequest: PingRequest;
-  pingReply: PingReply;
-}
-
 const ajv = new Ajv({ allErrors: false, strict: false });
-const validators = new Map<keyof PingTypes, ValidateFunction>();
-
-export type DecodedPing<T> = { ok: true; value: T } | { ok: false; reason: string };
+const validators = {
+  pingRequest: ajv.compile(schemas.pingRequest),
+  pingReply: ajv.compile(schemas.pingReply),
+};
 
 /** Parse and validate a ping or pong payload; never throws. */
-export function decodePing<N extends keyof PingTypes>(name: N, payload: Buffer | string): DecodedPing<PingTypes[N]> {
-  let value: unknown;
-  try {
-    value = JSON.parse(typeof payload === "string" ? payload : payload.toString("utf8"));
-  } catch (err) {
-    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
-  }
-  let validate = validators.get(name);
-  if (!validate) {
-    validate = ajv.compile(schemas[name]);
-    validators.set(name, validate);
-  }
-  if (!validate(value)) {
-    const e = validate.errors?.[0];
-    return { ok: false, reason: `${name}: ${e?.instancePath || "/"} ${e?.message ?? "invalid"}` };
-  }
-  return { ok: true, value: value as PingTypes[N] };
+export function decodePing(name: "pingRequest", payload: Buffer | string): DecodedPayload<PingRequest>;
+export function decodePing(name: "pingReply", payload: Buffer | string): DecodedPayload<PingReply>;
+export function decodePing(name: keyof typeof validators, payload: Buffer | string): DecodedPayload<unknown> {
+  return decodeValidated(name, validators[name], payload);
 }
 
 /**
