@@ -10,6 +10,7 @@ import type { CardReader } from "../drivers/readers/card-reader.js";
 import { cardTypeOf } from "../protocol/policy.js";
 import { topics } from "../protocol/topics.js";
 import { operatorFor } from "./api/api-auth.js";
+import { cardTypeRoutes } from "./api/card-type-routes.js";
 import { registerCloseRoutes } from "./api/close-routes.js";
 import { EventHub } from "./api/events.js";
 import { buildApi } from "./api/http-api.js";
@@ -273,6 +274,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     cards: { cards: cardOps },
     routes,
     extend: (app) => {
+      cardTypeRoutes(app, { policy: () => policies.policy() });
       registerConsoleRoutes(app, {
         get apiToken() {
           return live.current.api.token;

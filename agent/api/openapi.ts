@@ -108,6 +108,17 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: { "200": { description: "Status" } },
         },
       },
+      "/api/v1/card-types": {
+        get: {
+          summary: "Card types of the policy the till holds (id, name, pay rate in basis points, offline allowed)",
+          responses: {
+            "200": {
+              description:
+                "{ policyVersion, cardTypes: [{ id, name, payRateBp, offlineAllowed }] } — empty before the first policy",
+            },
+          },
+        },
+      },
       "/api/v1/receipts": {
         get: {
           summary: "Receipts kept on the box (printed ones for 7 days, waiting ones until printed)",

@@ -45,6 +45,12 @@ t.test(
     t.match(why, /挂失/, "names loss among what is not allowed");
     t.match(why, /店长/, "says who may");
     t.equal(await page.getAttribute('[data-card-op="issue"]', "aria-pressed"), "true", "issue is chosen first");
+    await page.waitForSelector('#cards-type-list option[value="gold"]', { state: "attached" });
+    t.equal(
+      await page.getAttribute('#cards-type-list option[value="gold"]', "label"),
+      "金卡 (gold)",
+      "the policy's card types are offered by name (GET /api/v1/card-types)",
+    );
     await screenshot(page, "22-cards-cashier");
   },
 );

@@ -51,6 +51,14 @@ export function initCards() {
 export function openCards() {
   const allowed = Object.keys(CARD_OPS).filter((op) => may(CARD_OPS[op].permission));
   setOp(allowed.includes(state.op) ? state.op : (allowed[0] ?? state.op));
+  void loadCardTypes();
+}
+
+/** The policy's card types (GET /api/v1/card-types) as choices: the id typed, the name shown. */
+async function loadCardTypes() {
+  const res = await call("GET", "/api/v1/card-types");
+  if (!res.ok) return; // the field still takes a typed id, and replies add the types they name
+  for (const c of res.body.cardTypes ?? []) rememberType(c.id, c.name);
 }
 
 export function resetCards() {
@@ -165,11 +173,11 @@ function clearAfterSuccess() {
   for (const id of FIELDS) if (id !== "cards-uid" && id !== "cards-type") $(id).value = "";
 }
 
-/** Card types met in replies, offered as choices (the agent has no list of them to ask). */
-function rememberType(type) {
+/** A card type offered as a choice: from the policy's list, or met in a reply. */
+function rememberType(type, name) {
   if (seenTypes.has(type)) return;
   seenTypes.add(type);
-  $("cards-type-list").append(h("option", { value: type }));
+  $("cards-type-list").append(h("option", { value: type, label: name ? `${name} (${type})` : undefined }));
 }
 
 function newKey() {
