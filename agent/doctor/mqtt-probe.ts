@@ -5,9 +5,9 @@
  * persistent session or fires its last will.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import mqtt, { type MqttClient } from "mqtt";
 import type { AgentConfig } from "../../config/agent-config.js";
+import { tlsOptions } from "../sync/mqtt-link.js";
 import type { Finding, Say } from "./doctor-row.js";
 
 export interface ProbeConnection {
@@ -30,7 +30,7 @@ export async function connectProbe(
     connectTimeout: opts.timeoutMs,
     ...(s.username ? { username: s.username } : {}),
     ...(s.password ? { password: s.password } : {}),
-    ...tlsFiles(s.tls),
+    ...tlsOptions(s.tls), // the agent's own rule (mqtt-link.ts): the doctor connects as the agent does
   });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -54,16 +54,6 @@ export async function connectProbe(
   // Request/response without Nagle's delay (TESTBED "MQTT"): the round trip is what is measured.
   (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
   return { client, connectMs: opts.now() - started };
-}
-
-/** Only the files given: an undefined `ca` would replace Node's trust store with nothing. */
-function tlsFiles(tls: AgentConfig["server"]["tls"]): Record<string, Buffer | boolean> {
-  if (!tls) return {};
-  const out: Record<string, Buffer | boolean> = { rejectUnauthorized: true };
-  if (tls.caFile) out.ca = readFileSync(tls.caFile);
-  if (tls.certFile) out.cert = readFileSync(tls.certFile);
-  if (tls.keyFile) out.key = readFileSync(tls.keyFile);
-  return out;
 }
 
 /** A failed connection as a FAIL row: what went wrong in words, and where to look. */

@@ -205,7 +205,7 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
 }
 
 /** Only the fields given: an undefined `ca` would replace Node's default trust store with nothing. */
-function tlsOptions(tls: MqttTlsFiles | undefined): Record<string, Buffer | boolean> {
+export function tlsOptions(tls: MqttTlsFiles | undefined): Record<string, Buffer | boolean> {
   if (!tls) return {};
   const out: Record<string, Buffer | boolean> = { rejectUnauthorized: true };
   if (tls.caFile) out.ca = readFileSync(tls.caFile);
