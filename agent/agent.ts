@@ -22,6 +22,7 @@ import { registerConsoleRoutes } from "./console/console-routes.js";
 import { JournalArchive } from "./journal/journal-archive.js";
 import { TerminalLedger } from "./journal/terminal-ledger.js";
 import { createLogger, type Logger } from "./logger.js";
+import { TillRoles } from "./operators/role-table.js";
 import { OperatorSessions } from "./operators/sessions.js";
 import { selfTestData } from "./receipts/receipt-setup.js";
 import { agentReader, reloadTarget } from "./runtime/apply-config.js";
@@ -38,6 +39,7 @@ import { AuthClient } from "./sync/auth-client.js";
 import { HeartbeatPublisher } from "./sync/heartbeat.js";
 import { JournalUploader } from "./sync/journal-uploader.js";
 import { MqttLink } from "./sync/mqtt-link.js";
+import { OperatorsCache } from "./sync/operators-cache.js";
 import { PolicyCache } from "./sync/policy-cache.js";
 import { TillOpClient } from "./sync/till-op-client.js";
 import { CardOperations } from "./till/card-operations.js";
@@ -83,6 +85,10 @@ export interface RunningAgent {
   lastReload(): ReloadReport | null;
   /** Prometheus text for GET /metrics. */
   metrics: AgentMetrics;
+  /** Head office's operators for this till, as held (sync/operators-cache.ts). */
+  hqOperators: OperatorsCache;
+  /** The role table in force: built-in < policy < config (operators/role-table.ts). */
+  roles: TillRoles;
   close(): Promise<void>;
 }
 
@@ -108,6 +114,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const integrity = ledger.checkIntegrity();
   if (!integrity.ok) log.error({ problem: integrity.problem }, "CT_JOURNAL_CORRUPT: approvals are refused");
   const policies = await PolicyCache.open(config.terminal.dataDir, log.child({ c: "policy" }), deps.fs);
+  const hqOperators = await OperatorsCache.open(
+    config.terminal.dataDir,
+    terminalId,
+    log.child({ c: "operators" }),
+    deps.fs,
+  );
 
   const link = new MqttLink({
     url: config.server.mqttUrl,
@@ -131,6 +143,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     log: log.child({ c: "sync" }),
   });
   policies.attach(link);
+  hqOperators.attach(link);
 
   const readers = config.readers.map((r) => agentReader(r, now, log));
   const receipts = await startLiveReceipts({ config, fs: deps.fs, now, log, retry: deps.printRetry });
@@ -199,7 +212,17 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     (op, result) => metrics.countTillOp(op, result),
   );
   const cardOps = new CardOperations({ ...tillOps.deps, hotlist });
-  const sessions = new OperatorSessions(config.operators, config.api.idleTimeoutMs, now);
+  const roles = new TillRoles({
+    policyRoles: () => policies.policy()?.roles,
+    configRoles: config.roles,
+    onUngranted: (asked) =>
+      log.warn({ asked }, "config roles: asks for permissions the chain's policy does not grant; not granted"),
+  });
+  const sessions = new OperatorSessions(config.operators, config.api.idleTimeoutMs, now, roles);
+  hqOperators.onChange((doc) => {
+    const { shadowed, ended } = sessions.setHqOperators(doc.operators);
+    log.info({ version: doc.version, shadowed, sessionsEnded: ended }, "head office's operators in force");
+  });
   const events = new EventHub();
   const today = () => businessDay(now(), live.current.terminal.timeZone);
   const reloader = new ConfigReloader({
@@ -219,6 +242,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     broker: link.status(),
     server: { lastContactAt: isoOrNull(ledger.lastContactAt()) },
     policy: policies.versions(),
+    operators: { version: hqOperators.version(), loginRequired: sessions.loginRequired },
     readers: readers.map((r) => r.status()),
     printer: { ...receipts.monitor.current(), queue: receipts.queue.status() },
     offlineExposure: ledger.offlineExposure(),
@@ -334,6 +358,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     reload: (trigger = "api") => reloader.reload(trigger),
     lastReload: () => reloader.last(),
     metrics,
+    hqOperators,
+    roles,
     async close() {
       if (closed) return;
       closed = true;

@@ -5,6 +5,7 @@
  */
 import type { Minor } from "../protocol/money.js";
 import type { OfflineLimits } from "../protocol/offline-rules.js";
+import type { Permission, Role } from "../protocol/roles.js";
 
 export type Language = "zh-CN" | "en";
 
@@ -183,6 +184,11 @@ export interface AgentConfig {
   api: { host: string; port: number; token: string | null; idleTimeoutMs: number };
   /** Who may log in at this till; empty = no log-in, sales under terminal.operatorId. */
   operators: OperatorConfig[];
+  /**
+   * Narrows what each named role may do at this till (docs/operators.md): the permissions
+   * in force are the chain's (policy) intersected with these. Absent: the chain's as they are.
+   */
+  roles?: ConfigRoles;
   readers: ReaderConfig[];
   printer: PrinterConfig;
   server: {
@@ -203,6 +209,8 @@ export interface AgentConfig {
 }
 
 export type { Minor };
+
+export type ConfigRoles = Partial<Record<Role, Permission[]>>;
 
 export interface OperatorConfig {
   id: string;

@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { readFile as readFileAsync } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { CardtermError } from "../protocol/errors.js";
-import type { AgentConfig, PcscReaderConfig, ReaderConfig } from "./agent-config.js";
+import type { AgentConfig, ConfigRoles, PcscReaderConfig, ReaderConfig } from "./agent-config.js";
 import { buildPrinter, PRINTER_DEFAULTS } from "./build-printer.js";
 import { bringUpToDate } from "./config-version.js";
 import { devicePathProblems, type Stat } from "./device-checks.js";
@@ -198,6 +198,8 @@ function build(f: ConfigFile, v: CheckedValues, baseDir: string, source: string)
       idleTimeoutMs: ms("api.idleTimeout", D.api.idleTimeoutMs),
     },
     operators: (f.operators ?? []).map((o) => ({ ...o })),
+    // The schema allowed only known roles and permission names (config/schema.ts).
+    ...(f.roles === undefined ? {} : { roles: { ...(f.roles as ConfigRoles) } }),
     readers: (f.readers ?? D.readers.map((r) => ({ ...r }))).map((r, i) => buildReader(r, i, ms, v)),
     printer: buildPrinter(f.printer, v, dataDir, abs),
     server: {

@@ -84,6 +84,7 @@ export interface ConfigFile {
     operatorId?: string;
   };
   api?: { host?: string; port?: number; token?: SecretSource; idleTimeout?: string };
+  roles?: Partial<Record<"cashier" | "supervisor" | "technician", string[]>>;
   operators?: {
     id: string;
     name: string;

@@ -9,6 +9,7 @@
  * secrets, regex groups, duplicate ids) the loader checks after it: config/value-checks.ts.
  */
 
+import { PERMISSIONS } from "../protocol/roles.js";
 import { CONFIG_VERSION } from "./migrations/index.js";
 import {
   AID_PATTERN,
@@ -64,6 +65,12 @@ const definitions = {
         pattern: HEX_KEY_PATTERN,
       }),
     },
+  },
+  permissionList: {
+    type: "array",
+    uniqueItems: true,
+    items: { type: "string", enum: [...PERMISSIONS] },
+    description: `Permissions, as a list: ${PERMISSIONS.join(", ")}. An empty list [] allows nothing.`,
   },
   secret: {
     type: ["string", "object"],
@@ -321,6 +328,17 @@ export const configJsonSchema = {
           pinHash: str("The PIN's scrypt hash (cardterm-hq operator add prints it). Never the PIN itself."),
           cardUid: str("Optional: the uid of an operator card that logs this operator in."),
         },
+      },
+    },
+    roles: {
+      type: "object",
+      additionalProperties: false,
+      description:
+        "Optional: narrows what a role may do at this till. Each role listed may do only the permissions listed here AND granted by the chain's policy (never more: a till cannot give its cashiers what head office forbade). A role left out keeps the chain's permissions. docs/operators.md.",
+      properties: {
+        cashier: { $ref: "#/definitions/permissionList", description: "What a cashier may do here." },
+        supervisor: { $ref: "#/definitions/permissionList", description: "What a supervisor (店长) may do here." },
+        technician: { $ref: "#/definitions/permissionList", description: "What a technician may do here." },
       },
     },
     readers: {

@@ -110,6 +110,10 @@ const TEXT: Record<AnyDeclineCode, { "zh-CN": string; en: string }> = {
     "zh-CN": "资料有误（电话、生日或密码格式），请检查后重试",
     en: "Some details are not valid (phone, birthday or PIN); check and try again",
   },
+  OPERATOR_NOT_ALLOWED: {
+    "zh-CN": "总部未授权此操作员办理此业务，请店长办理",
+    en: "Head office does not allow this operator to do this; ask a supervisor",
+  },
 };
 
 export function declineText(code: AnyDeclineCode, lang: Language): string {

@@ -11,6 +11,7 @@ import type { AnyDeclineCode } from "./decline-text.js";
 import type { JournalEntry } from "./journal-entry.js";
 import type { Minor } from "./money.js";
 import type { PolicyDocument } from "./policy.js";
+import { policyRolesSchema } from "./roles.js";
 import { type TillOpReply, type TillOpRequest, tillOpReplySchema, tillOpRequestSchema } from "./till-ops.js";
 
 export const PROTOCOL_VERSION = 1;
@@ -357,6 +358,8 @@ const schemas = {
           lockoutMs: { type: "integer", minimum: 1, maximum: 366 * 24 * 60 * 60 * 1000 },
         },
       },
+      // Optional (issue 7): absent = the built-in role table (protocol/roles.ts).
+      roles: policyRolesSchema,
     },
   },
   hotlist: {

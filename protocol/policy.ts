@@ -3,6 +3,7 @@
  * server as a retained MQTT message and cached by every terminal (DESIGN §2, §5).
  */
 import type { Minor } from "./money.js";
+import type { RolesSection } from "./roles.js";
 
 export interface PointsRule {
   /** Points are earned per this many minor units paid (2000 = 1 point per 20 yuan). */
@@ -62,6 +63,11 @@ export interface PolicyDocument {
   cardTypes: Record<string, CardTypePolicy>;
   /** Absent: DEFAULT_PIN_RULES. */
   pin?: PinRules;
+  /**
+   * Role → permissions for the whole chain (protocol/roles.ts); a role left out keeps the
+   * built-in list. Absent: the built-in table. A till's config may narrow it, never widen.
+   */
+  roles?: RolesSection;
 }
 
 export function cardTypeOf(policy: PolicyDocument, cardType: string): CardTypePolicy | undefined {

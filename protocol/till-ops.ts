@@ -93,6 +93,8 @@ export const TILL_OP_DECLINES = [
   "SUB_CARDS_IN_USE",
   "LEVEL_UNCHANGED",
   "CARD_OP_INVALID",
+  // The operator head office knows may not do this here (server/till/role-check.ts).
+  "OPERATOR_NOT_ALLOWED",
 ] as const;
 export type TillOpDeclineCode = (typeof TILL_OP_DECLINES)[number];
 

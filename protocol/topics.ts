@@ -34,6 +34,12 @@ export const topics = {
    * Nobody else listens; a broker ACL needs `pattern readwrite cardterm/v1/t/%u/diag/#` for it.
    */
   diagEcho: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/diag/echo`,
+  /**
+   * server → one terminal: retained, the operators head office lets work this till
+   * (protocol/operators-doc.ts). Under the terminal's own `down/`, so the broker ACL that
+   * lets a terminal read only its own replies also keeps other stores' PIN hashes from it.
+   */
+  operators: (terminalId: string) => `${TOPIC_ROOT}/t/${terminalId}/down/operators`,
   /** server → all terminals: retained policy document. */
   policy: () => `${TOPIC_ROOT}/policy`,
   /**

@@ -6,7 +6,6 @@
 import type { FastifyInstance } from "fastify";
 import { maskCardId } from "../../protocol/card.js";
 import type { JournalEntry, PaymentMethod } from "../../protocol/journal-entry.js";
-import { permissionsOf } from "../operators/permissions.js";
 import type { TillOperations, TillOutcome } from "../till/till-operations.js";
 import { type ApiAuth, operatorFor, sessionToken } from "./api-auth.js";
 import type { EventHub } from "./events.js";
@@ -54,14 +53,15 @@ export function tillRoutes(app: FastifyInstance, d: TillRouteDeps): void {
       return {
         session: session.token,
         operator: session.operator,
-        permissions: permissionsOf(session.operator.role),
+        // The role table in force now (built-in < policy < config: operators/role-table.ts).
+        permissions: d.auth.sessions.permissionsOf(session),
         idleTimeoutS: Math.round(d.auth.sessions.idleTimeoutMs / 1000),
       };
     },
   );
   app.get("/api/v1/sessions/current", async (req) => {
     const s = d.auth.sessions.use(sessionToken(req));
-    return { operator: s.operator, permissions: permissionsOf(s.operator.role) };
+    return { operator: s.operator, permissions: d.auth.sessions.permissionsOf(s) };
   });
   app.delete("/api/v1/sessions/current", async (req, reply) => {
     d.auth.sessions.logOut(sessionToken(req));

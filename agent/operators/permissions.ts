@@ -1,38 +1,21 @@
 /**
- * Who may do what at the till (issue 7). A cashier sells, tops up, checks balances and
- * issues cards (a new member's card, a sub-card); a supervisor (店长) also refunds, voids,
- * closes the day and manages cards — loss, unloss, freeze, unfreeze, replace, recycle and
- * level changes, which block or unblock a member's money; a technician sees status and
- * runs the self-test but moves no money.
+ * Who may do what at the till (issue 7). The roles, permission names and the built-in
+ * table live in protocol/roles.ts (the server checks the same names); what holds at this
+ * till is the effective table (role-table.ts: built-in < policy < config, config only
+ * narrowing). This file names what the local API gates.
  */
-export type Role = "cashier" | "supervisor" | "technician";
-export const PERMISSIONS = [
-  "sale",
-  "topup",
-  "balance",
-  "refund",
-  "void",
-  "close",
-  "status",
-  "selftest",
-  "cardIssue",
-  "cardManage",
-] as const;
-export type Permission = (typeof PERMISSIONS)[number];
+export {
+  BUILT_IN_ROLES,
+  isPermission,
+  isRole,
+  PERMISSIONS,
+  type Permission,
+  ROLES,
+  type Role,
+  type RoleTable,
+} from "../../protocol/roles.js";
 
-const BY_ROLE: Record<Role, readonly Permission[]> = {
-  cashier: ["sale", "topup", "balance", "status", "cardIssue"],
-  supervisor: ["sale", "topup", "balance", "refund", "void", "close", "status", "selftest", "cardIssue", "cardManage"],
-  technician: ["status", "selftest", "balance"],
-};
-
-export function permissionsOf(role: Role): readonly Permission[] {
-  return BY_ROLE[role];
-}
-
-export function may(role: Role, permission: Permission): boolean {
-  return BY_ROLE[role].includes(permission);
-}
+import type { Permission } from "../../protocol/roles.js";
 
 /**
  * The permission each gated route of the local API asks for (`METHOD path`, paths as the

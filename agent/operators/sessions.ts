@@ -4,17 +4,27 @@
  * an idle time-out so a till left logged in does not stay open. Five wrong PINs lock the
  * operator for five minutes. Sessions live in memory: a restart logs everyone out, which
  * is what a cashier expects of a rebooted till.
+ *
+ * Who may log in is the roster (roster.ts: config operators merged with head office's);
+ * what a session may do is asked of the role table at each request (role-table.ts), so a
+ * new policy or config holds at once. A session ends when its operator leaves the roster
+ * or changes role — removed from the config, disabled or re-roled at head office.
  */
 import { randomBytes } from "node:crypto";
 import type { OperatorConfig } from "../../config/agent-config.js";
 import { CardtermError } from "../../protocol/errors.js";
+import type { HqOperatorEntry } from "../../protocol/operators-doc.js";
 import { verifyPin } from "../../protocol/pin.js";
-import { type Permission, permissionsOf, type Role } from "./permissions.js";
+import type { Permission, Role } from "./permissions.js";
+import { TillRoles } from "./role-table.js";
+import { mergeOperators, type TillOperator } from "./roster.js";
 
 export interface Operator {
   id: string;
   name: string;
   role: Role;
+  /** Where the till learnt of the operator (roster.ts). */
+  source: TillOperator["source"];
 }
 
 export interface Session {
@@ -25,37 +35,64 @@ export interface Session {
 
 const MAX_FAILURES = 5;
 const LOCK_MS = 5 * 60_000;
+/** Ended sessions remembered for their next request's message; a few hundred is plenty for one till. */
+const ENDED_KEPT = 500;
 
 export class OperatorSessions {
   private readonly sessions = new Map<string, Session>();
   private readonly failures = new Map<string, { count: number; lockedUntil: number }>();
+  /** Why a session was ended by the till (not by log-out): told once, to its next request. */
+  private readonly ended = new Map<string, string>();
+  private configOperators: readonly OperatorConfig[];
+  private hqOperators: readonly HqOperatorEntry[] | undefined;
+  private roster: TillOperator[];
+  /** The role table in force: built-in < policy < config (role-table.ts). */
+  readonly roles: TillRoles;
 
   constructor(
-    private operators: readonly OperatorConfig[],
+    operators: readonly OperatorConfig[],
     public idleTimeoutMs: number,
     private readonly now: () => number,
-  ) {}
+    roles?: TillRoles,
+  ) {
+    this.configOperators = operators;
+    this.roster = mergeOperators(operators).operators;
+    this.roles = roles ?? new TillRoles({ policyRoles: () => undefined });
+  }
 
   /**
    * Operators and idle time-out from a config reload. A session stays only while its
-   * operator is still configured with the same role: a removed cashier is logged out, a
+   * operator is still on the roster with the same role: a removed cashier is logged out, a
    * demoted supervisor must log in again under the new role.
    */
   reconfigure(operators: readonly OperatorConfig[], idleTimeoutMs: number): void {
-    this.operators = operators;
+    this.configOperators = operators;
     this.idleTimeoutMs = idleTimeoutMs;
-    for (const [token, s] of this.sessions) {
-      if (!operators.some((o) => o.id === s.operator.id && o.role === s.operator.role)) this.sessions.delete(token);
-    }
+    this.rebuild("this operator was removed from the till's config");
   }
 
-  /** With no operators configured there is no log-in: sales go under the terminal's default operator. */
+  /** Head office's operators for this till (operators-cache.ts), on arrival and at start-up. */
+  setHqOperators(entries: readonly HqOperatorEntry[]): { shadowed: string[]; ended: number } {
+    this.hqOperators = entries;
+    return this.rebuild("head office removed, disabled or changed this operator");
+  }
+
+  /**
+   * With no operators there is no log-in: sales go under the terminal's default operator.
+   * Once head office has sent this till any operator (even only disabled ones), log-in is
+   * required: disabling the last operator must close the till, not open it to anyone.
+   */
   get loginRequired(): boolean {
-    return this.operators.length > 0;
+    return this.configOperators.length > 0 || (this.hqOperators?.length ?? 0) > 0;
+  }
+
+  /** The operators who may log in now (without their PIN hashes). */
+  operators(): Operator[] {
+    return this.roster.map(operatorOf);
   }
 
   logInWithPin(operatorId: string, pin: string): Session {
-    const op = this.operators.find((o) => o.id === operatorId);
+    const op = this.roster.find((o) => o.id === operatorId);
     const lock = this.failures.get(operatorId);
     if (lock && lock.lockedUntil > this.now()) {
       throw new CardtermError("CT_LOGIN_FAILED", "too many wrong PINs: this operator is locked for a few minutes");
@@ -71,7 +108,7 @@ export class OperatorSessions {
 
   logInWithCard(cardUid: string): Session {
     const uid = cardUid.replace(/^ic:|^id:/, "").toUpperCase();
-    const op = this.operators.find((o) => o.cardUid !== undefined && o.cardUid.toUpperCase() === uid);
+    const op = this.roster.find((o) => o.cardUid !== undefined && o.cardUid.toUpperCase() === uid);
     if (!op) throw new CardtermError("CT_LOGIN_FAILED", "this card is not an operator card of this till");
     return this.open(op);
   }
@@ -79,7 +116,11 @@ export class OperatorSessions {
   /** The live session for a token, touched; throws CT_UNAUTHORIZED when missing or idle too long. */
   use(token: string | undefined): Session {
     const session = token ? this.sessions.get(token) : undefined;
-    if (!session) throw new CardtermError("CT_UNAUTHORIZED", "log in first (X-Cardterm-Session)");
+    if (!session) {
+      const why = token ? this.ended.get(token) : undefined;
+      if (why && token) this.ended.delete(token);
+      throw new CardtermError("CT_UNAUTHORIZED", why ? `${why}; log in again` : "log in first (X-Cardterm-Session)");
+    }
     if (this.now() - session.lastUsedAt > this.idleTimeoutMs) {
       this.sessions.delete(session.token);
       throw new CardtermError("CT_UNAUTHORIZED", "the session timed out; log in again");
@@ -92,8 +133,13 @@ export class OperatorSessions {
     if (token) this.sessions.delete(token);
   }
 
+  /** What this session's role may do now, in the table's order. */
+  permissionsOf(session: Session): readonly Permission[] {
+    return this.roles.permissionsOf(session.operator.role);
+  }
+
   require(session: Session, permission: Permission): void {
-    if (!permissionsOf(session.operator.role).includes(permission)) {
+    if (!this.roles.may(session.operator.role, permission)) {
       throw new CardtermError(
         "CT_FORBIDDEN",
         `${session.operator.role} ${session.operator.id} may not ${permission}; ask a supervisor`,
@@ -101,13 +147,36 @@ export class OperatorSessions {
     }
   }
 
-  private open(op: OperatorConfig): Session {
+  private rebuild(why: string): { shadowed: string[]; ended: number } {
+    const merged = mergeOperators(this.configOperators, this.hqOperators);
+    this.roster = merged.operators;
+    let ended = 0;
+    for (const [token, s] of this.sessions) {
+      const now = this.roster.find((o) => o.id === s.operator.id);
+      if (now && now.role === s.operator.role) continue;
+      this.sessions.delete(token);
+      this.remember(token, why);
+      ended++;
+    }
+    return { shadowed: merged.shadowed, ended };
+  }
+
+  private remember(token: string, why: string): void {
+    this.ended.set(token, why);
+    if (this.ended.size > ENDED_KEPT) this.ended.delete(this.ended.keys().next().value as string);
+  }
+
+  private open(op: TillOperator): Session {
     const session: Session = {
       token: randomBytes(24).toString("base64url"),
-      operator: { id: op.id, name: op.name, role: op.role },
+      operator: operatorOf(op),
       lastUsedAt: this.now(),
     };
     this.sessions.set(session.token, session);
     return session;
   }
+}
+
+function operatorOf(op: TillOperator): Operator {
+  return { id: op.id, name: op.name, role: op.role, source: op.source };
 }

@@ -37,6 +37,7 @@ export function reloadTarget(parts: ApplyParts): ReloadTarget {
       parts.decider.reconfigure(deciderSettings(next));
       parts.sales.reconfigure(saleSettings(next, parts.receiptWaitMs));
       parts.sessions.reconfigure(next.operators, next.api.idleTimeoutMs);
+      parts.sessions.roles.setConfig(next.roles);
       parts.receipts.relayout(next);
     },
     async restartDevice(device, next) {

@@ -3,7 +3,7 @@
  * hot reload):
  *
  * - `live`: swapped into the running components between two sales — offline limits and
- *   the decider's settings, operators and their idle time-out, the API token, store name,
+ *   the decider's settings, operators, roles and the idle time-out, the API token, store name,
  *   language, time zone, default operator, tap time-out;
  * - `device`: one reader or the printer is closed and reopened with its new settings, the
  *   rest of the agent untouched;
@@ -39,6 +39,8 @@ const LIVE = [
   "api.token",
   "api.idleTimeoutMs",
   "operators",
+  // The role table is read at every request (operators/role-table.ts).
+  "roles",
   "server.authTimeoutMs",
   "offline",
   "tapTimeoutMs",

@@ -8,13 +8,7 @@
  * nothing changes, at the server or on the till; a supervisor may do each.
  */
 import t from "tap";
-import {
-  may,
-  PERMISSIONS,
-  type Permission,
-  permissionsOf,
-  ROUTE_PERMISSIONS,
-} from "../../agent/operators/permissions.js";
+import { BUILT_IN_ROLES, PERMISSIONS, type Permission, ROUTE_PERMISSIONS } from "../../agent/operators/permissions.js";
 import { startTillRig } from "./till-rig.js";
 
 interface Op {
@@ -80,10 +74,18 @@ t.test("every supervisor-only route: 403 to a cashier with nothing changed, allo
   );
   for (const key of Object.keys(ROUTE_PERMISSIONS)) t.ok(served.includes(key), `${key} is served`);
 
-  // Supervisor-only, from the roles: each such permission gates something, and each such route has a request here.
-  const cashierMay = new Set(permissionsOf("cashier"));
-  const supervisorOnly = gated.filter((o) => may("supervisor", o.permission) && !cashierMay.has(o.permission));
-  for (const p of PERMISSIONS.filter((p) => may("supervisor", p) && !cashierMay.has(p))) {
+  // Supervisor-only, from the table in force at this till (what the sessions report): each
+  // such permission gates something, and each such route has a request here. With no policy
+  // or config roles, that table is the built-in one.
+  const permissionsOf = async (session: string) =>
+    (await call("GET", "/api/v1/sessions/current", undefined, session)).body.permissions as Permission[];
+  const [cashierList, bossList] = [await permissionsOf(cashier), await permissionsOf(boss)];
+  t.same(cashierList, BUILT_IN_ROLES.cashier, "the cashier's permissions are the built-in ones here");
+  t.same(bossList, BUILT_IN_ROLES.supervisor, "and the supervisor's");
+  const cashierMay = new Set(cashierList);
+  const may = (p: Permission) => bossList.includes(p);
+  const supervisorOnly = gated.filter((o) => may(o.permission) && !cashierMay.has(o.permission));
+  for (const p of PERMISSIONS.filter((p) => may(p) && !cashierMay.has(p))) {
     t.ok(
       supervisorOnly.some((o) => o.permission === p),
       `supervisor-only permission ${p} gates a route`,
