@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { type Logger, pino } from "pino";
 import { DocWatch } from "./backoffice/doc-watch.js";
+import { operatorDocuments } from "./backoffice/operator-docs.js";
 import type { Db } from "./db/db.js";
 import { openDb } from "./db/open-db.js";
 import { checkHttpOptions, type HqHttp, type HqHttpOptions, startHqHttp } from "./http/hq-http.js";
@@ -59,7 +60,7 @@ export interface HqServer {
   readonly ledger: LedgerQueries;
   /** The head-office API, when `http` was given. */
   readonly http: HqHttp | undefined;
-  /** Publishes the current policy and hotlist again (retained), e.g. after a back-office change. */
+  /** Publishes the current policy, hotlist and changed operators documents again (retained), e.g. after a back-office change. */
   republish(): Promise<void>;
   /** Resolves when every MQTT message received so far has been handled and answered. */
   idle(): Promise<void>;
@@ -116,7 +117,7 @@ export async function startHqServer(opts: HqServerOptions): Promise<HqServer> {
     ledger: ledgerQueries(db),
     http,
     republish: async () => {
-      await Promise.all([link.publishPolicy(), link.publishHotlist()]);
+      await Promise.all([link.publishPolicy(), link.publishHotlist(), link.publishOperators()]);
     },
     idle: () => link.idle(),
     close: () => {
@@ -155,6 +156,7 @@ function ledgerOver(db: Db): HqLedger {
     policy: () => currentPolicy(db),
     hotlist: () => hotlistDocument(db),
     hotlistDelta: (from, to) => hotlistDelta(db, from, to),
+    operatorDocs: () => operatorDocuments(db),
   };
 }
 

@@ -3,6 +3,10 @@
  * API, `cardterm-hq card loss` run against the same PostgreSQL, another server instance —
  * and publishes it, so terminals learn of a lost card within one poll (default 5 s) even
  * when no ingest happens to publish. Also prunes old hotlist deltas, hourly.
+ *
+ * Operators likewise (issue 7): a new operators version, or a till registered or moved to
+ * another store (which changes that till's list but no operator), publishes the tills'
+ * operators documents whose contents changed.
  */
 import type { Logger } from "pino";
 import type { Db } from "../db/db.js";
@@ -13,13 +17,13 @@ import type { HqLink } from "../mqtt/hq-link.js";
 const PRUNE_MS = 60 * 60 * 1000;
 
 export class DocWatch {
-  #seen = { policy: -1, hotlist: -1 };
+  #seen = { policy: -1, hotlist: -1, operators: "" };
   #checking: Promise<void> | undefined;
   readonly #timers: NodeJS.Timeout[];
 
   constructor(
     private readonly db: Db,
-    private readonly link: Pick<HqLink, "publishPolicy" | "publishHotlist">,
+    private readonly link: Pick<HqLink, "publishPolicy" | "publishHotlist" | "publishOperators">,
     private readonly log: Logger,
     opts: { pollMs?: number | undefined; retention?: HotlistRetention | undefined } = {},
   ) {
@@ -43,18 +47,22 @@ export class DocWatch {
   }
 
   async #check(): Promise<void> {
-    const { rows } = await this.db.query<{ policy: unknown; hotlist: unknown }>(
+    const { rows } = await this.db.query<{ policy: unknown; hotlist: unknown; operators: unknown }>(
       `SELECT (SELECT coalesce(max(version), 0) FROM policies) AS policy,
-         (SELECT version FROM hotlist_meta WHERE id = 1) AS hotlist`,
+         (SELECT version FROM hotlist_meta WHERE id = 1) AS hotlist,
+         (SELECT version::text FROM operators_meta WHERE id = 1)
+           || ':' || (SELECT count(*) || ':' || coalesce(max(updated_at)::text, '') FROM terminals) AS operators`,
     );
     const policy = toSafeInt(rows[0]?.policy ?? 0, "policy version");
     const hotlist = toSafeInt(rows[0]?.hotlist ?? 0, "hotlist version");
+    const operators = String(rows[0]?.operators ?? "");
     const first = this.#seen.policy < 0;
     const jobs: Promise<void>[] = [];
     // The link published both on connect: the first look only records the versions.
     if (!first && policy !== this.#seen.policy) jobs.push(this.link.publishPolicy());
     if (!first && hotlist !== this.#seen.hotlist) jobs.push(this.link.publishHotlist());
-    this.#seen = { policy, hotlist };
+    if (!first && operators !== this.#seen.operators) jobs.push(this.link.publishOperators());
+    this.#seen = { policy, hotlist, operators };
     await Promise.all(jobs);
   }
 

@@ -6,6 +6,7 @@
 import { CardtermError } from "../../protocol/errors.js";
 import { decodeMessage } from "../../protocol/messages.js";
 import { cardTypeOf, type PolicyDocument } from "../../protocol/policy.js";
+import { rolesProblems } from "../../protocol/roles.js";
 import { topUpTierProblems } from "../../protocol/top-up.js";
 import type { Db, Queryable } from "../db/db.js";
 import { currentPolicy, savePolicy } from "../ledger/policy-store.js";
@@ -71,10 +72,18 @@ function withVersion(document: unknown, next: number): unknown {
   return "version" in document ? document : { ...document, version: next };
 }
 
-/** The schema terminals validate the policy with (protocol/messages.ts), so what passes here they accept. */
+/**
+ * The schema terminals validate the policy with (protocol/messages.ts), so what passes here
+ * they accept; and, stricter than a till (protocol/roles.ts chainRoles says why), only
+ * known role and permission names in `roles`, each named with the nearest valid one.
+ */
 function shapeProblems(doc: unknown): string[] {
   const decoded = decodeMessage("policy", JSON.stringify(doc ?? null));
-  return decoded.ok ? [] : [decoded.reason];
+  const roles = doc !== null && typeof doc === "object" ? rolesProblems((doc as { roles?: unknown }).roles) : [];
+  // A misshapen `roles` is said once, in the words above, not again as a schema path.
+  const schema =
+    decoded.ok || (roles.length > 0 && decoded.reason.startsWith("policy: /roles")) ? [] : [decoded.reason];
+  return [...schema, ...roles];
 }
 
 async function meaningProblems(

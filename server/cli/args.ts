@@ -33,7 +33,9 @@ export const USAGE = `usage:
                   [--package-id ID]
   cardterm-hq card package list <cardId>
   cardterm-hq operator add <id> --store S --name NAME --role cashier|supervisor|technician --pin-stdin
-  cardterm-hq operator list [--store S] | operator disable|enable <id>
+                  [--card-uid UID] [--terminal T ...]
+  cardterm-hq operator update <id> [--name NAME] [--role R] [--card-uid UID|none] [--terminal T ... | --terminal all]
+  cardterm-hq operator list [--store S] | operator disable|enable <id> | operator pin <id> --pin-stdin
   cardterm-hq policy show | policy publish FILE
   cardterm-hq report daily [--from DAY] [--to DAY] [--store S] [--terminal T]
   cardterm-hq report liability | report shortfalls [--open] | report alerts | report terminals
@@ -87,6 +89,7 @@ const OPTIONS = {
   expires: { type: "string" },
   price: { type: "string" },
   "package-id": { type: "string" },
+  "card-uid": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 

@@ -1,9 +1,17 @@
-/** `cardterm-hq operator add|list|disable|enable` and `cardterm-hq policy show|publish`. */
+/** `cardterm-hq operator add|update|list|disable|enable|pin` and `cardterm-hq policy show|publish`. */
 import { readFile } from "node:fs/promises";
 import { CardtermError } from "../../protocol/errors.js";
 import { formatMoney } from "../../protocol/money.js";
 import type { PolicyDocument } from "../../protocol/policy.js";
-import { addOperator, listOperators, setOperatorActive } from "../backoffice/operators.js";
+import { chainRoles, ROLES } from "../../protocol/roles.js";
+import {
+  addOperator,
+  listOperators,
+  type Operator,
+  setOperatorActive,
+  setOperatorPin,
+  updateOperator,
+} from "../backoffice/operators.js";
 import { getPolicy, publishPolicy } from "../backoffice/policy.js";
 import { actorOf, one, pinFromStdin, print, usage, type Values, withDb } from "./args.js";
 import { table } from "./table.js";
@@ -15,17 +23,47 @@ export async function operator(v: Values, sub: string | undefined, rest: string[
       throw usage("operator add needs --store, --name, --role and --pin-stdin (the PIN on stdin)");
     }
     const pin = (await pinFromStdin(v)) ?? "";
+    const scope = { cardUid: v["card-uid"], terminals: v.terminal };
     const op = await withDb(v, "operator add", (db) =>
-      addOperator(db, { operatorId, storeId: v.store!, name: v.name!, role: v.role!, pin }, actorOf(v)),
+      addOperator(db, { operatorId, storeId: v.store!, name: v.name!, role: v.role!, pin, ...scope }, actorOf(v)),
     );
-    return print(v, op, () => `operator ${op.operatorId} (${op.role}) added to store ${op.storeId}`);
+    return print(v, op, () => `operator ${op.operatorId} (${op.role}) added to store ${op.storeId}${where(op)}`);
+  }
+  if (sub === "update") {
+    const operatorId = one(rest, "operator update needs an operator id");
+    const card = v["card-uid"];
+    const tills = v.terminal;
+    const change = {
+      operatorId,
+      name: v.name,
+      role: v.role,
+      cardUid: card === "none" ? null : card,
+      terminals: tills?.length === 1 && tills[0] === "all" ? null : tills,
+    };
+    const op = await withDb(v, "operator update", (db) => updateOperator(db, change, actorOf(v)));
+    return print(v, op, () => `operator ${op.operatorId} is now ${op.name}, ${op.role}${where(op)}`);
+  }
+  if (sub === "pin") {
+    const operatorId = one(rest, "operator pin needs an operator id");
+    if (!v["pin-stdin"]) throw usage("operator pin needs --pin-stdin (the new PIN on stdin)");
+    const pin = (await pinFromStdin(v)) ?? "";
+    await withDb(v, "operator pin", (db) => setOperatorPin(db, { operatorId, pin }, actorOf(v)));
+    return print(v, { operatorId, pin: "set" }, () => `operator ${operatorId} has a new PIN`);
   }
   if (sub === "list" && rest.length === 0) {
     const ops = await withDb(v, "operator list", (db) => listOperators(db, { storeId: v.store }));
     return print(v, ops, () =>
       table(
-        ["operator", "store", "name", "role", "active"],
-        ops.map((o) => [o.operatorId, o.storeId, o.name, o.role, o.active ? "yes" : "no"]),
+        ["operator", "store", "name", "role", "active", "card", "tills"],
+        ops.map((o) => [
+          o.operatorId,
+          o.storeId,
+          o.name,
+          o.role,
+          o.active ? "yes" : "no",
+          o.cardUid ?? "-",
+          o.terminals?.join(" ") ?? "all",
+        ]),
       ),
     );
   }
@@ -59,6 +97,12 @@ export async function policy(v: Values, sub: string | undefined, rest: string[])
   throw usage(`unknown policy command: ${[sub, ...rest].join(" ")}`);
 }
 
+/** ", card C0FFEE01, tills T1 T2" — what the tills will get besides the role. */
+function where(op: Operator): string {
+  const card = op.cardUid ? `, operator card ${op.cardUid}` : "";
+  return `${card}, ${op.terminals ? `tills ${op.terminals.join(" ")}` : "every till of the store"}`;
+}
+
 async function readJson(file: string): Promise<unknown> {
   let text: string;
   try {
@@ -87,5 +131,16 @@ function policyTable(doc: PolicyDocument): string {
     t.offlineAllowed ? "yes" : "no",
     t.pinAboveMinor === null ? "-" : formatMoney(t.pinAboveMinor),
   ]);
-  return `policy version ${doc.version}\n${table(["type", "name", "pays", "points", "top-up bonus", "offline", "PIN above"], rows)}`;
+  return `policy version ${doc.version}\n${table(["type", "name", "pays", "points", "top-up bonus", "offline", "PIN above"], rows)}\n${rolesTable(doc)}`;
+}
+
+/** What each role may do across the chain: the policy's list, or the built-in one it leaves. */
+function rolesTable(doc: PolicyDocument): string {
+  const chain = chainRoles(doc.roles);
+  const rows = ROLES.map((role) => [
+    role,
+    doc.roles && Object.hasOwn(doc.roles, role) ? "policy" : "built-in",
+    chain[role].join(" ") || "(nothing)",
+  ]);
+  return table(["role", "from", "may"], rows);
 }

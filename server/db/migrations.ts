@@ -264,6 +264,25 @@ export const MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE cards ADD COLUMN pin_locked_until bigint",
     ],
   },
+  {
+    id: 8,
+    name: "operators sent to the tills: operator cards, till scope, document version",
+    statements: [
+      // The operator card that logs the operator in (upper-case uid, no ic:/id: prefix); a
+      // card is one operator's, disabled or not, until head office takes it off them.
+      "ALTER TABLE operators ADD COLUMN card_uid text",
+      "CREATE UNIQUE INDEX operators_card_uid ON operators (card_uid) WHERE card_uid IS NOT NULL",
+      // NULL: every till of the operator's store; else only these tills of it.
+      "ALTER TABLE operators ADD COLUMN terminal_ids text[]",
+      // Rises with every change of any operator, in that change's transaction: the version
+      // of the operators documents the server publishes to the tills (protocol/operators-doc.ts).
+      `CREATE TABLE operators_meta (
+        id integer PRIMARY KEY CHECK (id = 1),
+        version bigint NOT NULL
+      )`,
+      "INSERT INTO operators_meta (id, version) VALUES (1, 0)",
+    ],
+  },
 ];
 
 /** Any constant: serialises two servers migrating the same PostgreSQL at once. */

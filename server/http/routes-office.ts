@@ -20,22 +20,28 @@ export function officeRoutes(app: FastifyInstance, deps: HqApiDeps): void {
   app.get<{ Querystring: Query }>("/api/v1/operators", async (req) => ({
     operators: await listOperators(db, { storeId: req.query.storeId }),
   }));
-  app.post<{ Body: NewOperator }>("/api/v1/operators", { schema: { body: newOperatorSchema } }, async (req, reply) =>
-    reply.status(201).send(await addOperator(db, req.body, actorOf(req))),
-  );
+  // After each operator change the tills' documents go out at once, not at the next poll.
+  app.post<{ Body: NewOperator }>("/api/v1/operators", { schema: { body: newOperatorSchema } }, async (req, reply) => {
+    const op = await addOperator(db, req.body, actorOf(req));
+    await deps.published();
+    return reply.status(201).send(op);
+  });
   for (const [verb, active] of [
     ["disable", false],
     ["enable", true],
   ] as const) {
-    app.post<OperatorParams>(`/api/v1/operators/:operatorId/${verb}`, async (req) =>
-      setOperatorActive(db, { operatorId: req.params.operatorId, active }, actorOf(req)),
-    );
+    app.post<OperatorParams>(`/api/v1/operators/:operatorId/${verb}`, async (req) => {
+      const op = await setOperatorActive(db, { operatorId: req.params.operatorId, active }, actorOf(req));
+      await deps.published();
+      return op;
+    });
   }
   app.post<OperatorParams & { Body: { pin: string } }>(
     "/api/v1/operators/:operatorId/pin",
     { schema: { body: operatorPinSchema } },
     async (req) => {
       await setOperatorPin(db, { operatorId: req.params.operatorId, pin: req.body.pin }, actorOf(req));
+      await deps.published();
       return { operatorId: req.params.operatorId, pin: "set" };
     },
   );

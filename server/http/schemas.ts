@@ -69,6 +69,14 @@ export const newOperatorSchema = obj(["operatorId", "storeId", "name", "role", "
   name: text,
   role: { enum: ["cashier", "supervisor", "technician"] },
   pin,
+  cardUid: { type: "string", pattern: "^((ic|id):)?[0-9A-Za-z]{4,40}$", description: "The operator card's uid" },
+  terminals: {
+    type: "array",
+    minItems: 1,
+    maxItems: 100,
+    items: id,
+    description: "Only these tills of the store; absent = all of them",
+  },
 });
 export const operatorPinSchema = obj(["pin"], { pin });
 export const policySchema = {

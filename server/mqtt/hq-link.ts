@@ -6,7 +6,8 @@
  * dropped (CT_MESSAGE_INVALID) — nothing a terminal sends can crash the server.
  * Journal batches run one at a time per terminal and their JournalAck is published
  * only after the ledger committed (DESIGN §5: the terminal trims on that ack). The
- * policy and hotlist are published retained on every connect and on every change.
+ * policy, hotlist and each till's operators are published retained on every connect and
+ * on every change.
  */
 
 import mqtt, { type MqttClient } from "mqtt";
@@ -66,6 +67,8 @@ export interface HqLink {
   /** Publishes the current policy / hotlist retained (resolves when handed to the client). */
   publishPolicy(): Promise<void>;
   publishHotlist(): Promise<void>;
+  /** Publishes each till's operators document whose contents changed (retained, on the till's own topic). */
+  publishOperators(): Promise<void>;
   /** Resolves when every message received so far has been handled and its answer PUBACKed (tests). */
   idle(): Promise<void>;
   /**
@@ -147,7 +150,7 @@ class Link implements HqLink {
     const refused = granted.filter((g) => g.qos === 128).map((g) => g.topic);
     if (refused.length > 0) throw new Error(`broker refused subscriptions: ${refused.join(", ")}`);
     this.log.info({ url: redactUrl(this.opts.url), clientId: this.opts.clientId }, "connected to MQTT broker");
-    await Promise.all([this.publishPolicy(), this.publishHotlist()]);
+    await Promise.all([this.publishPolicy(), this.publishHotlist(), this.#docs.operators(true)]);
   }
 
   private onMessage(topic: string, payload: Buffer): void {
@@ -324,6 +327,10 @@ class Link implements HqLink {
 
   publishHotlist(): Promise<void> {
     return this.#docs.hotlist();
+  }
+
+  publishOperators(): Promise<void> {
+    return this.#docs.operators();
   }
 
   /**

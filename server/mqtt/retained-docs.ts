@@ -11,6 +11,7 @@
  * it could apply.
  */
 import { encodeMessage, type HotlistDelta, type HotlistDocument } from "../../protocol/messages.js";
+import { type OperatorsDocument, operatorsDocKey } from "../../protocol/operators-doc.js";
 import type { PolicyDocument } from "../../protocol/policy.js";
 import { topics } from "../../protocol/topics.js";
 
@@ -19,6 +20,8 @@ export interface DocumentSource {
   hotlist(): Promise<HotlistDocument>;
   /** The net change between two versions, or undefined when it is not on record. */
   hotlistDelta(fromVersion: number, toVersion: number): Promise<HotlistDelta | undefined>;
+  /** Every registered till's operators document (server/backoffice/operator-docs.ts); absent: none sent. */
+  operatorDocs?(): Promise<OperatorsDocument[]>;
 }
 
 /** Hands a message to the MQTT client; the returned promise is not awaited here. */
@@ -28,6 +31,8 @@ export class RetainedDocs {
   #chain: Promise<void> = Promise.resolve();
   #policyVersion = 0;
   #hotlistVersion = -1;
+  /** Per till, the contents last published: a change elsewhere in the chain republishes only the tills it touches. */
+  readonly #operators = new Map<string, string>();
 
   constructor(
     private readonly source: DocumentSource,
@@ -52,6 +57,23 @@ export class RetainedDocs {
       if (delta) this.publish(topics.hotlistDelta(), encodeMessage("hotlistDelta", delta), true);
       this.#hotlistVersion = doc.version;
       this.publish(topics.hotlist(), encodeMessage("hotlist", doc), true);
+    });
+  }
+
+  /**
+   * Each till's operators document, retained on its own topic, when its contents differ
+   * from what this instance published last — or every one with `all` (after a connect:
+   * the broker may have lost its retained messages).
+   */
+  operators(all = false): Promise<void> {
+    return this.#serial(async () => {
+      if (all) this.#operators.clear();
+      for (const doc of (await this.source.operatorDocs?.()) ?? []) {
+        const key = operatorsDocKey(doc);
+        if (this.#operators.get(doc.terminalId) === key) continue;
+        this.#operators.set(doc.terminalId, key);
+        this.publish(topics.operators(doc.terminalId), JSON.stringify(doc), true);
+      }
     });
   }
 

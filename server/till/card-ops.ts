@@ -22,6 +22,7 @@ import type { Db, Queryable } from "../db/db.js";
 import { loadCard } from "../ledger/rows.js";
 import { declineFor } from "./card-op-declines.js";
 import { type CardOpRecord, findRecord, fingerprint, lockRequest, requestKey, saveRecord } from "./card-op-record.js";
+import { checkTillOperator } from "./role-check.js";
 
 type CardOpTillRequest = Extract<TillOpRequest, CardOpRequest>;
 
@@ -33,6 +34,9 @@ export async function handleCardOp(db: Db, req: CardOpTillRequest): Promise<Till
       await lockRequest(tx, key);
       const stored = await findRecord(tx, key);
       if (stored) return answer(tx, req, stored, true);
+      // After the replay, inside the transaction: see role-check.ts.
+      const denied = await checkTillOperator(tx, req);
+      if (denied) return denied;
       const record = await apply(inTransaction(db, tx), tx, req, actor);
       await saveRecord(tx, actor, key, record);
       return answer(tx, req, record, false);

@@ -15,12 +15,15 @@ import { loadCard } from "../ledger/rows.js";
 import { findTransaction, type StoredTxn } from "../ledger/transactions.js";
 import { handleCardOp } from "./card-ops.js";
 import { reversalOf } from "./reversals.js";
+import { checkTillOperator } from "./role-check.js";
 
 type Req<Op extends TillOpRequest["op"]> = Extract<TillOpRequest, { op: Op }>;
 
 export async function handleTillOp(db: Db, req: TillOpRequest): Promise<TillOpReply> {
   switch (req.op) {
     case "balance": {
+      const denied = await checkTillOperator(db, req);
+      if (denied) return denied;
       const card = await loadCard(db, req.cardId);
       return card
         ? { v: 1, corr: req.corr, ok: true, card }
@@ -55,6 +58,9 @@ async function topUp(tx: Queryable, req: Req<"topup">): Promise<TillOpReply> {
       earlier,
       earlier.kind === "topup" && earlier.cardId === req.cardId && earlier.gross === req.amount,
     );
+  // After the replay: a retry of what was applied gets its outcome (role-check.ts).
+  const denied = await checkTillOperator(tx, req);
+  if (denied) return denied;
   const card = await loadCard(tx, req.cardId, { lockAccount: true });
   if (!card) return refuse(req, "CARD_NOT_FOUND", `card ${req.cardId} is not in the ledger`, null);
   if (card.status !== "active") return refuse(req, "CARD_NOT_ACTIVE", `card is ${card.status}`, card);
@@ -81,6 +87,8 @@ async function topUp(tx: Queryable, req: Req<"topup">): Promise<TillOpReply> {
 async function reverse(tx: Queryable, req: Req<"refund"> | Req<"void">): Promise<TillOpReply> {
   const earlier = await findTransaction(tx, req.txnId);
   if (earlier) return replay(tx, req, earlier, earlier.kind === req.op);
+  const denied = await checkTillOperator(tx, req);
+  if (denied) return denied;
   const original = await findTransaction(tx, req.originalTxnId);
   if (!original) return refuse(req, "ORIGINAL_NOT_FOUND", `transaction ${req.originalTxnId} is not in the ledger`);
   const card = await loadCard(tx, original.cardId, { lockAccount: true });
