@@ -47,7 +47,7 @@ interface Case {
   refreshInFlight?: boolean;
 }
 
-const CASES: Case[] = [
+const ALL_CASES: Case[] = [
   { name: "0 pending, 10 cards", pending: 0, cards: SALE_CARDS },
   { name: "100 pending, 10 cards", pending: 100, cards: SALE_CARDS },
   { name: "500 pending, 10 cards", pending: 500, cards: SALE_CARDS },
@@ -56,6 +56,10 @@ const CASES: Case[] = [
   { name: "500 pending, 100k cards", pending: 500, cards: 100_000 },
   { name: "100k cards, refresh in flight", pending: 0, cards: 100_000, refreshInFlight: true },
 ];
+
+/** `npx tsx bench/commit-latency.ts 1000 "refresh"`: only the cases whose name contains "refresh". */
+const ONLY = process.argv[3];
+const CASES = ONLY ? ALL_CASES.filter((c) => c.name.includes(ONLY)) : ALL_CASES;
 
 const cardId = (i: number) => `ic:${i.toString(16).toUpperCase().padStart(8, "0")}`;
 

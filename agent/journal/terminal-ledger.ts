@@ -33,7 +33,7 @@ import type { PinRules } from "../../protocol/policy.js";
 import { SerialLock } from "../sale/serial-lock.js";
 import { type DurableFs, nodeDurableFs } from "../store/durable-file.js";
 import { DurableJsonAdapter } from "../store/durable-json-adapter.js";
-import { cardCacheJson, journalHeadJson } from "./cached-json.js";
+import { cardCacheBytes, journalHeadJson } from "./cached-json.js";
 import type { JournalArchive } from "./journal-archive.js";
 import { JournalLog } from "./journal-log.js";
 import {
@@ -111,7 +111,7 @@ export class TerminalLedger {
     const ledger = new TerminalLedger(opts.terminalId, opts.key, opts.archive, fs, opts.dataDir);
     const paths = journalPaths(opts.dataDir);
     ledger.head = new Low(new DurableJsonAdapter<JournalHead>(paths.head, fs, journalHeadJson), ledger.headDoc());
-    ledger.cache = new Low(new DurableJsonAdapter<CardCacheDoc>(`${opts.dataDir}/cards.json`, fs, cardCacheJson), {
+    ledger.cache = new Low(new DurableJsonAdapter<CardCacheDoc>(`${opts.dataDir}/cards.json`, fs, cardCacheBytes), {
       format: 1,
       cards: {},
     });

@@ -82,7 +82,7 @@ export const nodeDurableFs: DurableFs = {
  * Throws CT_STORE_WRITE_FAILED; `details.renamed` says whether the new content may
  * already be in place (the failure came at the directory fsync, after the rename).
  */
-export async function writeDurably(fs: DurableFs, path: string, data: string): Promise<void> {
+export async function writeDurably(fs: DurableFs, path: string, data: string | Uint8Array): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.tmp`);
   let renamed = false;
   try {

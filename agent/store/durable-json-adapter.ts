@@ -14,8 +14,12 @@ export class DurableJsonAdapter<T> implements Adapter<T> {
   constructor(
     private readonly path: string,
     private readonly fs: DurableFs = nodeDurableFs,
-    /** How the document becomes text; JSON.stringify unless the document knows a cheaper way. */
-    private readonly serialize: (data: T) => string = JSON.stringify,
+    /**
+     * How the document becomes text; JSON.stringify unless the document knows a cheaper
+     * way. A large one may build its bytes asynchronously, a slice at a time, so the event
+     * loop (sales) runs between slices (cached-json.ts, cardCacheBytes).
+     */
+    private readonly serialize: (data: T) => string | Uint8Array | Promise<string | Uint8Array> = JSON.stringify,
   ) {}
 
   async read(): Promise<T | null> {
@@ -31,6 +35,6 @@ export class DurableJsonAdapter<T> implements Adapter<T> {
   }
 
   async write(data: T): Promise<void> {
-    await writeDurably(this.fs, this.path, this.serialize(data));
+    await writeDurably(this.fs, this.path, await this.serialize(data));
   }
 }

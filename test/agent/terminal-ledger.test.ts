@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { appendFile, readFile, stat, writeFile } from "node:fs/promises";
 import t from "tap";
-import { journalHeadJson } from "../../agent/journal/cached-json.js";
+import { cardCacheBytes, journalHeadJson } from "../../agent/journal/cached-json.js";
 import { HEADER_BYTES } from "../../agent/journal/journal-log.js";
 import { legacyHeadMac, sealCard } from "../../agent/journal/seals.js";
 import { COMPACT_EMPTY_AT, type NewEntry, TerminalLedger } from "../../agent/journal/terminal-ledger.js";
@@ -141,6 +141,25 @@ t.test("acks never race commits: entries committed during an ack are kept", asyn
     reopened.pending().map((e) => e.txnId),
     ["t2", "t3"],
   );
+});
+
+t.test("cards.json built a slice at a time is exactly JSON.stringify of the document", async (t) => {
+  for (const n of [0, 1, 1_999, 2_000, 2_001, 4_500]) {
+    const cards = Object.fromEntries(
+      Array.from({ length: n }, (_, i) => {
+        const id = `ic:${i.toString(16).padStart(8, "0")}`;
+        const fields = { ...card, cardId: id, balance: i, memberName: `张"${i}\\` };
+        return [id, sealCard({ ...fields, includedThrough: 0, onlineThrough: 0, refreshedAt: 1 }, key)];
+      }),
+    );
+    const doc = { format: 1 as const, cards };
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 0);
+    const bytes = await cardCacheBytes(doc as Parameters<typeof cardCacheBytes>[0]);
+    clearInterval(ticking);
+    t.equal(Buffer.from(bytes).toString("utf8"), JSON.stringify(doc), `${n} cards`);
+    if (n > 4_000) t.ok(turns > 0, "timers ran while the cards were being serialised");
+  }
 });
 
 t.test("the memoised head JSON is exactly JSON.stringify of the document", async (t) => {
