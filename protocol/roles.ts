@@ -27,6 +27,9 @@ export const PERMISSIONS = [
   "selftest",
   "cardIssue",
   "cardManage",
+  // Finding a member by exact phone or member id (protocol/till-member-find.ts): a privacy
+  // matter of its own, so a chain can keep it from a role that may issue cards.
+  "memberFind",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -41,15 +44,27 @@ export type RoleTable = Readonly<Record<Role, readonly Permission[]>>;
 export type RolesSection = Partial<Record<string, readonly string[]>>;
 
 /**
- * A cashier sells, tops up, checks balances and issues cards; a supervisor (店长) also
- * refunds, voids, closes the day and manages cards (loss, freeze, replace, level…), which
- * block or unblock a member's money; a technician sees status and runs the self-test but
- * moves no money.
+ * A cashier sells, tops up, checks balances, issues cards and finds a member's cards by
+ * phone or member id; a supervisor (店长) also refunds, voids, closes the day and manages
+ * cards (loss, freeze, replace, level…), which block or unblock a member's money; a
+ * technician sees status and runs the self-test but moves no money.
  */
 export const BUILT_IN_ROLES: RoleTable = {
-  cashier: ["sale", "topup", "balance", "status", "cardIssue"],
-  supervisor: ["sale", "topup", "balance", "refund", "void", "close", "status", "selftest", "cardIssue", "cardManage"],
-  technician: ["status", "selftest", "balance"],
+  cashier: ["sale", "topup", "balance", "status", "cardIssue", "memberFind"],
+  supervisor: [
+    "sale",
+    "topup",
+    "balance",
+    "refund",
+    "void",
+    "close",
+    "status",
+    "selftest",
+    "cardIssue",
+    "cardManage",
+    "memberFind",
+  ],
+  technician: ["balance", "status", "selftest"],
 };
 
 export function isRole(value: unknown): value is Role {
@@ -165,6 +180,7 @@ export const TILL_OP_PERMISSIONS: Readonly<Record<TillOpName, Permission>> = {
   recycle: "cardManage",
   replace: "cardManage",
   level: "cardManage",
+  find: "memberFind",
 };
 
 function tableFrom(listOf: (role: Role) => readonly Permission[]): RoleTable {
