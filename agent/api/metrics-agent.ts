@@ -10,7 +10,7 @@
  */
 import { CARD_RULE_DECLINE_CODES } from "../../protocol/decline-text.js";
 import { DECLINE_CODES } from "../../protocol/offline-rules.js";
-import type { Exposure } from "../journal/terminal-ledger.js";
+import type { Exposure } from "../journal/card-fold.js";
 import type { ReloadReport, ReloadResult } from "../runtime/reload-report.js";
 import type { Decision } from "../sale/decision.js";
 import { type Counter, MetricsRegistry, type Sample } from "./metrics-exposition.js";

@@ -17,16 +17,8 @@
  */
 import { Low } from "lowdb";
 import type { CardId, CardSnapshot } from "../../protocol/card.js";
-import { takeUses } from "../../protocol/count-card.js";
 import { CardtermError, isCardtermError } from "../../protocol/errors.js";
-import {
-  balanceDelta,
-  countUseOf,
-  type EntryBody,
-  type JournalEntry,
-  pointsDelta,
-  sealEntry,
-} from "../../protocol/journal-entry.js";
+import { type EntryBody, type JournalEntry, sealEntry } from "../../protocol/journal-entry.js";
 import type { Minor } from "../../protocol/money.js";
 import { beforeCheck, NO_PIN_ATTEMPTS, type PinAttempts, type PinGate } from "../../protocol/pin.js";
 import type { PinRules } from "../../protocol/policy.js";
@@ -34,6 +26,7 @@ import { SerialLock } from "../sale/serial-lock.js";
 import { type DurableFs, nodeDurableFs } from "../store/durable-file.js";
 import { DurableJsonAdapter } from "../store/durable-json-adapter.js";
 import { cardCacheBytes, journalHeadJson } from "./cached-json.js";
+import { type Exposure, foldEntry, knownBalanceOf, offlineExposureOf } from "./card-fold.js";
 import type { JournalArchive } from "./journal-archive.js";
 import { JournalLog } from "./journal-log.js";
 import {
@@ -65,11 +58,6 @@ const COMPACT_AT = 1024;
 export const COMPACT_EMPTY_AT = 64;
 
 export type NewEntry = Omit<EntryBody, "terminalId" | "seq" | "prevHash">;
-
-export interface Exposure {
-  minor: Minor;
-  count: number;
-}
 
 export class TerminalLedger {
   private doc: JournalDoc;
@@ -459,28 +447,15 @@ export class TerminalLedger {
     return this.doc.cardOverlay[cardId] ?? this.cache.data.cards[cardId];
   }
 
-  /** The card's balance as this terminal knows it: the cached snapshot, moved by every pending entry it does not include. */
+  /** The card's balance as this terminal knows it (card-fold.ts). */
   knownBalance(cardId: CardId): Minor | undefined {
     const card = this.card(cardId);
-    if (!card) return undefined;
-    let balance = card.balance;
-    for (const e of this.doc.pending) {
-      if (e.cardId === cardId && !includes(card, e)) balance += balanceDelta(e);
-    }
-    return balance;
+    return card && knownBalanceOf(card, this.doc.pending);
   }
 
   /** Offline debits not yet acknowledged by the server, for one card or (no argument) the terminal. */
   offlineExposure(cardId?: CardId): Exposure {
-    let minor = 0;
-    let count = 0;
-    for (const e of this.doc.pending) {
-      if (e.mode !== "offline" || e.kind !== "sale") continue;
-      if (cardId !== undefined && e.cardId !== cardId) continue;
-      minor += e.net;
-      count += 1;
-    }
-    return { minor, count };
+    return offlineExposureOf(this.doc.pending, cardId);
   }
 
   pending(): readonly JournalEntry[] {
@@ -504,22 +479,6 @@ export class TerminalLedger {
     const d = this.doc;
     return { nextSeq: d.nextSeq, ackedSeq: d.ackedSeq, pending: d.pending.length, lastContactAt: d.lastContactAt };
   }
-}
-
-function foldEntry(card: CachedCard, e: JournalEntry): CachedCard {
-  // Uses and a sub-card's day spending fold in too: once the entry leaves the outbox, the
-  // snapshot is all that remembers them (agent/sale/unsynced-spend.ts reads both).
-  const use = countUseOf(e);
-  const sub = card.subCard;
-  const spent = sub?.spentDay === e.businessDay && e.kind === "sale" ? e.net : 0;
-  return {
-    ...card,
-    balance: card.balance + balanceDelta(e),
-    points: card.points + pointsDelta(e),
-    ...(use && card.packages ? { packages: takeUses(card.packages, use.packageId, use.uses) } : {}),
-    ...(sub && spent > 0 ? { subCard: { ...sub, spentToday: (sub.spentToday ?? 0) + spent } } : {}),
-    includedThrough: Math.max(card.includedThrough, e.seq),
-  };
 }
 
 function firstProblem(checks: (() => Integrity)[]): Integrity {
