@@ -122,7 +122,8 @@ async function main(): Promise<void> {
     { log: silentLogger(), backoff: { baseMs: 100, capMs: 400 } },
   );
   try {
-    const status = async () => (await (await fetch(`${agent.url}/api/v1/status`)).json()) as { broker: { connected: boolean } };
+    const status = async () =>
+      (await (await fetch(`${agent.url}/api/v1/status`)).json()) as { broker: { connected: boolean } };
     for (let i = 0; i < 100 && !(await status()).broker.connected; i++) await sleep(100);
 
     const sale = (mode: "online" | "offline") => async (w: number) => {
