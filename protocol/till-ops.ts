@@ -1,6 +1,6 @@
 /**
  * Till operations that need the server's word (issue 7): top-up, refund, void, the
- * balance query, and the card operations (card-ops below). Money coming back to a card is never approved offline — a refund of a
+ * balance query, the card operations (card-ops below) and finding a member (member-find). Money coming back to a card is never approved offline — a refund of a
  * sale the till cannot see, or a top-up whose cash the ledger has not recorded, is how
  * stored value gets invented — so these are request/response over MQTT like the online
  * authorisation, exactly once by the till's txnId, and journaled by the till afterwards
@@ -13,6 +13,12 @@ import type { CardSnapshot } from "./card.js";
 import type { PaymentMethod } from "./journal-entry.js";
 import type { Minor } from "./money.js";
 import { type CardOpOutcome, type CardOpRequest, cardOpRequestSchemas, cardOpResultSchema } from "./till-card-ops.js";
+import {
+  type MemberFindRequest,
+  type MemberFindResult,
+  memberFindRequestSchema,
+  memberFindResultSchema,
+} from "./till-member-find.js";
 
 export type { CardOpName, CardOpOutcome, CardOpRequest } from "./till-card-ops.js";
 export { CARD_OPS, CARD_STATUS_OPS, isCardOp } from "./till-card-ops.js";
@@ -34,6 +40,8 @@ export type TillOpRequest = OpBase &
     | { op: "void"; txnId: string; originalTxnId: string }
     | { op: "balance"; cardId: string }
     | CardOpRequest
+    /** Finding a member by exact phone or member id (till-member-find.ts). */
+    | MemberFindRequest
   );
 
 export type TillOpName = TillOpRequest["op"];
@@ -72,6 +80,26 @@ export type TillOpReply =
       cardOp?: CardOpOutcome;
     }
   | { v: 1; corr: string; ok: false; code: TillOpDeclineCode; message: string; card?: CardSnapshot | null };
+
+/**
+ * The answer to `find` (till-member-find.ts): members, not one card, so it is not a
+ * TillOpReply — whose every success carries the card it acted on, which the till's money
+ * and card code relies on. The absent fields are spelled out so code reading any reply
+ * (the server's log line) can ask for them.
+ */
+export interface MemberFoundReply {
+  v: 1;
+  corr: string;
+  ok: true;
+  found: MemberFindResult;
+  card?: undefined;
+  txn?: undefined;
+  cardOp?: undefined;
+  appliedSeq?: number;
+}
+export type MemberFindReply = MemberFoundReply | Extract<TillOpReply, { ok: false }>;
+/** Any reply on `down/op`, as the wire carries it. */
+export type TillOpAnyReply = TillOpReply | MemberFoundReply;
 
 /** Why the server refused an operation; stable codes, shown to the cashier in words (decline-text.ts). */
 export const TILL_OP_DECLINES = [
@@ -131,6 +159,7 @@ export const tillOpRequestSchema = {
     { required: ["txnId", "originalTxnId"], properties: { op: { const: "void" }, txnId: str, originalTxnId: str } },
     { required: ["cardId"], properties: { op: { const: "balance" }, cardId: str } },
     ...cardOpRequestSchemas,
+    memberFindRequestSchema,
   ],
   properties: base,
 };
@@ -142,8 +171,14 @@ export const tillOpReplySchema = {
   if: { properties: { ok: { const: true } } },
   // biome-ignore lint/suspicious/noThenProperty: JSON Schema if/then/else, not a thenable
   then: {
-    required: ["card"],
-    properties: { card: { type: "object" }, txn: { type: "object" }, cardOp: cardOpResultSchema },
+    // A card for every operation but `find`, which answers with the members found.
+    anyOf: [{ required: ["card"] }, { required: ["found"] }],
+    properties: {
+      card: { type: "object" },
+      txn: { type: "object" },
+      cardOp: cardOpResultSchema,
+      found: memberFindResultSchema,
+    },
   },
   else: { required: ["code", "message"], properties: { code: { enum: [...TILL_OP_DECLINES] }, message: str } },
 };

@@ -1,5 +1,6 @@
 /** The OpenAPI 3.1 description of the local API, served at /api/v1/openapi.json. */
 import { cardPaths, withPermissions } from "./card-openapi.js";
+import { findPaths } from "./find-openapi.js";
 
 const errorBody = {
   type: "object",
@@ -149,6 +150,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       ...tillPaths(),
       ...cardPaths(),
+      ...findPaths(),
     }),
     components: {
       securitySchemes: {
@@ -259,9 +261,15 @@ function tillPaths(): Record<string, unknown> {
     },
     "/api/v1/transactions": {
       get: {
-        summary: "A business day's transactions from the journal, with what is left to refund",
+        summary: "A business day's transactions from the journal, with what can still be voided or refunded",
         parameters: [{ name: "day", in: "query", schema: { type: "string", pattern: "^\\d{4}-\\d\\d-\\d\\d$" } }],
-        responses: { "200": { description: "{ transactions: [...] }" }, ...errors },
+        responses: {
+          "200": {
+            description:
+              "{ transactions: [{ txnId, seq, kind, mode, at, card (masked), gross, net, bonus, operatorId, originalTxnId (refund, void), voidable, notVoidable: reversal | voided | refunded | otherDay | notSynced | null, refundable (fen left of a sale) }] }",
+          },
+          ...errors,
+        },
       },
     },
     "/api/v1/close": {

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import { maskCardId } from "../../protocol/card.js";
 import type { JournalEntry, PaymentMethod } from "../../protocol/journal-entry.js";
+import { reversibility } from "../till/reversibility.js";
 import type { TillOperations, TillOutcome } from "../till/till-operations.js";
 import { type ApiAuth, operatorFor, sessionToken } from "./api-auth.js";
 import type { EventHub } from "./events.js";
@@ -21,6 +22,8 @@ export interface TillRouteDeps {
   /** Entries of a business day (archive + pending), for the refund picker. */
   entriesOf(day: string): Promise<JournalEntry[]>;
   today(): string;
+  /** The journal point the server has applied: an offline sale past it is not at the server yet. */
+  ackedSeq(): number;
 }
 
 export function tillRoutes(app: FastifyInstance, d: TillRouteDeps): void {
@@ -142,10 +145,10 @@ export function tillRoutes(app: FastifyInstance, d: TillRouteDeps): void {
     },
     async (req) => {
       operatorFor(req, d.auth, "status");
-      const entries = await d.entriesOf(req.query.day ?? d.today());
-      const refunded = new Map<string, number>();
-      for (const e of entries)
-        if (e.originalTxnId) refunded.set(e.originalTxnId, (refunded.get(e.originalTxnId) ?? 0) + e.net);
+      const day = req.query.day ?? d.today();
+      const entries = await d.entriesOf(day);
+      // Voidable and refundable by the server's rules, so no screen guesses (till/reversibility.ts).
+      const open = reversibility(entries, day === d.today(), d.ackedSeq());
       return {
         transactions: entries.map((e) => ({
           txnId: e.txnId,
@@ -158,7 +161,8 @@ export function tillRoutes(app: FastifyInstance, d: TillRouteDeps): void {
           net: e.net,
           bonus: e.bonus,
           operatorId: e.operatorId,
-          refundable: e.kind === "sale" ? Math.max(0, e.net - (refunded.get(e.txnId) ?? 0)) : 0,
+          originalTxnId: e.originalTxnId ?? null,
+          ...open.get(e.txnId),
         })),
       };
     },

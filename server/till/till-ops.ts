@@ -1,26 +1,39 @@
 /**
  * Till operations the server decides (protocol/till-ops.ts): top-up, refund, void and
- * the balance query. Each money operation is one database transaction with the account
+ * the balance query; the card operations (card-ops.ts) and finding a member
+ * (member-find.ts) are dispatched from here. Each money operation is one database transaction with the account
  * row locked, exactly once by the till's txnId — a repeat (lost reply, retried request)
  * gets the stored result back and moves nothing. The till journals the applied
  * transaction afterwards; ingest then finds it by txnId and applies nothing twice.
  */
 import type { CardSnapshot } from "../../protocol/card.js";
 import { cardTypeOf } from "../../protocol/policy.js";
-import type { AppliedTxn, TillOpDeclineCode, TillOpReply, TillOpRequest } from "../../protocol/till-ops.js";
+import type {
+  AppliedTxn,
+  TillOpAnyReply,
+  TillOpDeclineCode,
+  TillOpReply,
+  TillOpRequest,
+} from "../../protocol/till-ops.js";
 import { priceTopUp } from "../../protocol/top-up.js";
 import type { Db, Queryable } from "../db/db.js";
 import { currentPolicy } from "../ledger/policy-store.js";
 import { loadCard } from "../ledger/rows.js";
 import { findTransaction, type StoredTxn } from "../ledger/transactions.js";
 import { handleCardOp } from "./card-ops.js";
+import { handleMemberFind } from "./member-find.js";
 import { reversalOf } from "./reversals.js";
 import { checkTillOperator } from "./role-check.js";
 
 type Req<Op extends TillOpRequest["op"]> = Extract<TillOpRequest, { op: Op }>;
 
-export async function handleTillOp(db: Db, req: TillOpRequest): Promise<TillOpReply> {
+/** Every operation but `find` answers with a card (TillOpReply); `find` with members. */
+export function handleTillOp(db: Db, req: Exclude<TillOpRequest, { op: "find" }>): Promise<TillOpReply>;
+export function handleTillOp(db: Db, req: TillOpRequest): Promise<TillOpAnyReply>;
+export async function handleTillOp(db: Db, req: TillOpRequest): Promise<TillOpAnyReply> {
   switch (req.op) {
+    case "find":
+      return handleMemberFind(db, req);
     case "balance": {
       const denied = await checkTillOperator(db, req);
       if (denied) return denied;
