@@ -13,6 +13,7 @@ import { operatorFor } from "./api/api-auth.js";
 import { cardTypeRoutes } from "./api/card-type-routes.js";
 import { registerCloseRoutes } from "./api/close-routes.js";
 import { EventHub } from "./api/events.js";
+import { registerFindRoutes } from "./api/find-routes.js";
 import { buildApi } from "./api/http-api.js";
 import { AgentMetrics } from "./api/metrics-agent.js";
 import { registerMetricsRoute } from "./api/metrics-routes.js";
@@ -294,11 +295,13 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     sales,
     auth: apiAuth,
     events,
-    till: { ops: tillOps, entriesOf, today },
+    till: { ops: tillOps, entriesOf, today, ackedSeq: () => ledger.summary().ackedSeq },
     cards: { cards: cardOps },
     routes,
     extend: (app) => {
       cardTypeRoutes(app, { policy: () => policies.policy() });
+      // A member by phone or number, a card by a tap: the card a card operation is on.
+      registerFindRoutes(app, { auth: apiAuth, till: tillOps.deps, hotlist });
       registerConsoleRoutes(app, {
         get apiToken() {
           return live.current.api.token;

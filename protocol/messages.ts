@@ -12,7 +12,7 @@ import type { JournalEntry } from "./journal-entry.js";
 import type { Minor } from "./money.js";
 import type { PolicyDocument } from "./policy.js";
 import { policyRolesSchema } from "./roles.js";
-import { type TillOpReply, type TillOpRequest, tillOpReplySchema, tillOpRequestSchema } from "./till-ops.js";
+import { type TillOpAnyReply, type TillOpRequest, tillOpReplySchema, tillOpRequestSchema } from "./till-ops.js";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -399,7 +399,7 @@ const schemas = {
 
 export interface MessageTypes {
   tillOpRequest: TillOpRequest;
-  tillOpReply: TillOpReply;
+  tillOpReply: TillOpAnyReply;
   journalBatch: JournalBatch;
   journalAck: JournalAck;
   authRequest: AuthRequest;

@@ -42,4 +42,6 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, Permission>> = {
   "POST /api/v1/cards/{cardUid}/recycle": "cardManage",
   "POST /api/v1/cards/{cardUid}/replace": "cardManage",
   "POST /api/v1/cards/{cardUid}/level": "cardManage",
+  "GET /api/v1/members": "memberFind",
+  "POST /api/v1/cards/read": "cardIssue",
 };

@@ -7,34 +7,42 @@
 import { randomUUID } from "node:crypto";
 import { CardtermError } from "../../protocol/errors.js";
 import { decodeMessage, encodeMessage } from "../../protocol/messages.js";
-import type { TillOpReply, TillOpRequest } from "../../protocol/till-ops.js";
+import type { MemberFindReply, TillOpAnyReply, TillOpReply, TillOpRequest } from "../../protocol/till-ops.js";
 import { topics } from "../../protocol/topics.js";
 import type { Logger } from "../logger.js";
 import type { MqttLink } from "./mqtt-link.js";
 import { ReplyWaiters } from "./reply-waiters.js";
 
+/** The operations answered with a card (TillOpReply): all but `find`. */
+type CardReplyRequest = Exclude<TillOpRequest, { op: "find" }>;
+
 /** A request without its envelope: the client adds v, corr and the terminal id. */
-export type TillOpCall = TillOpRequest extends infer R
-  ? R extends TillOpRequest
+export type TillOpCall = CardReplyRequest extends infer R
+  ? R extends CardReplyRequest
     ? Omit<R, "v" | "corr" | "terminalId">
     : never
   : never;
 
 /** The operation alone, before the till adds who, when and which business day. */
-export type TillOpBody = TillOpRequest extends infer R
-  ? R extends TillOpRequest
+export type TillOpBody = CardReplyRequest extends infer R
+  ? R extends CardReplyRequest
     ? Omit<R, "v" | "corr" | "terminalId" | "operatorId" | "businessDay" | "at">
     : never
   : never;
+
+/** `find` alone: it answers with members, not a card (protocol/till-member-find.ts). */
+export type MemberFindCall = Omit<Extract<TillOpRequest, { op: "find" }>, "v" | "corr" | "terminalId">;
 
 export interface TillOpServer {
   isConnected(): boolean;
   /** Throws CT_SERVER_TIMEOUT when offline or when no answer comes in time. */
   call(req: TillOpCall, timeoutMs: number): Promise<TillOpReply>;
+  /** Finding a member; throws CT_SERVER_TIMEOUT likewise. */
+  find(req: MemberFindCall, timeoutMs: number): Promise<MemberFindReply>;
 }
 
 export class TillOpClient implements TillOpServer {
-  private readonly replies = new ReplyWaiters<TillOpReply>();
+  private readonly replies = new ReplyWaiters<TillOpAnyReply>();
 
   constructor(
     private readonly link: MqttLink,
@@ -52,6 +60,19 @@ export class TillOpClient implements TillOpServer {
   }
 
   async call(req: TillOpCall, timeoutMs: number): Promise<TillOpReply> {
+    const reply = await this.ask(req, timeoutMs);
+    // Correlation ids are per request, so only a server answering the wrong request sends this.
+    if ("found" in reply) throw new Error(`the server answered ${req.op} with members`);
+    return reply;
+  }
+
+  async find(req: MemberFindCall, timeoutMs: number): Promise<MemberFindReply> {
+    const reply = await this.ask(req, timeoutMs);
+    if (reply.ok && !("found" in reply)) throw new Error("the server answered find without members");
+    return reply;
+  }
+
+  private async ask(req: TillOpCall | MemberFindCall, timeoutMs: number): Promise<TillOpAnyReply> {
     if (!this.link.isConnected()) throw offline();
     const corr = randomUUID();
     const request = { v: 1, corr, terminalId: this.terminalId, ...req } as TillOpRequest;

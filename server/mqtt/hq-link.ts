@@ -21,7 +21,7 @@ import {
   type JournalBatch,
   type Presence,
 } from "../../protocol/messages.js";
-import type { TillOpReply, TillOpRequest } from "../../protocol/till-ops.js";
+import type { TillOpAnyReply, TillOpRequest } from "../../protocol/till-ops.js";
 import { isTerminalId, serverSubscriptions, terminalIdOf, topics } from "../../protocol/topics.js";
 import type { AuthOutcome } from "../ledger/authorise.js";
 import type { IngestOutcome } from "../ledger/ingest.js";
@@ -35,7 +35,7 @@ export interface HqLedger extends DocumentSource {
   ingest(topicTerminalId: string, batch: JournalBatch): Promise<IngestOutcome>;
   authorise(req: AuthRequest): Promise<AuthOutcome>;
   /** A till operation (top-up, refund, void, balance); undefined = not answered (unknown terminal). */
-  tillOp(req: TillOpRequest): Promise<TillOpReply | undefined>;
+  tillOp(req: TillOpRequest): Promise<TillOpAnyReply | undefined>;
   presence(terminalId: string, presence: Presence): Promise<void>;
   heartbeat(terminalId: string, heartbeat: Heartbeat): Promise<void>;
 }
@@ -298,7 +298,7 @@ class Link implements HqLink {
   }
 
   private async handleTillOp(terminalId: string, req: TillOpRequest): Promise<void> {
-    let reply: TillOpReply | undefined;
+    let reply: TillOpAnyReply | undefined;
     try {
       reply = await this.opts.ledger.tillOp(req);
     } catch (err) {

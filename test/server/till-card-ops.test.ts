@@ -14,7 +14,9 @@ import { resetBackoffice } from "./backoffice-fixture.js";
 import { openTestDb } from "./ledger-fixture.js";
 
 let corr = 0;
-const op = (body: Record<string, unknown>): TillOpRequest =>
+/** Card operations only: `find` answers with members, not a card (handleTillOp's overloads). */
+type CardTillOp = Exclude<TillOpRequest, { op: "find" }>;
+const op = (body: Record<string, unknown>): CardTillOp =>
   ({
     v: 1,
     corr: `c${++corr}`,
@@ -23,7 +25,7 @@ const op = (body: Record<string, unknown>): TillOpRequest =>
     businessDay: "2026-11-22",
     at: "2026-11-22T10:00:00.000Z",
     ...body,
-  }) as TillOpRequest;
+  }) as CardTillOp;
 
 const count = async (db: Db, sql: string, params: unknown[] = []) =>
   Number((await db.query<{ n: unknown }>(sql, params)).rows[0]?.n);
