@@ -51,13 +51,18 @@ export interface EntryBody {
   pointsEarned: number;
   /** For online approvals: the account's balance after this transaction, from the server. */
   balanceAfter: Minor | null;
-  /** Sale: points spent as cash, and the cash they stood for (already out of `net`). */
+  /**
+   * Sale: points spent as cash, and the cash they stood for (already out of `net`).
+   * Refund and void: the redeemed points given back, and the cash they stood for. Like
+   * `net`, always ≥ 0 and the kind gives the direction (pointsDelta, redemptionOf).
+   */
   pointsRedeemed?: number;
   redeemedMinor?: Minor;
   /**
    * Sale: a count-card use (次卡核销) — the package and how many of its uses were taken.
-   * Both or neither. Absent fields are left out of the hash (canonicalJson), so entries
-   * written before count uses existed still verify.
+   * Refund and void: the uses given back to that package. Both or neither, uses ≥ 1, the
+   * kind gives the direction (countUseOf, usesDelta). Absent fields are left out of the
+   * hash (canonicalJson), so entries written before count uses existed still verify.
    */
   countPackageId?: string;
   countUses?: number;
@@ -152,15 +157,63 @@ export function balanceDelta(e: Pick<EntryBody, "kind" | "net" | "bonus" | "void
   }
 }
 
-/** Signed effect of an entry on the account's points. */
-export function pointsDelta(e: Pick<EntryBody, "pointsEarned" | "pointsRedeemed">): number {
-  return e.pointsEarned - (e.pointsRedeemed ?? 0);
+/**
+ * Whether an entry gives back what a sale took (refund, void): its `pointsRedeemed`,
+ * `redeemedMinor` and `countUses` then count the other way.
+ */
+export function givesBack(kind: TxnKind): boolean {
+  return kind === "refund" || kind === "void";
 }
 
-/** Uses an entry takes off a count package, or undefined when it uses none. */
+/**
+ * Signed effect of an entry on the account's points. `pointsEarned` carries its own sign
+ * (a refund or void takes earned points back with a negative one); redeemed points are
+ * spent by a sale and given back by a refund or void.
+ */
+export function pointsDelta(e: Pick<EntryBody, "kind" | "pointsEarned" | "pointsRedeemed">): number {
+  const redeemed = e.pointsRedeemed ?? 0;
+  return e.pointsEarned + (givesBack(e.kind) ? redeemed : -redeemed);
+}
+
+/**
+ * Points spent as cash and the cash they stood for, signed: positive for a sale, negative
+ * for a refund or void giving them back — so sums over a day are net of give-backs.
+ */
+export function redemptionOf(e: Pick<EntryBody, "kind" | "pointsRedeemed" | "redeemedMinor">): {
+  points: number;
+  minor: Minor;
+} {
+  const sign = givesBack(e.kind) ? -1 : 1;
+  return { points: sign * (e.pointsRedeemed ?? 0), minor: sign * (e.redeemedMinor ?? 0) };
+}
+
+/**
+ * Uses a sale takes off a count package, or undefined when it uses none. A refund's or
+ * void's uses go back instead (usesDelta), so they are not a use: they never count
+ * against what a till may spend offline, nor as a use in the daily close.
+ */
 export function countUseOf(
-  e: Pick<EntryBody, "countPackageId" | "countUses">,
+  e: Pick<EntryBody, "kind" | "countPackageId" | "countUses">,
 ): { packageId: string; uses: number } | undefined {
+  return e.kind === "sale" ? usesOf(e) : undefined;
+}
+
+/** Uses a refund or void gives back to a count package, or undefined when none. */
+export function usesGivenBack(
+  e: Pick<EntryBody, "kind" | "countPackageId" | "countUses">,
+): { packageId: string; uses: number } | undefined {
+  return givesBack(e.kind) ? usesOf(e) : undefined;
+}
+
+/** Signed effect of an entry on a count package's remaining uses (a sale −, a refund or void +). */
+export function usesDelta(
+  e: Pick<EntryBody, "kind" | "countPackageId" | "countUses">,
+): { packageId: string; delta: number } | undefined {
+  const use = usesOf(e);
+  return use && { packageId: use.packageId, delta: givesBack(e.kind) ? use.uses : -use.uses };
+}
+
+function usesOf(e: Pick<EntryBody, "countPackageId" | "countUses">): { packageId: string; uses: number } | undefined {
   return e.countPackageId !== undefined && (e.countUses ?? 0) > 0
     ? { packageId: e.countPackageId, uses: e.countUses ?? 0 }
     : undefined;

@@ -35,8 +35,12 @@ interface OpBase {
 export type TillOpRequest = OpBase &
   (
     | { op: "topup"; txnId: string; cardId: string; amount: Minor; payment: PaymentMethod }
-    /** `amount` omitted: all that is left to refund of the original sale. */
-    | { op: "refund"; txnId: string; originalTxnId: string; amount?: Minor }
+    /**
+     * `amount` omitted: all the stored value left to refund of the original sale (0: none,
+     * for a refund of uses alone); `uses`: count uses to give back, only when named
+     * (server/till/reversals.ts has the rules).
+     */
+    | { op: "refund"; txnId: string; originalTxnId: string; amount?: Minor; uses?: number }
     | { op: "void"; txnId: string; originalTxnId: string }
     | { op: "balance"; cardId: string }
     | CardOpRequest
@@ -56,7 +60,14 @@ export interface AppliedTxn {
   net: Minor;
   bonus: Minor;
   pointsEarned: number;
+  /**
+   * Refund or void: the redeemed points given back and the cash they stood for, and the
+   * count uses given back to a package — ≥ 0, absent when none (journal-entry.ts EntryBody).
+   */
   pointsRedeemed?: number;
+  redeemedMinor?: Minor;
+  countPackageId?: string;
+  countUses?: number;
   balanceAfter: Minor;
   originalTxnId?: string;
   voidOf?: "sale" | "topup";
@@ -154,7 +165,13 @@ export const tillOpRequestSchema = {
     },
     {
       required: ["txnId", "originalTxnId"],
-      properties: { op: { const: "refund" }, txnId: str, originalTxnId: str, amount: { ...minor, minimum: 1 } },
+      properties: {
+        op: { const: "refund" },
+        txnId: str,
+        originalTxnId: str,
+        amount: minor,
+        uses: { type: "integer", minimum: 1, maximum: 1000 },
+      },
     },
     { required: ["txnId", "originalTxnId"], properties: { op: { const: "void" }, txnId: str, originalTxnId: str } },
     { required: ["cardId"], properties: { op: { const: "balance" }, cardId: str } },

@@ -8,7 +8,7 @@
  * Points move with the balance (ingest-apply.ts, pointsDelta); this file only finds the
  * points shortfalls. Uses are applied here, one statement per batch.
  */
-import { countUseOf, type JournalEntry } from "../../protocol/journal-entry.js";
+import { type JournalEntry, pointsDelta, usesDelta } from "../../protocol/journal-entry.js";
 import type { Queryable } from "../db/db.js";
 import type { AlertInput } from "./alerts.js";
 import { takeUsesInLedger } from "./package-rows.js";
@@ -29,9 +29,10 @@ export function pointsShortfalls(
   for (const e of fresh) {
     const accountId = accountOf.get(e.cardId);
     if (accountId === undefined) continue; // an unknown card is alerted with its money
-    const after = (points.get(accountId) ?? 0) + e.pointsEarned - (e.pointsRedeemed ?? 0);
+    const after = (points.get(accountId) ?? 0) + pointsDelta(e);
     points.set(accountId, after);
-    if ((e.pointsRedeemed ?? 0) > 0 && after < 0) {
+    // Only a sale spends points; a refund or void giving them back is no shortfall.
+    if (e.kind === "sale" && (e.pointsRedeemed ?? 0) > 0 && after < 0) {
       const detail = `offline redemption of ${e.pointsRedeemed} points on ${e.cardId} not covered: account ${accountId} at ${after} points`;
       alerts.push({ kind: "points-shortfall", terminalId, seq: e.seq, txnId: e.txnId, detail });
     }
@@ -39,16 +40,22 @@ export function pointsShortfalls(
   return alerts;
 }
 
-/** Takes the new entries' count uses off their packages; alerts a package gone below zero or not found. */
+/**
+ * Moves the new entries' count uses: a sale's off its package, a refund's or void's back
+ * on (those arrive after the server applied them online, so normally they are repeats and
+ * never fresh here — but one that is fresh moves its uses like any other). Alerts a
+ * package gone below zero or not found.
+ */
 export async function applyCountUses(
   tx: Queryable,
   terminalId: string,
   fresh: readonly JournalEntry[],
 ): Promise<AlertInput[]> {
   const withUse = fresh.flatMap((e) => {
-    const use = countUseOf(e);
-    return use ? [{ e, ...use }] : [];
+    const move = usesDelta(e);
+    return move ? [{ e, packageId: move.packageId, uses: -move.delta }] : [];
   });
+  // Uses taken per package (negative when given back), summed for takeUsesInLedger.
   const total = new Map<string, number>();
   for (const u of withUse) total.set(u.packageId, (total.get(u.packageId) ?? 0) + u.uses);
   const after = new Map((await takeUsesInLedger(tx, total)).map((p) => [p.packageId, p]));
@@ -58,7 +65,7 @@ export async function applyCountUses(
     const pkg = after.get(packageId);
     const base = { terminalId, seq: e.seq, txnId: e.txnId };
     if (!pkg) {
-      const detail = `entry #${e.seq}: count package ${packageId} is not in the ledger; ${uses} use(s) on ${e.cardId} not applied`;
+      const detail = `entry #${e.seq}: count package ${packageId} is not in the ledger; ${Math.abs(uses)} use(s) on ${e.cardId} not applied`;
       alerts.push({ kind: "unknown-package", ...base, detail });
     } else if (pkg.remainingUses < 0 && !alerted.has(packageId)) {
       // One alert per package and batch, at the batch's last use of it: the figure is the package's end state.

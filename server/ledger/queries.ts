@@ -15,7 +15,7 @@ export interface CardTotals {
   count: number;
   /** Signed effect on stored value: −net per sale, net + bonus per top-up. */
   delta: number;
-  /** Signed effect on points: earned − redeemed. */
+  /** Signed effect on points: earned − redeemed (a refund's or void's redeemed points given back count +). */
   points: number;
 }
 
@@ -57,6 +57,13 @@ const signed = (t = "") =>
      WHEN 'void' THEN (CASE ${t}void_of WHEN 'topup' THEN -(${t}net + ${t}bonus) ELSE ${t}net END)
      ELSE ${t}net + ${t}bonus END`;
 
+/** SQL for a transaction's signed effect on points (protocol pointsDelta): a refund or void gives redeemed points back. */
+const signedPoints = (t = "") =>
+  `${t}points + CASE WHEN ${t}kind IN ('refund', 'void') THEN ${t}points_redeemed ELSE -${t}points_redeemed END`;
+
+/** SQL for a transaction's uses taken off its package (protocol usesDelta, negated): given back ones count −. */
+const usesTaken = (t = "") => `CASE WHEN ${t}kind IN ('refund', 'void') THEN -${t}uses ELSE ${t}uses END`;
+
 export const getCard = (q: Queryable, cardId: string): Promise<CardSnapshot | undefined> => loadCard(q, cardId);
 
 export async function getAccountBalance(
@@ -73,7 +80,7 @@ export async function getAccountBalance(
 
 export async function ledgerTotals(q: Queryable): Promise<LedgerTotals> {
   const { rows } = await q.query<{ card_id: string; n: unknown; delta: unknown; points: unknown }>(
-    `SELECT card_id, count(*) AS n, sum(${signed()}) AS delta, sum(points - points_redeemed) AS points
+    `SELECT card_id, count(*) AS n, sum(${signed()}) AS delta, sum(${signedPoints()}) AS points
      FROM transactions GROUP BY card_id`,
   );
   const byCard: Record<string, CardTotals> = {};
@@ -88,13 +95,14 @@ export async function ledgerTotals(q: Queryable): Promise<LedgerTotals> {
 
 /**
  * Every account must equal its opening balance and points plus the sum of its
- * transactions (points: earned − redeemed), and every count package its uses granted
- * minus the uses its transactions recorded.
+ * transactions (points: earned − redeemed, with what refunds and voids gave back), and
+ * every count package its uses granted minus the uses its transactions took net of those
+ * given back.
  */
 export async function reconcile(q: Queryable): Promise<Discrepancy[]> {
   const { rows } = await q.query<{ id: string; balance: unknown; eb: unknown; points: unknown; ep: unknown }>(
     `SELECT a.id, a.balance, a.opening_balance + coalesce(sum(${signed("t.")}), 0) AS eb,
-       a.points, a.opening_points + coalesce(sum(t.points - t.points_redeemed), 0) AS ep
+       a.points, a.opening_points + coalesce(sum(${signedPoints("t.")}), 0) AS ep
      FROM accounts a LEFT JOIN transactions t ON t.account_id = a.id
      GROUP BY a.id, a.balance, a.opening_balance, a.points, a.opening_points`,
   );
@@ -116,10 +124,10 @@ export async function reconcile(q: Queryable): Promise<Discrepancy[]> {
 
 async function packageDiscrepancies(q: Queryable): Promise<Map<string, NonNullable<Discrepancy["packages"]>>> {
   const { rows } = await q.query<{ package_id: string; account_id: string; remaining_uses: unknown; er: unknown }>(
-    `SELECT p.package_id, p.account_id, p.remaining_uses, p.total_uses - coalesce(sum(t.uses), 0) AS er
+    `SELECT p.package_id, p.account_id, p.remaining_uses, p.total_uses - coalesce(sum(${usesTaken("t.")}), 0) AS er
      FROM count_packages p LEFT JOIN transactions t ON t.package_id = p.package_id
      GROUP BY p.package_id, p.account_id, p.remaining_uses, p.total_uses
-     HAVING p.remaining_uses <> p.total_uses - coalesce(sum(t.uses), 0)
+     HAVING p.remaining_uses <> p.total_uses - coalesce(sum(${usesTaken("t.")}), 0)
      ORDER BY p.package_id`,
   );
   const byAccount = new Map<string, NonNullable<Discrepancy["packages"]>>();

@@ -7,6 +7,8 @@
  * transaction afterwards; ingest then finds it by txnId and applies nothing twice.
  */
 import type { CardSnapshot } from "../../protocol/card.js";
+import { takeUses } from "../../protocol/count-card.js";
+import { pointsDelta, usesDelta } from "../../protocol/journal-entry.js";
 import { cardTypeOf } from "../../protocol/policy.js";
 import type {
   AppliedTxn,
@@ -21,6 +23,7 @@ import { currentPolicy } from "../ledger/policy-store.js";
 import { loadCard } from "../ledger/rows.js";
 import { findTransaction, type StoredTxn } from "../ledger/transactions.js";
 import { handleCardOp } from "./card-ops.js";
+import { givenBackSoFar } from "./given-back.js";
 import { handleMemberFind } from "./member-find.js";
 import { reversalOf } from "./reversals.js";
 import { checkTillOperator } from "./role-check.js";
@@ -37,7 +40,8 @@ export async function handleTillOp(db: Db, req: TillOpRequest): Promise<TillOpAn
     case "balance": {
       const denied = await checkTillOperator(db, req);
       if (denied) return denied;
-      const card = await loadCard(db, req.cardId);
+      // With the day, so a sub-card's spending today comes back too: the till caches this snapshot.
+      const card = await loadCard(db, req.cardId, { businessDay: req.businessDay });
       return card
         ? { v: 1, corr: req.corr, ok: true, card }
         : refuse(req, "CARD_NOT_FOUND", `card ${req.cardId} is not in the ledger`);
@@ -106,41 +110,39 @@ async function reverse(tx: Queryable, req: Req<"refund"> | Req<"void">): Promise
   if (!original) return refuse(req, "ORIGINAL_NOT_FOUND", `transaction ${req.originalTxnId} is not in the ledger`);
   const card = await loadCard(tx, original.cardId, { lockAccount: true });
   if (!card) return refuse(req, "CARD_NOT_FOUND", `card ${original.cardId} is not in the ledger`, null);
-  const given = await reversedSoFar(tx, original.txnId);
+  // Looked at again under the lock: a copy of this request on another connection may have
+  // committed since the first look, and must be replayed, not refused by a unique key.
+  const raced = await findTransaction(tx, req.txnId);
+  if (raced) return replay(tx, req, raced, raced.kind === req.op);
+  const given = await givenBackSoFar(tx, original.txnId);
   const plan = reversalOf(req, original, given, card);
   if (!plan.ok) return refuse(req, plan.code, plan.message, card);
   await insertApplied(tx, req, card, plan.txn);
   return applied(req, card, plan.txn);
 }
 
-/** What refunds and voids have already given back of a transaction. */
-async function reversedSoFar(
-  tx: Queryable,
-  originalTxnId: string,
-): Promise<{ net: number; points: number; voided: boolean }> {
-  const { rows } = await tx.query<{ net: unknown; points: unknown; voids: unknown }>(
-    `SELECT COALESCE(SUM(net), 0) AS net, COALESCE(SUM(points), 0) AS points,
-       COUNT(*) FILTER (WHERE kind = 'void') AS voids
-     FROM transactions WHERE original_txn_id = $1`,
-    [originalTxnId],
-  );
-  const r = rows[0]!;
-  return { net: Number(r.net), points: Number(r.points), voided: Number(r.voids) > 0 };
-}
-
-/** The row and the balance move in one statement, like the online debit (authorise.ts). */
+/**
+ * The row, the balance, the points and a package's uses move in one statement, like the
+ * online debit (authorise.ts). Redeemed points and uses are written to the row as well as
+ * moved: reconcile() and the ingest of the till's journal line read them back.
+ */
 async function insertApplied(tx: Queryable, req: TillOpRequest, card: CardSnapshot, txn: AppliedTxn): Promise<void> {
   const delta = txn.balanceAfter - card.balance;
-  const points = txn.pointsEarned - (txn.pointsRedeemed ?? 0);
+  const uses = usesDelta(txn);
   await tx.query(
     `WITH ins AS (
        INSERT INTO transactions (txn_id, terminal_id, seq, kind, mode, source, card_id, account_id, operator_id,
-         gross, discount, net, bonus, points, balance_after, at, business_day, original_txn_id, payment, void_of)
-       VALUES ($1, $2, NULL, $3, 'online', 'online-auth', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $19)
+         gross, discount, net, bonus, points, balance_after, at, business_day, original_txn_id, payment, void_of,
+         points_redeemed, redeemed_minor, package_id, uses)
+       VALUES ($1, $2, NULL, $3, 'online', 'online-auth', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $19,
+         $20, $21, $22, $23)
        RETURNING txn_id
+     ), moved AS (
+       UPDATE accounts SET balance = balance + $17, points = points + $18
+       WHERE id = $5 AND EXISTS (SELECT 1 FROM ins) RETURNING id
      )
-     UPDATE accounts SET balance = balance + $17, points = points + $18
-     WHERE id = $5 AND EXISTS (SELECT 1 FROM ins)`,
+     UPDATE count_packages SET remaining_uses = remaining_uses + $24, updated_at = now()
+     WHERE package_id = $22 AND EXISTS (SELECT 1 FROM ins)`,
     [
       txn.txnId,
       req.terminalId,
@@ -159,15 +161,23 @@ async function insertApplied(tx: Queryable, req: TillOpRequest, card: CardSnapsh
       txn.originalTxnId ?? null,
       txn.payment ?? null,
       delta,
-      points,
+      pointsDelta(txn),
       txn.voidOf ?? null,
+      txn.pointsRedeemed ?? 0,
+      txn.redeemedMinor ?? 0,
+      uses?.packageId ?? null,
+      uses ? (txn.countUses ?? 0) : 0,
+      uses?.delta ?? 0,
     ],
   );
 }
 
 function applied(req: { corr: string }, card: CardSnapshot, txn: AppliedTxn): TillOpReply {
-  const points = card.points + txn.pointsEarned - (txn.pointsRedeemed ?? 0);
-  return { v: 1, corr: req.corr, ok: true, card: { ...card, balance: txn.balanceAfter, points }, txn };
+  const points = card.points + pointsDelta(txn);
+  const uses = usesDelta(txn);
+  const after = { ...card, balance: txn.balanceAfter, points };
+  if (uses && card.packages) after.packages = takeUses(card.packages, uses.packageId, -uses.delta);
+  return { v: 1, corr: req.corr, ok: true, card: after, txn };
 }
 
 /** A txnId already in the ledger: its stored result, or a refusal when it was another operation. */
@@ -196,6 +206,10 @@ async function replay(
     bonus: stored.bonus,
     pointsEarned: stored.points,
     balanceAfter: stored.balanceAfter ?? card.balance,
+    ...(stored.pointsRedeemed > 0
+      ? { pointsRedeemed: stored.pointsRedeemed, redeemedMinor: stored.redeemedMinor }
+      : {}),
+    ...(stored.packageId && stored.uses > 0 ? { countPackageId: stored.packageId, countUses: stored.uses } : {}),
     ...(extra?.original_txn_id ? { originalTxnId: extra.original_txn_id } : {}),
     ...(extra?.payment ? { payment: extra.payment as AppliedTxn["payment"] } : {}),
     ...(extra?.void_of ? { voidOf: extra.void_of as "sale" | "topup" } : {}),
