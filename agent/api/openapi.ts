@@ -233,7 +233,16 @@ function tillPaths(): Record<string, unknown> {
         requestBody: json({
           type: "object",
           required: ["originalTxnId"],
-          properties: { originalTxnId: { type: "string" }, amount },
+          properties: {
+            originalTxnId: { type: "string" },
+            amount: {
+              ...amount,
+              minimum: 0,
+              description:
+                "Stored value to give back, fen; omitted: all that is left. Redeemed points go back in the same share, rounded down. 0: none (uses only)",
+            },
+            uses: { type: "integer", minimum: 1, description: "Count-card uses to give back; only when named" },
+          },
         }),
         responses: decided,
       },

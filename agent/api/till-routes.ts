@@ -90,7 +90,7 @@ export function tillRoutes(app: FastifyInstance, d: TillRouteDeps): void {
     },
     async (req) => reply(d, await d.ops.topUp(req.body, operatorFor(req, d.auth, "topup"))),
   );
-  app.post<{ Body: { originalTxnId: string; amount?: number } }>(
+  app.post<{ Body: { originalTxnId: string; amount?: number; uses?: number } }>(
     "/api/v1/refunds",
     {
       schema: {
@@ -98,7 +98,12 @@ export function tillRoutes(app: FastifyInstance, d: TillRouteDeps): void {
           type: "object",
           additionalProperties: false,
           required: ["originalTxnId"],
-          properties: { originalTxnId: txnId, amount },
+          // amount 0 with uses: count uses given back without money (server/till/reversals.ts).
+          properties: {
+            originalTxnId: txnId,
+            amount: { ...amount, minimum: 0 },
+            uses: { type: "integer", minimum: 1, maximum: 1000 },
+          },
         },
       },
     },
@@ -187,9 +192,17 @@ function reply(d: TillRouteDeps, outcome: TillOutcome): Record<string, unknown> 
           net: outcome.entry.net,
           bonus: outcome.entry.bonus,
           pointsEarned: outcome.entry.pointsEarned,
+          // A refund or void: redeemed points and count uses given back (absent when none).
+          ...(outcome.entry.pointsRedeemed
+            ? { pointsRedeemed: outcome.entry.pointsRedeemed, redeemedMinor: outcome.entry.redeemedMinor ?? 0 }
+            : {}),
+          ...(outcome.entry.countPackageId
+            ? { countUse: { packageId: outcome.entry.countPackageId, uses: outcome.entry.countUses ?? 0 } }
+            : {}),
           operatorId: outcome.entry.operatorId,
           originalTxnId: outcome.entry.originalTxnId,
         },
+        pointsAfter: outcome.card?.points,
         balanceAfter: outcome.entry.balanceAfter,
         receipt: outcome.receipt,
       }

@@ -105,6 +105,10 @@ function rowsOf(r: DailyCloseReport): Row[] {
           },
         ]
       : []),
+    // Likewise only on days a refund or void gave uses back; detail = the uses given back.
+    ...(r.countUses.givenBack > 0
+      ? [{ section: "count_use", key: "given_back", label: LABEL.countUsesBack, detail: r.countUses.givenBack }]
+      : []),
   ];
 }
 

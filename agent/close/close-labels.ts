@@ -30,4 +30,5 @@ export const LABEL = {
   unsynced: "未上传",
   bonusGiven: "赠送金额(扣除撤销)",
   countUses: "次卡核销",
+  countUsesBack: "次卡退回",
 } as const;

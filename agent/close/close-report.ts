@@ -19,7 +19,10 @@ export interface Totals {
   debit: Minor;
   /** credit − debit: the net movement of stored value. */
   balanceChange: Minor;
-  /** Points given (refunds and voids give negative ones) and points spent as cash, with their cash value. */
+  /**
+   * Points given (refunds and voids take them back: negative) and points spent as cash with
+   * their cash value (refunds and voids give them back: negative), so sums are net.
+   */
   pointsEarned: number;
   pointsRedeemed: number;
   redeemedMinor: Minor;
@@ -63,6 +66,7 @@ export interface CloseTxn {
   bonus: Minor;
   balanceChange: Minor;
   pointsEarned: number;
+  /** Points spent as cash; negative when a refund or void gave them back. */
   pointsRedeemed: number;
   payment: PaymentKey | null;
   originalTxnId: string | null;
@@ -95,8 +99,11 @@ export interface DailyCloseReport {
   unsynced: Totals & { firstSeq: number | null };
   /** Bonus given net of voided top-ups' bonus. */
   bonusGiven: Minor;
-  /** Count-card uses (次卡核销): the sales that used a package, and the uses they took. */
-  countUses: { count: number; uses: number };
+  /**
+   * Count-card uses (次卡核销): the sales that used a package and the uses they took, and
+   * the uses refunds and voids gave back (of this day's sales or earlier ones).
+   */
+  countUses: { count: number; uses: number; givenBack: number };
   /** Entries seen twice under one txnId (counted once); should always be 0. */
   duplicatesDropped: number;
   transactions: CloseTxn[];

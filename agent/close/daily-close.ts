@@ -11,8 +11,10 @@ import {
   countUseOf,
   type JournalEntry,
   PAYMENT_METHODS,
+  redemptionOf,
   TXN_KINDS,
   type TxnKind,
+  usesGivenBack,
 } from "../../protocol/journal-entry.js";
 import type {
   CloseTxn,
@@ -104,8 +106,10 @@ export function totalsOf(entries: readonly JournalEntry[]): Totals {
     else t.debit -= delta;
     t.balanceChange += delta;
     t.pointsEarned += e.pointsEarned;
-    t.pointsRedeemed += e.pointsRedeemed ?? 0;
-    t.redeemedMinor += e.redeemedMinor ?? 0;
+    // Signed like pointsEarned: a refund's or void's redeemed points given back count −.
+    const redeemed = redemptionOf(e);
+    t.pointsRedeemed += redeemed.points;
+    t.redeemedMinor += redeemed.minor;
   }
   return t;
 }
@@ -182,17 +186,25 @@ function txnRow(e: JournalEntry, entries: readonly JournalEntry[], ackedSeq: num
     bonus: e.bonus,
     balanceChange: balanceDelta(e),
     pointsEarned: e.pointsEarned,
-    pointsRedeemed: e.pointsRedeemed ?? 0,
+    pointsRedeemed: redemptionOf(e).points,
     payment: paysIn ? paymentOf(e, entries) : null,
     originalTxnId: e.originalTxnId ?? null,
     synced: e.seq <= ackedSeq,
   };
 }
 
-/** Sales that used a count package, and how many uses in all (a use is not money: it has no amount). */
-function countUsesOf(entries: readonly JournalEntry[]): { count: number; uses: number } {
+/**
+ * Sales that used a count package and how many uses in all, and the uses refunds and
+ * voids gave back (a use is not money: it has no amount).
+ */
+function countUsesOf(entries: readonly JournalEntry[]): DailyCloseReport["countUses"] {
   const used = entries.flatMap((e) => countUseOf(e) ?? []);
-  return { count: used.length, uses: used.reduce((sum, u) => sum + u.uses, 0) };
+  const back = entries.flatMap((e) => usesGivenBack(e) ?? []);
+  return {
+    count: used.length,
+    uses: used.reduce((sum, u) => sum + u.uses, 0),
+    givenBack: back.reduce((sum, u) => sum + u.uses, 0),
+  };
 }
 
 function kindOf(rows: readonly KindTotals[], kind: TxnKind): KindTotals {

@@ -59,8 +59,15 @@ export interface ReversalReceiptData extends TxnReceiptBase {
   originalTxnId: string;
   /** Stored value given back to the card (refund of a sale) or taken back (void of a top-up). */
   amount: Minor;
-  /** Points taken back (negative) or given back. */
+  /** The account's points moved in all: earned points taken back (−), redeemed points given back (+). */
   pointsChange: number;
+  /** Points the sale redeemed as cash (积分抵扣) given back, and the cash they stood for. */
+  pointsReturned?: number;
+  pointsReturnedValue?: Minor;
+  /** Count-card uses given back: the service, how many, and the uses left after (when known). */
+  usesReturned?: { service: string; uses: number; remaining: number | null };
+  /** Points after, when known (online: the server's figure). */
+  pointsAfter?: number | null;
   /** Where the money goes: back on the card, or cash from the drawer. */
   refundTo: "card" | "cash";
   balanceAfter: Minor | null;

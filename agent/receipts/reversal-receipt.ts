@@ -1,6 +1,8 @@
 /**
  * Refund (退款) and void (撤销) receipts: which transaction is reversed, how much goes
- * back and where (on the card, or cash from the drawer), points taken back, who approved.
+ * back and where (on the card, or cash from the drawer), the points the sale redeemed
+ * given back and the count uses given back (the member must see they lost nothing), the
+ * points moved in all, who approved.
  */
 import type { ReversalReceiptData } from "./receipt-data.js";
 import { type DocLine, type ReceiptDoc, type ReceiptLayout, signed, yuan } from "./receipt-layout.js";
@@ -15,6 +17,12 @@ const LABELS = {
     card: "会员卡",
     cash: "现金",
     points: "积分变动",
+    pointsReturned: "退回积分",
+    pointsValue: "抵扣金额",
+    pointsAfter: "积分余额",
+    service: "次卡项目",
+    usesReturned: "退回次数",
+    remaining: "剩余次数",
   },
   en: {
     refund: "REFUND",
@@ -24,6 +32,12 @@ const LABELS = {
     card: "Card",
     cash: "Cash",
     points: "Points",
+    pointsReturned: "Pts back",
+    pointsValue: "Pts value",
+    pointsAfter: "Pts left",
+    service: "Package",
+    usesReturned: "Uses back",
+    remaining: "Uses left",
   },
 } as const;
 
@@ -38,10 +52,14 @@ export function reversalDoc(
     "rule",
     { label: c.originalTxn, value: data.originalTxnId },
     { label: l.refundTo, value: data.refundTo === "cash" ? l.cash : l.card },
-    ...(data.pointsChange === 0 ? [] : [{ label: l.points, value: signed(data.pointsChange) }]),
+    ...pointsRows(data, l),
+    ...usesRows(data, l),
     { label: l.amount[data.kind], value: yuan(data.amount), big: true },
     "rule",
     ...(data.balanceAfter === null ? [] : [{ label: c.balance, value: yuan(data.balanceAfter) }]),
+    ...(data.pointsAfter === null || data.pointsAfter === undefined
+      ? []
+      : [{ label: l.pointsAfter, value: String(data.pointsAfter) }]),
     ...optional(c.reason, data.reason),
     ...optional(c.supervisor, data.supervisorId),
   ];
@@ -53,4 +71,31 @@ export function reversalDoc(
     body,
     qr: data.txnId,
   };
+}
+
+type Labels = (typeof LABELS)[keyof typeof LABELS];
+
+/** Redeemed points given back (with what they paid), then the account's points moved in all. */
+function pointsRows(data: ReversalReceiptData, l: Labels): DocLine[] {
+  const returned = data.pointsReturned ?? 0;
+  return [
+    ...(returned > 0
+      ? [
+          { label: l.pointsReturned, value: signed(returned) },
+          { label: l.pointsValue, value: yuan(data.pointsReturnedValue ?? 0) },
+        ]
+      : []),
+    ...(data.pointsChange === 0 ? [] : [{ label: l.points, value: signed(data.pointsChange) }]),
+  ];
+}
+
+/** Count uses given back: which package, how many, and what it holds now (when known). */
+function usesRows(data: ReversalReceiptData, l: Labels): DocLine[] {
+  const u = data.usesReturned;
+  if (!u) return [];
+  return [
+    { label: l.service, value: u.service },
+    { label: l.usesReturned, value: signed(u.uses) },
+    ...(u.remaining === null ? [] : [{ label: l.remaining, value: String(u.remaining) }]),
+  ];
 }

@@ -70,7 +70,11 @@ export class TillOperations {
     return this.apply(txnId, call, operatorId);
   }
 
-  refund(input: { originalTxnId: string; amount?: number | undefined }, operatorId: string): Promise<TillOutcome> {
+  /** `uses`: count uses to give back as well — only ever when named (server/till/reversals.ts). */
+  refund(
+    input: { originalTxnId: string; amount?: number | undefined; uses?: number | undefined },
+    operatorId: string,
+  ): Promise<TillOutcome> {
     if (input.amount !== undefined) assertMinor(input.amount, "refund amount");
     const txnId = this.deps.newTxnId();
     const call = {
@@ -78,6 +82,7 @@ export class TillOperations {
       txnId,
       originalTxnId: input.originalTxnId,
       ...(input.amount !== undefined ? { amount: input.amount } : {}),
+      ...(input.uses !== undefined ? { uses: input.uses } : {}),
     } as const;
     return this.apply(txnId, call, operatorId);
   }
@@ -171,6 +176,10 @@ export class TillOperations {
         bonus: t.bonus,
         pointsEarned: t.pointsEarned,
         balanceAfter: t.balanceAfter,
+        // What a refund or void gave back besides money, so the close, the ingest (which
+        // compares this line with the row the server wrote) and reconcile() all agree.
+        ...(t.pointsRedeemed ? { pointsRedeemed: t.pointsRedeemed, redeemedMinor: t.redeemedMinor ?? 0 } : {}),
+        ...(t.countPackageId && t.countUses ? { countPackageId: t.countPackageId, countUses: t.countUses } : {}),
         ...(t.payment ? { payment: t.payment } : {}),
         ...(t.originalTxnId ? { originalTxnId: t.originalTxnId } : {}),
         ...(t.voidOf ? { voidOf: t.voidOf } : {}),

@@ -1,6 +1,6 @@
 /** The receipt for a top-up, refund or void the server applied (templates in agent/receipts). */
 import type { CardSnapshot } from "../../protocol/card.js";
-import type { JournalEntry, PaymentMethod } from "../../protocol/journal-entry.js";
+import { type JournalEntry, type PaymentMethod, pointsDelta, usesGivenBack } from "../../protocol/journal-entry.js";
 import type { PaymentMethod as ReceiptPayment, ReceiptRequest } from "../receipts/receipt-data.js";
 
 const RECEIPT_PAYMENT: Record<PaymentMethod, ReceiptPayment> = {
@@ -41,6 +41,8 @@ export function receiptFor(
     };
   }
   const sign = entry.kind === "void" && entry.voidOf === "topup" ? -1 : 1;
+  const uses = usesGivenBack(entry);
+  const pkg = uses && card.packages?.find((p) => p.packageId === uses.packageId);
   return {
     template: "reversal",
     data: {
@@ -48,7 +50,21 @@ export function receiptFor(
       kind: entry.kind === "void" ? "void" : "refund",
       originalTxnId: entry.originalTxnId ?? "",
       amount: sign * (entry.net + (entry.voidOf === "topup" ? entry.bonus : 0)),
-      pointsChange: entry.pointsEarned,
+      pointsChange: pointsDelta(entry),
+      ...(entry.pointsRedeemed
+        ? { pointsReturned: entry.pointsRedeemed, pointsReturnedValue: entry.redeemedMinor ?? 0 }
+        : {}),
+      // The card is the server's snapshot after the reversal: its package shows the uses left.
+      ...(uses
+        ? {
+            usesReturned: {
+              service: pkg ? pkg.service : uses.packageId,
+              uses: uses.uses,
+              remaining: pkg ? pkg.remainingUses : null,
+            },
+          }
+        : {}),
+      ...(entry.pointsRedeemed || uses ? { pointsAfter: card.points } : {}),
       refundTo: "card",
       balanceAfter: entry.balanceAfter,
     },
