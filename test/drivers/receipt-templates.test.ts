@@ -199,16 +199,17 @@ t.test("the daily close prints totals by type, operator, payment and mode, in al
   t.match(row(d, "营业日"), /2024-05-01$/);
   t.match(row(d, "消费"), /86笔 ￥12345\.00$/);
   t.match(row(d, "充值"), /12笔 ￥24000\.00$/);
-  t.match(row(d, "cashier-07"), /70笔 ￥21000\.00$/);
+  t.match(row(d, "cashier-07"), /70笔 {2}￥8655\.00$/, "an operator: the signed change of stored value");
+  t.match(row(d, "cashier-09"), /52笔 -￥1120\.40$/);
   t.match(row(d, "现金"), /5笔 {2}￥8000\.00$/, "amounts padded to one width");
-  t.match(row(d, "离线"), /7笔 {3}￥740\.00$/);
-  t.match(row(d, "未上传"), /2笔 {3}￥128\.00$/);
+  t.match(row(d, "离线"), /7笔 {2}-￥740\.00$/);
+  t.match(row(d, "未上传"), /2笔 {2}-￥128\.00$/);
   t.match(row(d, "积分发放"), /6172$/);
   t.ok(d.lines.some((l) => l.includes("收银员签字")));
   t.same(d.qrCodes, []);
   t.notOk(hasLine(d, "谢谢惠顾"), "a report does not say thank you");
   const en = printed("daily-close-en-58mm").d;
-  t.match(row(en, "Not uploaded"), /2 {3}￥128\.00$/);
+  t.match(row(en, "Not uploaded"), /2 {2}-￥128\.00$/);
   t.match(row(en, "Sales"), /86 ￥12345\.00$/);
 });
 
