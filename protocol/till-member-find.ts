@@ -48,7 +48,10 @@ export interface FoundMember {
   name: string;
   /** Masked (138****0001), or null when head office has no phone for the member. */
   phone: string | null;
-  /** The member's level: the card type of their first active primary card; null without one. */
+  /**
+   * The member's level: the card type of their first active primary card, else of their
+   * first primary card (a lost card does not take the level away); null with no card.
+   */
   level: string | null;
   cards: FoundCard[];
   /** The member has more cards than MEMBER_CARDS_LIMIT; the rest are at head office. */

@@ -34,7 +34,10 @@ const foundMember = {
     memberId: { type: "string" },
     name: { type: "string" },
     phone: { type: ["string", "null"], description: "Masked: 138****0001" },
-    level: { type: ["string", "null"], description: "Card type of the member's first active primary card" },
+    level: {
+      type: ["string", "null"],
+      description: "Card type of the member's first active primary card, else of any primary card",
+    },
     levelName: { type: ["string", "null"] },
     cards: { type: "array", items: foundCard },
     moreCards: { type: "boolean" },

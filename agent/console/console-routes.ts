@@ -43,6 +43,7 @@ const ASSETS: Readonly<Record<string, string>> = {
   "cards.js": JS,
   "card-forms.js": JS,
   "card-result.js": JS,
+  "member-find.js": JS,
 };
 
 /** The page loads nothing from elsewhere and runs no inline script: say so to the browser. */

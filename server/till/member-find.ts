@@ -74,7 +74,9 @@ async function membersMatching(q: Queryable, req: FindTillRequest): Promise<Memb
 
 function found(m: Member, accounts: Account[]): FoundMember {
   const all = accounts.flatMap((a) => a.cards.map((c) => foundCard(c, a)));
-  const level = firstPrimary(all, "active") ?? null;
+  // A member whose card is lost or frozen keeps their level: any primary card says it then.
+  const primaries = all.filter((c) => c.primaryCardId === null);
+  const level = primaries.find((c) => c.status === "active") ?? primaries[0];
   return {
     memberId: m.memberId,
     name: m.name,
@@ -96,8 +98,4 @@ function foundCard(c: CardDetail, a: Account): FoundCard {
     points: a.points,
     hotlisted: c.hotlisted,
   };
-}
-
-function firstPrimary(cards: FoundCard[], status: FoundCard["status"]): FoundCard | undefined {
-  return cards.find((c) => c.primaryCardId === null && c.status === status);
 }

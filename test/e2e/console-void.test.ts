@@ -34,18 +34,38 @@ async function openVoidScreen(): Promise<void> {
   await page.waitForSelector("#void-list :is(table, p)");
 }
 
-/** Today's transactions as the agent's journal has them (the API the POS app uses). */
-async function journal(): Promise<{ kind: string; operatorId: string; net: number; txnId: string }[]> {
+interface Listed {
+  kind: string;
+  operatorId: string;
+  net: number;
+  txnId: string;
+  originalTxnId: string | null;
+  voidable: boolean;
+  notVoidable: string | null;
+  refundable: number;
+}
+
+/** The supervisor's own call to the agent's API, as the POS app makes it. */
+async function asSupervisor(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
   const login = await fetch(`${rig.agentUrl}/api/v1/sessions`, {
     method: "POST",
     headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" },
     body: JSON.stringify({ operatorId: SUPERVISOR.id, pin: SUPERVISOR.pin }),
   });
   const { session } = (await login.json()) as { session: string };
-  const res = await fetch(`${rig.agentUrl}/api/v1/transactions`, {
-    headers: { authorization: `Bearer ${API_TOKEN}`, "x-cardterm-session": session },
+  const headers: Record<string, string> = { authorization: `Bearer ${API_TOKEN}`, "x-cardterm-session": session };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(`${rig.agentUrl}${path}`, {
+    method,
+    headers,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
-  return ((await res.json()) as { transactions: [] }).transactions;
+  return (await res.json()) as Record<string, unknown>;
+}
+
+/** Today's transactions as the agent's journal has them (the API the POS app uses). */
+async function journal(): Promise<Listed[]> {
+  return (await asSupervisor("GET", "/api/v1/transactions")).transactions as Listed[];
 }
 
 t.test("a cashier sees today's sale on the void screen but not a void button, and why", async (t) => {
@@ -106,6 +126,36 @@ t.test("a supervisor voids the sale after reading it back; the ledger and the jo
     ],
     "the till's journal: the cashier's sale, then the supervisor's void",
   );
+  // The list says what can be voided, from the journal by the server's rules: the screen guesses nothing.
+  const [sale, voided] = entries;
+  t.match(sale, { voidable: false, notVoidable: "voided", refundable: 0, originalTxnId: null });
+  t.match(voided, { voidable: false, notVoidable: "reversal", originalTxnId: sale?.txnId });
+  t.equal(await text('#void-table .badge[data-why="voided"]'), "已撤销", "the row says it was voided");
+});
+
+t.test("a sale refunded in part cannot be voided and says so; an untouched one can", async (t) => {
+  const pay = async (amount: number) =>
+    (await asSupervisor("POST", "/api/v1/sales", { amount, cardUid: GOLD.uid })).txnId as string;
+  const refunded = await pay(5_000);
+  const untouched = await pay(3_000);
+  t.match(await asSupervisor("POST", "/api/v1/refunds", { originalTxnId: refunded, amount: 1_000 }), {
+    approved: true,
+  });
+  const listed = new Map((await journal()).map((x) => [x.txnId, x]));
+  t.match(listed.get(refunded), { voidable: false, notVoidable: "refunded", refundable: 4_400 - 1_000 });
+  t.match(listed.get(untouched), { voidable: true, notVoidable: null, refundable: 2_640 });
+  t.match(
+    [...listed.values()].find((x) => x.kind === "refund"),
+    { originalTxnId: refunded, notVoidable: "reversal" },
+  );
+
+  await page.click("#void-refresh");
+  await page.waitForSelector('#void-table .badge[data-why="refunded"]');
+  t.equal(await text('#void-table .badge[data-why="refunded"]'), "已退款", "the refunded sale says why");
+  t.equal(await page.locator("#void-table input[type=radio]").count(), 1, "only the untouched sale can be picked");
+  t.equal(await page.getAttribute("#void-table input[type=radio]", "value"), untouched);
+  t.notMatch(await text("#void-table"), /退款\s*¥/, "refunds themselves are not offered");
+  await screenshot(page, "13b-void-why-not");
 });
 
 const hq = (card: string) => rig.hq.ledger.getCard(card);
@@ -114,7 +164,8 @@ t.test("the void screen in English", async (t) => {
   await page.click("#lang");
   t.equal(await text('[data-screen="void"]'), "Void");
   t.match(await text("#void-result #result-verdict"), /Voided/, "the last result is relabelled");
-  t.match(await text("#void-table"), /voided \/ refunded/);
+  t.equal(await text('#void-table .badge[data-why="voided"]'), "voided");
+  t.equal(await text('#void-table .badge[data-why="refunded"]'), "refunded");
   await screenshot(page, "14-void-english");
   await page.click("#lang");
 });

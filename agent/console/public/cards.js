@@ -9,6 +9,7 @@ import { buildCardRequest, CARD_OPS } from "./card-forms.js";
 import { renderCardResult } from "./card-result.js";
 import { $, h, show } from "./dom.js";
 import { t } from "./i18n.js";
+import { forgetChoice, initMemberFind, relabelFind, renderFindRights, resetFind } from "./member-find.js";
 import { may, refusalFor } from "./operator.js";
 
 const FIELDS = [
@@ -44,8 +45,32 @@ export function initCards() {
     $(id).addEventListener("input", () => {
       state.key = null;
       confirming(false);
+      if (id === "cards-uid") forgetChoice();
     });
   }
+  initMemberFind({ onCard: chooseCard, onMember: chooseMember });
+}
+
+/** Ops that take the card field, in the order a card found for a member is most likely wanted. */
+const CARD_FIELD_OPS = ["loss", "freeze", "unloss", "unfreeze", "replace", "level", "recycle", "subcard"];
+
+/** A card found by the member's phone or read by a tap (member-find.js) fills the card field. */
+function chooseCard(cardUid) {
+  if (!CARD_OPS[state.op].uid) {
+    const op = CARD_FIELD_OPS.find((o) => may(CARD_OPS[o].permission));
+    if (op) setOp(op);
+  }
+  $("cards-uid").value = cardUid;
+  state.key = null;
+  confirming(false);
+}
+
+/** A found member gets a new card: issue to an existing member, their number filled in. */
+function chooseMember(memberId) {
+  if (state.op !== "issue") setOp("issue");
+  setMemberKind("existing");
+  $("cards-member-id").value = memberId;
+  state.key = null;
 }
 
 export function openCards() {
@@ -65,12 +90,14 @@ export function resetCards() {
   state.last = null;
   state.key = null;
   for (const id of FIELDS) $(id).value = "";
+  resetFind();
   $("cards-result").replaceChildren();
   $("cards-result").className = "card result";
 }
 
 export function relabelCards() {
   setOp(state.op, { keep: true });
+  relabelFind();
   if (state.last) renderCardResult($("cards-result"), state.last.op, state.last.reply);
 }
 
@@ -120,6 +147,7 @@ function renderRights() {
   show($("cards-rights"), denied.length > 0);
   $("cards-rights").textContent = denied.length ? refusalFor(denied.join(t("cards.listSep"))) : "";
   $("cards-go").disabled = state.busy || !may(CARD_OPS[state.op].permission);
+  renderFindRights();
 }
 
 function confirming(on) {

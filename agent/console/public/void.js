@@ -1,6 +1,6 @@
 // The void screen (撤销): today's sales and top-ups, newest first; pick one, confirm, and
 // the agent asks the server to cancel it whole (server/till/reversals.ts: today only,
-// once, nothing of it refunded). A supervisor's operation: anyone else sees why not
+// once, nothing of it refunded). What cannot be voided says why, as the agent's list does. A supervisor's operation: anyone else sees why not
 // before trying, and the agent's own 403 is shown if they try anyway.
 
 import { call } from "./api.js";
@@ -46,31 +46,16 @@ async function load() {
 }
 
 /**
- * Today's sales and top-ups with whether each can still be voided. A reversal names its
- * original (originalTxnId) when the list carries it; otherwise a sale with less left to
- * refund than it charged was reversed, and a top-up is matched to a later void of the
- * same card and amounts. The server has the last word either way.
+ * Today's sales and top-ups, newest first, each with whether it can still be voided: the
+ * agent says so from its journal by the server's rules (voidable, and notVoidable: voided,
+ * refunded, otherDay, notSynced — agent/till/reversibility.ts). The server has the last
+ * word (a top-up already spent cannot be voided).
  */
 export function voidCandidates(transactions) {
-  const reversed = new Set(transactions.filter((x) => x.originalTxnId).map((x) => x.originalTxnId));
-  const unmatchedVoids = transactions.filter((x) => x.kind === "void" && !x.originalTxnId);
-  const out = [];
-  for (const x of transactions) {
-    if (x.kind !== "sale" && x.kind !== "topup") continue;
-    let open = !reversed.has(x.txnId);
-    if (open && x.kind === "sale") open = x.refundable === undefined || x.refundable >= x.net;
-    if (open && x.kind === "topup") {
-      const i = unmatchedVoids.findIndex(
-        (v) => v.seq > x.seq && v.card === x.card && v.net === x.net && (v.bonus ?? 0) === (x.bonus ?? 0),
-      );
-      if (i >= 0) {
-        unmatchedVoids.splice(i, 1);
-        open = false;
-      }
-    }
-    out.push({ ...x, open });
-  }
-  return out.sort((a, b) => b.seq - a.seq);
+  return transactions
+    .filter((x) => x.kind === "sale" || x.kind === "topup")
+    .map((x) => ({ ...x, open: x.voidable === true }))
+    .sort((a, b) => b.seq - a.seq);
 }
 
 function render() {
@@ -110,9 +95,16 @@ function row(x) {
           confirming(false);
         },
       })
-    : h("span", { class: "badge" }, t("void.done"));
+    : h("span", { class: "badge", "data-why": x.notVoidable ?? "" }, whyNot(x.notVoidable));
   const amount = x.kind === "topup" && x.bonus ? `${formatFen(x.net)} + ${formatFen(x.bonus)}` : formatFen(x.net);
   return [pick, `#${x.seq}`, clock(x.at), t(`kind.${x.kind}`), cardText(x.card), amount, x.operatorId ?? ""];
+}
+
+/** Why a row cannot be picked, in words: voided, refunded, not today, not uploaded yet. */
+function whyNot(reason) {
+  const key = `void.why.${reason}`;
+  const text = t(key);
+  return text === key ? t("void.done") : text;
 }
 
 function cardText(card) {
