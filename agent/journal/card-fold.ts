@@ -6,7 +6,7 @@
  */
 import type { CardId } from "../../protocol/card.js";
 import { takeUses } from "../../protocol/count-card.js";
-import { balanceDelta, countUseOf, type JournalEntry, pointsDelta } from "../../protocol/journal-entry.js";
+import { balanceDelta, type JournalEntry, pointsDelta, usesDelta } from "../../protocol/journal-entry.js";
 import type { Minor } from "../../protocol/money.js";
 import { type CachedCard, includes } from "./journal-state.js";
 
@@ -41,14 +41,14 @@ export function offlineExposureOf(pending: readonly JournalEntry[], cardId?: Car
 export function foldEntry(card: CachedCard, e: JournalEntry): CachedCard {
   // Uses and a sub-card's day spending fold in too: once the entry leaves the outbox, the
   // snapshot is all that remembers them (agent/sale/unsynced-spend.ts reads both).
-  const use = countUseOf(e);
+  const uses = usesDelta(e); // a sale's use −, a refund's or void's given back +
   const sub = card.subCard;
   const spent = sub?.spentDay === e.businessDay && e.kind === "sale" ? e.net : 0;
   return {
     ...card,
     balance: card.balance + balanceDelta(e),
     points: card.points + pointsDelta(e),
-    ...(use && card.packages ? { packages: takeUses(card.packages, use.packageId, use.uses) } : {}),
+    ...(uses && card.packages ? { packages: takeUses(card.packages, uses.packageId, -uses.delta) } : {}),
     ...(sub && spent > 0 ? { subCard: { ...sub, spentToday: (sub.spentToday ?? 0) + spent } } : {}),
     includedThrough: Math.max(card.includedThrough, e.seq),
   };

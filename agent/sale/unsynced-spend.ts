@@ -44,7 +44,9 @@ export function unsyncedSpend(
     if (includes(card, e)) continue;
     const own = e.cardId === card.cardId;
     if (!own && accountOf(e.cardId) !== card.accountId) continue;
-    points += (e.pointsRedeemed ?? 0) + Math.max(0, -e.pointsEarned);
+    // Points leave with a sale's redemption and with earned points a refund or void takes
+    // back; points a refund or void gives back are not counted until the server has them.
+    points += (e.kind === "sale" ? (e.pointsRedeemed ?? 0) : 0) + Math.max(0, -e.pointsEarned);
     const use = countUseOf(e);
     if (use) uses.set(use.packageId, (uses.get(use.packageId) ?? 0) + use.uses);
     if (own && e.kind === "sale" && e.businessDay === day) spentOnDay += e.net;
