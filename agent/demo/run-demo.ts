@@ -35,7 +35,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ close(): Promise<voi
     mqttUrl: broker.url,
     dataDir: `${dir}/hq`,
     seedDemo: { terminals: [{ id: "T001", keyHex: key.toString("hex") }] },
-    log: log.child({ c: "hq" }),
+    log: log.child({ side: "hq" }), // "side", not "c": each side names its parts with "c" itself
   });
   const config = demoConfig({
     dir,
@@ -44,7 +44,7 @@ export async function runDemo(opts: DemoOptions): Promise<{ close(): Promise<voi
     apiPort: opts.apiPort,
     apiHost: opts.apiHost ?? "127.0.0.1",
   });
-  const agent = await startAgent(config, { log: log.child({ c: "agent" }) });
+  const agent = await startAgent(config, { log: log.child({ side: "agent" }) });
 
   const card = DEMO_CARDS[0]!;
   console.log(`
