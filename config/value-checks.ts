@@ -9,6 +9,7 @@ import { MAX_MINOR, type Minor, parseMoney } from "../protocol/money.js";
 import { tryParseDuration } from "./duration.js";
 import { checkPrinter, type PrinterLogo } from "./printer-checks.js";
 import { type ConfigPath, type ConfigProblem, describe, formatPath, nearest } from "./problems.js";
+import { checkReaders } from "./reader-checks.js";
 import type { YamlSource } from "./yaml-source.js";
 
 export interface SecretIo {
@@ -60,7 +61,6 @@ const POSITIVE_DURATIONS: ConfigPath[] = [
 ];
 const AMOUNT_TEXT = /^[0-9]{1,11}(\.[0-9]{1,2})?$/;
 const HEX64 = /^[0-9A-Fa-f]{64}$/;
-const HEX12 = /^[0-9A-Fa-f]{12}$/;
 
 export function checkValues(data: unknown, src: YamlSource, io: SecretIo): ValueCheckResult {
   const out: ValueCheckResult = {
@@ -86,7 +86,15 @@ export function checkValues(data: unknown, src: YamlSource, io: SecretIo): Value
   checkPassword(ctx);
   checkApiToken(ctx);
   checkTls(ctx);
-  checkReaders(ctx);
+  checkReaders({
+    readers: get(data, ["readers"]),
+    lineOf: (path) => src.valueAt(path).line,
+    report: (path, message, extra, at) => report(ctx, path, message, extra, at),
+    duration: (path, minMs) => checkDuration(ctx, path, minMs),
+    own: (path) => out.owned.add(formatPath(path)),
+    secretText: (path, kind, ref, what) => secretText(ctx, path, kind, ref, what),
+    readerKey: (path, key) => out.values.readerKeys.set(formatPath(path), key),
+  });
   return out;
 }
 
@@ -293,114 +301,4 @@ function fileError(err: unknown): string {
   if (code === "EACCES" || code === "EPERM") return "permission denied (the agent's user must be able to read it)";
   if (code === "EISDIR") return "it is a directory";
   return err instanceof Error ? err.message : String(err);
-}
-
-function checkReaders(ctx: Ctx): void {
-  const readers = get(ctx.data, ["readers"]);
-  if (!Array.isArray(readers)) return;
-  const seen = new Map<string, number>();
-  readers.forEach((reader: unknown, i) => {
-    if (reader === null || typeof reader !== "object") return;
-    const r = reader as Record<string, unknown>;
-    if (typeof r.id === "string") {
-      const first = seen.get(r.id);
-      if (first === undefined) seen.set(r.id, i);
-      else {
-        const line = ctx.src.valueAt(["readers", first, "id"]).line;
-        report(ctx, ["readers", i, "id"], `reader id "${r.id}" is already used by readers[${first}] (line ${line})`);
-      }
-    }
-    if (r.type === "serial-id" || r.type === "keyboard-wedge" || r.type === "pcsc") {
-      checkDuration(ctx, ["readers", i, "debounce"], 0);
-    }
-    if (r.type === "serial-id" || r.type === "keyboard-wedge") checkPattern(ctx, i, r);
-    if (r.type === "keyboard-wedge") checkWedgeTechnology(ctx, i, r);
-    if (r.type === "pcsc") checkIdentity(ctx, i, r);
-  });
-}
-
-/** A wedge typing a chip UID must type it as hex or decimal: nothing else maps to a UID. */
-function checkWedgeTechnology(ctx: Ctx, i: number, r: Record<string, unknown>): void {
-  if (r.technology !== "ic") return;
-  const format = typeof r.format === "string" ? r.format : "decimal";
-  if (format === "hex" || format === "decimal") return;
-  report(ctx, ["readers", i, "technology"], `technology ic needs format hex or decimal (a chip UID), not "${format}"`);
-}
-
-/** identity memberNumber needs memberNumber, and memberNumber means nothing without it. */
-function checkIdentity(ctx: Ctx, i: number, r: Record<string, unknown>): void {
-  ctx.out.owned.add(formatPath(["readers", i, "memberNumber", "key", "hex"]));
-  const identity = typeof r.identity === "string" ? r.identity : "uid";
-  const member = r.memberNumber;
-  if (identity === "memberNumber" && member === undefined) {
-    report(
-      ctx,
-      ["readers", i, "identity"],
-      "identity memberNumber needs a memberNumber section saying where the number is",
-    );
-    return;
-  }
-  if (member === undefined) return;
-  if (identity !== "memberNumber") {
-    const why = `memberNumber is only used with identity: memberNumber (this reader's identity is "${identity}")`;
-    report(ctx, ["readers", i, "memberNumber"], why, {}, "key");
-    return;
-  }
-  if (member === null || typeof member !== "object") return;
-  checkBlock(ctx, i, member as Record<string, unknown>);
-  checkReaderKey(ctx, i, (member as Record<string, unknown>).key);
-}
-
-/** Block 3 of a sector (15 in sectors 32-39) is the trailer, holding the keys: never a number. */
-function checkBlock(ctx: Ctx, i: number, m: Record<string, unknown>): void {
-  if (typeof m.sector !== "number" || typeof m.block !== "number") return;
-  const last = m.sector < 32 ? 2 : 14;
-  if (m.block > last) {
-    const message = `sector ${m.sector} has data blocks 0-${last}; block ${m.block} is ${m.block === last + 1 ? "the sector trailer (keys)" : "not in it"}`;
-    report(ctx, ["readers", i, "memberNumber", "block"], message);
-  }
-}
-
-/** A MIFARE key: 6 bytes as 12 hex characters, from { hex | env | file }. Never echoed. */
-function checkReaderKey(ctx: Ctx, i: number, source: unknown): void {
-  if (source === null || typeof source !== "object" || Object.keys(source).length !== 1) return;
-  const [kind, ref] = Object.entries(source)[0]!;
-  if (typeof ref !== "string" || ref === "") return;
-  const path = ["readers", i, "memberNumber", "key", kind];
-  const hex = secretText(ctx, path, kind, ref, "MIFARE key");
-  if (hex === undefined) return;
-  const text = hex.trim();
-  if (HEX12.test(text)) {
-    ctx.out.values.readerKeys.set(formatPath(["readers", i]), Buffer.from(text, "hex"));
-    return;
-  }
-  const where = kind === "hex" ? "the key" : kind === "env" ? `environment variable ${ref}` : `key file ${ref}`;
-  const why = /^[0-9A-Fa-f]*$/.test(text) ? `it has ${text.length}` : "it has characters other than 0-9 and a-f";
-  report(ctx, path, `${where} must hold 12 hexadecimal characters (a 6-byte MIFARE key); ${why}`, {
-    expected: "12 hexadecimal characters",
-  });
-}
-
-function checkPattern(ctx: Ctx, i: number, r: Record<string, unknown>): void {
-  if (typeof r.pattern !== "string") return;
-  const format = typeof r.format === "string" ? r.format : "decimal";
-  const path = ["readers", i, "pattern"];
-  if (format !== "regex") {
-    report(ctx, path, `pattern is only used with format: regex (this reader's format is "${format}")`, {}, "key");
-    return;
-  }
-  const why = patternProblem(r.pattern);
-  if (why !== undefined) report(ctx, path, why);
-}
-
-/** format regex needs a pattern that compiles and has a named group `id`. */
-function patternProblem(pattern: string): string | undefined {
-  try {
-    RegExp(pattern);
-  } catch (err) {
-    return `the pattern does not compile: ${(err as Error).message}`;
-  }
-  // With an empty alternative the regex always matches, so `groups` lists every named group.
-  const groups = RegExp(`(?:${pattern})|`).exec("")?.groups ?? {};
-  return "id" in groups ? undefined : "the pattern has no named group `id`; wrap the card number in (?<id>…)";
 }
