@@ -114,6 +114,10 @@ const TEXT: Record<AnyDeclineCode, { "zh-CN": string; en: string }> = {
     "zh-CN": "总部未授权此操作员办理此业务，请店长办理",
     en: "Head office does not allow this operator to do this; ask a supervisor",
   },
+  LOOKUP_LIMIT: {
+    "zh-CN": "查询过于频繁，请稍后再试",
+    en: "Too many member lookups at this till; try again in a few minutes",
+  },
 };
 
 export function declineText(code: AnyDeclineCode, lang: Language): string {

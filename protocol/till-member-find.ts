@@ -21,6 +21,17 @@ export const MEMBER_FIND_LIMIT = 5;
 /** Cards sent per member at most (primaries and sub-cards of all their accounts). */
 export const MEMBER_CARDS_LIMIT = 20;
 
+/**
+ * Lookups one till may make in a rolling window, enforced by the server
+ * (server/till/lookup-limit.ts): enough for a busy counter finding lost cards, far too few
+ * to walk through phone numbers. `max` 0 turns the limit off.
+ */
+export interface MemberLookupLimit {
+  max: number;
+  windowMs: number;
+}
+export const DEFAULT_MEMBER_LOOKUP_LIMIT: MemberLookupLimit = { max: 30, windowMs: 10 * 60_000 };
+
 /** Exactly one of the two. */
 export interface MemberFindRequest {
   op: "find";

@@ -134,6 +134,8 @@ export const TILL_OP_DECLINES = [
   "CARD_OP_INVALID",
   // The operator head office knows may not do this here (server/till/role-check.ts).
   "OPERATOR_NOT_ALLOWED",
+  // This till made too many member lookups lately (server/till/lookup-limit.ts).
+  "LOOKUP_LIMIT",
 ] as const;
 export type TillOpDeclineCode = (typeof TILL_OP_DECLINES)[number];
 

@@ -19,6 +19,8 @@ import { type LedgerQueries, ledgerQueries } from "./ledger/queries.js";
 import { type DemoTerminal, seedDemo } from "./ledger/seed-demo.js";
 import { recordHeartbeat, recordPresence } from "./ledger/terminal-status.js";
 import { connectHqLink, type HqLedger, type HqLink } from "./mqtt/hq-link.js";
+import { handleMemberFind } from "./till/member-find.js";
+import type { MemberLookupLimit } from "./till/lookup-limit.js";
 import { handleTillOp } from "./till/till-ops.js";
 
 export interface HqServerOptions {
@@ -53,6 +55,8 @@ export interface HqServerOptions {
   hotlistRetention?: HotlistRetention | undefined;
   /** The business day of head-office top-ups is today in this zone (default: the server's). */
   timeZone?: string | undefined;
+  /** Member lookups one till may make per rolling window (server/till/lookup-limit.ts); default 30 per 10 min. */
+  memberLookupLimit?: MemberLookupLimit | undefined;
 }
 
 export interface HqServer {
@@ -94,7 +98,7 @@ export async function startHqServer(opts: HqServerOptions): Promise<HqServer> {
       },
       ...(opts.reconnectPeriodMs === undefined ? {} : { reconnectPeriodMs: opts.reconnectPeriodMs }),
       ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
-      ledger: ledgerOver(db),
+      ledger: ledgerOver(db, opts.memberLookupLimit),
       log,
     });
     const docs = new DocWatch(db, link, log, { pollMs: opts.docPollMs, retention: opts.hotlistRetention });
@@ -141,14 +145,15 @@ async function ackedSeqOf(db: Db, terminalId: string): Promise<number | undefine
   return rows[0] ? Number(rows[0].acked_seq) : undefined;
 }
 
-function ledgerOver(db: Db): HqLedger {
+function ledgerOver(db: Db, lookupLimit: MemberLookupLimit | undefined): HqLedger {
   return {
     ingest: (terminalId, batch) => ingestBatch(db, terminalId, batch),
     authorise: (req) => authorise(db, req),
     tillOp: async (req) => {
       const appliedSeq = await ackedSeqOf(db, req.terminalId);
       if (appliedSeq === undefined) return undefined;
-      const reply = await handleTillOp(db, req);
+      // A member lookup under this server's limit; till-ops.ts would apply the default.
+      const reply = req.op === "find" ? await handleMemberFind(db, req, lookupLimit) : await handleTillOp(db, req);
       return reply.ok ? { ...reply, appliedSeq } : reply;
     },
     presence: (terminalId, p) => recordPresence(db, terminalId, p),

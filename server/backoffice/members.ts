@@ -99,6 +99,18 @@ export async function getMember(q: Queryable, memberId: string): Promise<Member>
   return toMember(rows[0]);
 }
 
+/**
+ * Members with exactly this phone number (stored normalised: validate.ts optionalPhone), by
+ * the members_phone index — not searchMembers, whose prefix and name matches scan the table.
+ */
+export async function membersByPhone(q: Queryable, phone: string, limit: number): Promise<Member[]> {
+  const { rows } = await q.query<MemberRow>(
+    "SELECT id, name, phone, birthday, created_at FROM members WHERE phone = $1 ORDER BY id LIMIT $2",
+    [phone, clamp(limit, 1, 500)],
+  );
+  return rows.map(toMember);
+}
+
 export interface MemberSearch {
   /** Matches a member id or card id exactly, a phone by prefix, a name by part. Omitted: everyone. */
   query?: string | undefined;

@@ -15,7 +15,7 @@ export const USAGE = `usage:
   cardterm-hq run --mqtt-url URL [--database-url URL | --data-dir DIR] [--client-id ID]
                   [--mqtt-ca FILE [--mqtt-cert FILE --mqtt-key FILE]] [--shared-group NAME]
                   [--http-port N [--http-host ADDR] [--http-token-file FILE]]
-                  [--seed-demo --terminal T001:<keyhex> ...]
+                  [--seed-demo --terminal T001:<keyhex> ...] [--member-lookups-per-10min N (default 30, 0 = no limit)]
   cardterm-hq terminal add <id> [--store S] [--password-file FILE] [--mqtt-url URL]
                   [--tls-ca PATH-ON-BOX] [--force] [--json]
   cardterm-hq member add --name NAME [--id M] [--phone P] [--birthday MM-DD]
@@ -59,6 +59,7 @@ const OPTIONS = {
   "client-id": { type: "string" },
   "shared-group": { type: "string" },
   "seed-demo": { type: "boolean" },
+  "member-lookups-per-10min": { type: "string" },
   terminal: { type: "string", multiple: true },
   json: { type: "boolean" },
   actor: { type: "string" },

@@ -20,6 +20,7 @@ export async function run(v: Values): Promise<void> {
     sharedGroup: v["shared-group"],
     seedDemo: v["seed-demo"] ? { terminals } : undefined,
     http: httpOptions(v),
+    memberLookupLimit: memberLookupLimit(v),
   });
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
@@ -43,6 +44,14 @@ function httpOptions(v: Values) {
   const file = v["http-token-file"];
   const token = file ? readFileSync(file, "utf8").split(/\r?\n/, 1)[0] : process.env.CARDTERM_HQ_HTTP_TOKEN;
   return { host: v["http-host"] ?? "127.0.0.1", port: Number(portText), token: token || undefined };
+}
+
+/** Lookups per till per 10 minutes (server/till/lookup-limit.ts); 0 turns the limit off. */
+function memberLookupLimit(v: Values) {
+  const text = v["member-lookups-per-10min"];
+  if (text === undefined) return undefined;
+  if (!/^[0-9]{1,6}$/.test(text)) throw usage(`--member-lookups-per-10min ${text} is not a whole number`);
+  return { max: Number(text), windowMs: 10 * 60_000 };
 }
 
 function parseTerminal(spec: string): DemoTerminal {

@@ -283,6 +283,15 @@ export const MIGRATIONS: readonly Migration[] = [
       "INSERT INTO operators_meta (id, version) VALUES (1, 0)",
     ],
   },
+  {
+    id: 9,
+    name: "member lookups counted per till",
+    statements: [
+      // The member-lookup limit (server/till/lookup-limit.ts) counts one till's recent
+      // lookups on every lookup: by till and action, newest first, not a scan of the log.
+      "CREATE INDEX audit_log_via_action_at ON audit_log (via, action, at)",
+    ],
+  },
 ];
 
 /** Any constant: serialises two servers migrating the same PostgreSQL at once. */

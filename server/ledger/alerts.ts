@@ -17,7 +17,9 @@ export type AlertKind =
   /** An offline count use took a package below zero uses. */
   | "count-shortfall"
   /** A journal entry used a count package the ledger does not have. */
-  | "unknown-package";
+  | "unknown-package"
+  /** A till reached its member-lookup limit (server/till/lookup-limit.ts): once per window. */
+  | "lookup-limit";
 
 export interface AlertInput {
   kind: AlertKind;

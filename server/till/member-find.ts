@@ -6,7 +6,8 @@
  * The lookup, the operator check (role-check.ts: `memberFind` for an operator head office
  * knows) and the audit row run in one transaction: a lookup that is answered is always on
  * record, with who asked, at which till, and what was searched (the phone masked), and
- * which members were shown.
+ * which members were shown. A till that has made too many lookups lately is refused
+ * (lookup-limit.ts: LOOKUP_LIMIT, audited, one alert per window).
  */
 import { isCardtermError } from "../../protocol/errors.js";
 import {
@@ -21,33 +22,50 @@ import type { MemberFindReply, TillOpRequest } from "../../protocol/till-ops.js"
 import { type Account, memberAccounts } from "../backoffice/accounts.js";
 import { type Actor, audit } from "../backoffice/actor.js";
 import type { CardDetail } from "../backoffice/card-read.js";
-import { getMember, type Member, searchMembers } from "../backoffice/members.js";
+import { getMember, type Member, membersByPhone } from "../backoffice/members.js";
 import type { Db, Queryable } from "../db/db.js";
+import {
+  alertLookupLimit,
+  DEFAULT_MEMBER_LOOKUP_LIMIT,
+  LIMITED_ACTION,
+  LOOKUP_ACTION,
+  lookupAllowed,
+  type MemberLookupLimit,
+} from "./lookup-limit.js";
 import { checkTillOperator } from "./role-check.js";
 
 type FindTillRequest = Extract<TillOpRequest, { op: "find" }>;
 
-/**
- * How many of a phone search's rows are read before the exact filter: the back office's
- * search also takes the number as a prefix (head office's own search box), so a few longer
- * numbers may come back with the exact ones and are dropped here, never shown.
- */
-const PHONE_SEARCH_ROWS = 100;
-
-export async function handleMemberFind(db: Db, req: FindTillRequest): Promise<MemberFindReply> {
+export async function handleMemberFind(
+  db: Db,
+  req: FindTillRequest,
+  limit: MemberLookupLimit = DEFAULT_MEMBER_LOOKUP_LIMIT,
+): Promise<MemberFindReply> {
   return db.transaction(async (tx) => {
     const denied = await checkTillOperator(tx, req);
     if (denied) {
       if (!denied.ok) return denied;
       throw new Error("the operator check answered with a success");
     }
+    const actor: Actor = { id: req.operatorId, via: "till", terminalId: req.terminalId };
+    const searched = req.phone !== undefined ? { phone: maskPhone(req.phone) } : { memberId: req.memberId };
+    const subject = searched.phone ?? searched.memberId ?? "";
+    if (!(await lookupAllowed(tx, req.terminalId, limit))) {
+      await audit(tx, actor, LIMITED_ACTION, subject, { ...searched, max: limit.max, windowMs: limit.windowMs });
+      await alertLookupLimit(tx, req.terminalId, limit);
+      return {
+        v: 1,
+        corr: req.corr,
+        ok: false,
+        code: "LOOKUP_LIMIT",
+        message: `till ${req.terminalId} made ${limit.max} member lookups in the last ${Math.round(limit.windowMs / 60_000)} min; try again later`,
+      };
+    }
     const matched = await membersMatching(tx, req);
     const shown = matched.slice(0, MEMBER_FIND_LIMIT);
     const members: FoundMember[] = [];
     for (const m of shown) members.push(found(m, await memberAccounts(tx, m.memberId)));
-    const actor: Actor = { id: req.operatorId, via: "till", terminalId: req.terminalId };
-    const searched = req.phone !== undefined ? { phone: maskPhone(req.phone) } : { memberId: req.memberId };
-    await audit(tx, actor, "member.find", searched.phone ?? searched.memberId ?? "", {
+    await audit(tx, actor, LOOKUP_ACTION, subject, {
       ...searched,
       found: members.map((m) => m.memberId),
       more: matched.length > shown.length,
@@ -67,9 +85,8 @@ async function membersMatching(q: Queryable, req: FindTillRequest): Promise<Memb
   }
   const phone = normalisePhone(req.phone ?? "");
   if (phone === null) return [];
-  const rows = await searchMembers(q, { query: phone, limit: PHONE_SEARCH_ROWS });
-  // Exact only: a prefix, or a member id or name that happens to contain the digits, is no match.
-  return rows.filter((m) => m.phone === phone);
+  // Exact only, by the phone index: one more than are shown, so `more` can be told.
+  return membersByPhone(q, phone, MEMBER_FIND_LIMIT + 1);
 }
 
 function found(m: Member, accounts: Account[]): FoundMember {
