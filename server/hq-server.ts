@@ -19,8 +19,8 @@ import { type LedgerQueries, ledgerQueries } from "./ledger/queries.js";
 import { type DemoTerminal, seedDemo } from "./ledger/seed-demo.js";
 import { recordHeartbeat, recordPresence } from "./ledger/terminal-status.js";
 import { connectHqLink, type HqLedger, type HqLink } from "./mqtt/hq-link.js";
-import { handleMemberFind } from "./till/member-find.js";
 import type { MemberLookupLimit } from "./till/lookup-limit.js";
+import { handleMemberFind } from "./till/member-find.js";
 import { handleTillOp } from "./till/till-ops.js";
 
 export interface HqServerOptions {
