@@ -6,6 +6,8 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { type ErrorCode, isCardtermError } from "../../protocol/errors.js";
 import type { Logger } from "../logger.js";
 import type { PrintQueue, ReceiptOutcome } from "../receipts/print-queue.js";
+import type { SelfTestDoctorRow } from "../receipts/receipt-data.js";
+import { parseSelfTestBody } from "../receipts/self-test-body.js";
 import type { SaleService } from "../sale/sale-service.js";
 import { type ApiAuth, installAuth, operatorFor } from "./api-auth.js";
 import { type CardRouteDeps, cardRoutes } from "./card-routes.js";
@@ -28,7 +30,11 @@ export interface ApiDeps {
   /** Filled with `METHOD /path` of each route as it is added (paths as OpenAPI writes them): tests check each. */
   routes?: string[];
   /** Kept receipts: list, reprint, and the technician's self-test page. */
-  receipts?: { queue: Pick<PrintQueue, "list" | "reprint">; selfTest: () => Promise<ReceiptOutcome> };
+  receipts?: {
+    queue: Pick<PrintQueue, "list" | "reprint">;
+    /** The page, with `cardterm doctor --print`'s rows under its own lines when given. */
+    selfTest: (doctor?: SelfTestDoctorRow[]) => Promise<ReceiptOutcome>;
+  };
   version: string;
   log: Logger;
 }
@@ -98,6 +104,6 @@ function receiptRoutes(app: FastifyInstance, receipts: NonNullable<ApiDeps["rece
   );
   app.post("/api/v1/receipts/self-test", async (req) => {
     operatorFor(req, auth, "selftest"); // a technician's or supervisor's (permissions.ts)
-    return receipts.selfTest();
+    return receipts.selfTest(parseSelfTestBody(req.body)); // self-test-body.ts: the doctor's rows, bounded
   });
 }

@@ -142,7 +142,43 @@ export function openApiDocument(version: string): Record<string, unknown> {
       "/api/v1/receipts/self-test": {
         post: {
           summary: "Print the technician's self-test page",
-          responses: { "200": { description: '{ jobId, printed: true | "queued" | false }' } },
+          description:
+            "Without a body, the agent's own page. `cardterm doctor --print` sends its rows to print under the page's lines (self-test-body.ts); anything else in the body is refused whole.",
+          requestBody: {
+            required: false,
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  additionalProperties: false,
+                  properties: {
+                    doctor: {
+                      type: "array",
+                      maxItems: 20,
+                      items: {
+                        type: "object",
+                        additionalProperties: false,
+                        required: ["name", "result", "detail"],
+                        properties: {
+                          name: { type: "string", minLength: 1, maxLength: 40 },
+                          result: { enum: ["PASS", "WARN", "FAIL", "SKIP"] },
+                          detail: { type: "string", maxLength: 240, description: "no control characters" },
+                          code: { type: "string", pattern: "^CT_[A-Z_]{1,40}$" },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            "200": { description: '{ jobId, printed: true | "queued" | false }' },
+            "400": {
+              description: "CT_BAD_REQUEST: the body is not { doctor: [...] } within its bounds",
+              content: { "application/json": { schema: errorBody } },
+            },
+          },
         },
       },
       "/api/v1/openapi.json": {

@@ -14,7 +14,7 @@ import { isCardtermError } from "../../protocol/errors.js";
 import { AgentApi, type AgentProbe } from "../doctor/agent-probe.js";
 import { type AgentAnswer, buildChecks, labelOf, rowLabel } from "../doctor/build-checks.js";
 import { checkConfig } from "../doctor/config-check.js";
-import { printSelfTestPage } from "../doctor/doctor-print.js";
+import { printResult, type ResultPrinter } from "../doctor/doctor-print.js";
 import { type DoctorRow, sayIn } from "../doctor/doctor-row.js";
 import { readPin } from "../doctor/read-pin.js";
 import { type DoctorReport, renderJson, renderTable } from "../doctor/render-table.js";
@@ -102,8 +102,9 @@ async function examine(
     const refusal = await api.login(opts.operator, pin, opts.timeoutMs);
     if (refusal) report.agent.problem = `CT_LOGIN_FAILED: ${refusal}`;
   }
-  // With --print the result itself is the page; printed after the checks (below).
-  const printAtEnd = opts.print && !probe.running && config.printer.type !== "none";
+  // With --print the result itself is the page, instead of the printer row's plain one:
+  // printed after the checks (below), by the running agent when there is one (doctor-print.ts).
+  const printAtEnd = opts.print && config.printer.type !== "none";
   const checks = buildChecks(config, agent, () => page(config, now, null), {
     lang,
     testPrint: !opts.noPrint && !printAtEnd,
@@ -114,9 +115,19 @@ async function examine(
     ...(opts.disk ? { disk: opts.disk } : {}),
   });
   const rows = await runChecks(checks, { lang, timeoutMs: opts.timeoutMs, now });
-  await api.logout(opts.timeoutMs);
   report.rows.push(...rows);
-  if (printAtEnd) await printResult(config, report.rows, lang, now);
+  // Still logged in: the agent prints the result page for the technician (--operator) too.
+  if (printAtEnd) await printResult(config, report.rows, page(config, now, report.rows), resultPrinter(), lang);
+  await api.logout(opts.timeoutMs);
+
+  function resultPrinter(): ResultPrinter {
+    if (agent.status) return { via: "agent", selfTest: (doctor) => api.selfTest(opts.timeoutMs, doctor) };
+    const log = silentLogger();
+    return {
+      via: "direct",
+      open: () => createPrinter(config.printer, { language: config.terminal.language, now, log }),
+    };
+  }
 }
 
 function answerOf(api: AgentApi, probe: AgentProbe): AgentAnswer {
@@ -151,25 +162,6 @@ function page(config: AgentConfig, now: () => number, rows: DoctorRow[] | null):
       ...(r.code ? { code: r.code } : {}),
     }));
   return data;
-}
-
-/** --print without the agent: the rows on paper; the printer row says whether that worked. */
-async function printResult(config: AgentConfig, rows: DoctorRow[], lang: Language, now: () => number): Promise<void> {
-  const say = sayIn(lang);
-  const row = rows.find((r) => r.check === "printer");
-  if (!row || row.verdict === "FAIL") return;
-  const printer = createPrinter(config.printer, { language: config.terminal.language, now, log: silentLogger() });
-  try {
-    const r = await printSelfTestPage(printer, config, page(config, now, rows));
-    row.detail += `; ${say("诊断结果已打印", "result printed")}${r.previewPng ? ` (${r.previewPng})` : ""}`;
-  } catch (err) {
-    row.verdict = "FAIL";
-    row.code = "CT_PRINTER_OFFLINE";
-    row.detail += `; ${say("诊断结果未打印", "result not printed")}: ${(err as Error).message.replace(/^CT_[A-Z_]+:\s*/, "")}`;
-    row.fix = say("检查打印机电源、连线和纸", "check the printer's power, cable and paper");
-  } finally {
-    await printer.close();
-  }
 }
 
 /** Without a valid config nothing else can be checked: said, not hidden. */

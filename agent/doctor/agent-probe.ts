@@ -9,6 +9,7 @@ import type { AgentConfig } from "../../config/agent-config.js";
 import type { PrinterStatus } from "../../drivers/printer/receipt-printer.js";
 import type { ReaderStatus } from "../../drivers/readers/card-reader.js";
 import type { ReceiptOutcome } from "../receipts/print-queue.js";
+import type { SelfTestDoctorWireRow } from "../receipts/self-test-body.js";
 
 /** The part of the agent's status (agent.ts `status()`) the doctor reads. */
 export interface AgentStatusView {
@@ -87,9 +88,12 @@ export class AgentApi {
     };
   }
 
-  /** Asks the running agent to print its self-test page through its own print queue. */
-  async selfTest(timeoutMs: number): Promise<SelfTestOutcome> {
-    const res = await this.call("POST", "/api/v1/receipts/self-test", timeoutMs);
+  /**
+   * Asks the running agent to print its self-test page through its own print queue; with
+   * `doctor`, the doctor's rows under the page's lines (`--print`).
+   */
+  async selfTest(timeoutMs: number, doctor?: SelfTestDoctorWireRow[]): Promise<SelfTestOutcome> {
+    const res = await this.call("POST", "/api/v1/receipts/self-test", timeoutMs, doctor ? { doctor } : undefined);
     const body = (await res.json()) as ReceiptOutcome & { code?: string; message?: string };
     if (!res.ok) {
       return {

@@ -182,6 +182,53 @@ t.test(
       const after = agent.status() as { readers: { state: string }[] };
       t.equal(after.readers[0]?.state, "present", "the agent's reader was left alone");
 
+      // --print beside the agent: the doctor's rows go to the agent, on its page, instead of the plain one.
+      const beforePrint = r.pages().length;
+      const printed = await doctor(r.config, ["--print"]);
+      t.equal(printed.code, 0, printed.stderr);
+      t.match(printed.rows.printer, { via: "agent", detail: /result printed/ });
+      t.notMatch(printed.rows.printer?.detail, /self-test page printed/, "no plain page first");
+      await waitFor("the result page on the printer", () => r.pages().length === beforePrint + 1);
+      await new Promise((done) => setTimeout(done, 300));
+      t.equal(r.pages().length, beforePrint + 1, "one page, not two");
+      const resultPage = r.pages().at(-1) ?? "";
+      t.match(resultPage, /诊断结果/, "the doctor's section is on the agent's page");
+      t.match(resultPage, /消息服务器\s+PASS/, "with the broker row and its verdict");
+      t.match(resultPage, /日志\S*\s+PASS/, "and the journal row");
+      t.match(resultPage, /T001/, "on the agent's own page");
+
+      // The API refuses a body that is not the doctor's rows within bounds, whole, with CT_BAD_REQUEST.
+      const apiPort = (await loadConfig(r.config)).api.port;
+      const post = (body: string) =>
+        fetch(`http://127.0.0.1:${apiPort}/api/v1/receipts/self-test`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+          body,
+        });
+      const row = { name: "disk", result: "PASS", detail: "ok" };
+      const refusedBodies: [string, unknown][] = [
+        ["a result that is not a verdict", { doctor: [{ ...row, result: "MAYBE" }] }],
+        ["too many rows", { doctor: Array.from({ length: 21 }, () => row) }],
+        ["a detail too long", { doctor: [{ ...row, detail: "x".repeat(241) }] }],
+        ["an ESC/POS command smuggled in", { doctor: [{ ...row, detail: "\u001bp\u0000" }] }],
+        ["an unknown key", { doctor: [row], cut: true }],
+        ["a number for a name", { doctor: [{ ...row, name: 7 }] }],
+      ];
+      const pagesBeforeBad = r.pages().length;
+      for (const [why, body] of refusedBodies) {
+        const res = await post(JSON.stringify(body));
+        const answer = (await res.json()) as { code?: string; message?: string };
+        t.equal(res.status, 400, why);
+        t.match(answer, { code: "CT_BAD_REQUEST", message: /self-test body/ }, why);
+      }
+      const ok = await post(
+        JSON.stringify({ doctor: [{ name: "磁盘", result: "WARN", detail: "少", code: "CT_DISK_LOW" }] }),
+      );
+      t.equal(ok.status, 200, "a valid body is printed");
+      await waitFor("the valid body's page", () => r.pages().length === pagesBeforeBad + 1);
+      t.match(r.pages().at(-1), /磁盘\s+WARN/);
+      t.match(r.pages().at(-1), /CT_DISK_LOW/);
+
       // A config whose API token is not the running agent's: the devices it holds cannot be checked.
       const stale = `${r.dir}/stale-token.yaml`;
       await writeFile(stale, r.yaml(`${r.dir}/data`).replace(TOKEN, "an-older-token-0123456789"));
