@@ -25,6 +25,7 @@ import { TerminalLedger } from "./journal/terminal-ledger.js";
 import { createLogger, type Logger } from "./logger.js";
 import { TillRoles } from "./operators/role-table.js";
 import { OperatorSessions } from "./operators/sessions.js";
+import type { SelfTestDoctorRow } from "./receipts/receipt-data.js";
 import { selfTestData } from "./receipts/receipt-setup.js";
 import { agentReader, reloadTarget } from "./runtime/apply-config.js";
 import { LiveConfig, liveTillSettings, saleSettings } from "./runtime/live-config.js";
@@ -257,6 +258,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     {
       pending: () => ledger.pending().length,
       versions: () => policies.versions(),
+      operatorsVersion: () => hqOperators.version(),
       devices: deviceStates,
     },
     { intervalMs: deps.heartbeatMs ?? 30_000, now, log: log.child({ c: "heartbeat" }) },
@@ -265,19 +267,22 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   for (const reader of readers) await reader.start();
   link.start();
   heartbeat.start();
-  const selfTest = () =>
+  const selfTest = (doctor?: SelfTestDoctorRow[]) =>
     receipts.queue.submit({
       template: "self-test",
-      data: selfTestData({
-        config: live.current,
-        version: AGENT_VERSION,
-        at: now(),
-        readers: readers.map((r) => ({ id: r.id, type: r.type, state: r.status().state })),
-        brokerConnected: link.status().connected,
-        lastContactAt: isoOrNull(ledger.lastContactAt()),
-        journalPending: ledger.pending().length,
-        receiptsQueued: receipts.queue.status().pending,
-      }),
+      data: {
+        ...selfTestData({
+          config: live.current,
+          version: AGENT_VERSION,
+          at: now(),
+          readers: readers.map((r) => ({ id: r.id, type: r.type, state: r.status().state })),
+          brokerConnected: link.status().connected,
+          lastContactAt: isoOrNull(ledger.lastContactAt()),
+          journalPending: ledger.pending().length,
+          receiptsQueued: receipts.queue.status().pending,
+        }),
+        ...(doctor ? { doctor } : {}),
+      },
     });
   // Read at each request, so a reloaded token or default operator holds from the next one.
   const apiAuth = {

@@ -109,6 +109,11 @@ export interface Heartbeat {
   pending: number;
   policyVersion: number | null;
   hotlistVersion: number | null;
+  /**
+   * The version of head office's operators document the till holds (agent/sync/operators-cache.ts),
+   * null before it has one. Optional: tills older than this field still send heartbeats.
+   */
+  operatorsVersion?: number | null;
   devices: Record<string, string>;
 }
 
@@ -392,6 +397,7 @@ const schemas = {
       pending: { type: "integer", minimum: 0 },
       policyVersion: { anyOf: [{ type: "integer" }, { type: "null" }] },
       hotlistVersion: { anyOf: [{ type: "integer" }, { type: "null" }] },
+      operatorsVersion: { anyOf: [{ type: "integer", minimum: 0 }, { type: "null" }] },
       devices: { type: "object", maxProperties: 64, additionalProperties: { type: "string", maxLength: 40 } },
     },
   },

@@ -1,6 +1,6 @@
 /**
  * The terminal's heartbeat (DESIGN §5): device states, journal queue depth and the
- * policy and hotlist versions held, published on every connect and every `intervalMs`.
+ * policy, hotlist and operators versions held, published on every connect and every `intervalMs`.
  * QoS 0: a lost heartbeat is replaced by the next one; nothing depends on each.
  */
 import type { Heartbeat } from "../../protocol/messages.js";
@@ -11,6 +11,8 @@ import type { MqttLink } from "./mqtt-link.js";
 export interface HeartbeatSource {
   pending(): number;
   versions(): { policy: number | null; hotlist: number | null };
+  /** Head office's operators document held (operators-cache.ts): head office sees which tills lack a change. */
+  operatorsVersion?(): number | null;
   /** Device id → state, e.g. { "reader:front": "present", "printer:receipt": "paper-out" }. */
   devices(): Record<string, string>;
 }
@@ -41,6 +43,7 @@ export class HeartbeatPublisher {
       pending: this.source.pending(),
       policyVersion: versions.policy,
       hotlistVersion: versions.hotlist,
+      ...(this.source.operatorsVersion ? { operatorsVersion: this.source.operatorsVersion() } : {}),
       devices: this.source.devices(),
     };
     this.link.publish(topics.heartbeat(this.terminalId), JSON.stringify(message), { qos: 0 }).catch((err: Error) => {
