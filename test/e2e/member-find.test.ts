@@ -7,9 +7,11 @@
  * sale with it declined. And a card read by a tap for the card operations.
  */
 import t from "tap";
+import { DEFAULT_MEMBER_LOOKUP_LIMIT } from "../../protocol/till-member-find.js";
 import { listAudit } from "../../server/backoffice/actor.js";
 import { createMember } from "../../server/backoffice/members.js";
 import { getPolicy, publishPolicy } from "../../server/backoffice/policy.js";
+import { alertReport } from "../../server/backoffice/report-ledger.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { startTillRig } from "./till-rig.js";
 
@@ -115,6 +117,44 @@ t.test("a cashier finds a member by the whole phone number or member id, and onl
   t.match(await find(`phone=${LI_NA.phone}`), { status: 403, body: { code: "CT_FORBIDDEN" } });
   t.match((await find(`phone=${LI_NA.phone}`, boss)).body, { ok: true, members: [{ memberId: "M0002" }] });
 });
+
+t.test(
+  "a till past head office's lookup limit is refused in the cashier's words, and head office is told",
+  async (t) => {
+    // The rig's server runs with the default limit (30 per 10 min): the default itself is wired.
+    const rig = await startTillRig(t);
+    const { call, hq } = rig;
+    const cashier = await rig.login("001");
+    const boss = await rig.login("900");
+    const find = (query: string, session = cashier) => call("GET", `/api/v1/members?${query}`, undefined, session);
+    for (let i = 0; i < DEFAULT_MEMBER_LOOKUP_LIMIT.max; i++) {
+      const phone = `1390000${String(i).padStart(4, "0")}`;
+      const reply = await find(`phone=${phone}`);
+      if (reply.body.ok !== true) t.fail(`lookup ${i + 1} refused: ${JSON.stringify(reply.body)}`);
+    }
+    const refused = await find(`phone=${LI_NA.phone}`);
+    t.match(refused, { status: 200, body: { ok: false, code: "LOOKUP_LIMIT", message: "查询过于频繁，请稍后再试" } });
+    t.notOk("members" in refused.body, "nobody is shown");
+    t.match(
+      (await find("memberId=M0002", boss)).body,
+      { ok: false, code: "LOOKUP_LIMIT" },
+      "per till, not per cashier",
+    );
+
+    const audit = await listAudit(hq.db, { limit: 200 });
+    t.equal(audit.filter((a) => a.action === "member.find").length, DEFAULT_MEMBER_LOOKUP_LIMIT.max);
+    t.match(
+      audit.filter((a) => a.action === "member.find.limited"),
+      [
+        { actor: "900", via: "till:T001", subject: "M0002" },
+        { actor: "001", via: "till:T001", subject: "138****0002" },
+      ],
+      "each refusal on record, the phone masked",
+    );
+    t.match(await alertReport(hq.db, { kind: "lookup-limit" }), [{ terminalId: "T001", detail: /30 member lookups/ }]);
+    t.equal((await alertReport(hq.db, { kind: "lookup-limit" })).length, 1, "one alert for the burst");
+  },
+);
 
 t.test("a card is read by a tap for the card operations: its id and what the till knows", async (t) => {
   const rig = await startTillRig(t, { tapTimeoutMs: 3_000 });
