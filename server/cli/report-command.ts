@@ -2,6 +2,7 @@
 import { formatMoney } from "../../protocol/money.js";
 import { dailyReport } from "../backoffice/report-daily.js";
 import { alertReport, liabilityReport, shortfallReport, terminalReport } from "../backoffice/report-ledger.js";
+import { operatorsVersions } from "../ledger/terminal-status.js";
 import { print, usage, type Values, withDb } from "./args.js";
 import { table } from "./table.js";
 
@@ -52,10 +53,14 @@ export async function report(v: Values, sub: string | undefined, rest: string[])
     );
   }
   if (sub === "terminals") {
-    const rows = await withDb(v, "report terminals", terminalReport);
+    // With the operators document each till holds (its heartbeat): which tills lack an operator change.
+    const rows = await withDb(v, "report terminals", async (db) => {
+      const held = await operatorsVersions(db);
+      return (await terminalReport(db)).map((r) => ({ ...r, operatorsVersion: held.get(r.terminalId) ?? null }));
+    });
     return print(v, rows, () =>
       table(
-        ["terminal", "store", "acked", "presence", "heartbeat", "pending", "policy", "hotlist", "behind"],
+        ["terminal", "store", "acked", "presence", "heartbeat", "pending", "policy", "hotlist", "operators", "behind"],
         rows.map((r) => [
           r.terminalId,
           r.storeId,
@@ -65,6 +70,7 @@ export async function report(v: Values, sub: string | undefined, rest: string[])
           r.pending,
           r.policyVersion,
           r.hotlistVersion,
+          r.operatorsVersion,
           r.behind ? "BEHIND" : "",
         ]),
       ),

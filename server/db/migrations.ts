@@ -292,6 +292,14 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX audit_log_via_action_at ON audit_log (via, action, at)",
     ],
   },
+  {
+    id: 10,
+    name: "operators version in the terminal status",
+    statements: [
+      // The operators document a till holds, from its heartbeat (null: not said, an older till).
+      "ALTER TABLE terminal_status ADD COLUMN operators_version bigint",
+    ],
+  },
 ];
 
 /** Any constant: serialises two servers migrating the same PostgreSQL at once. */

@@ -1,6 +1,7 @@
 /**
  * What each terminal last said about itself: presence (retained `online` / last-will
- * `offline`) and heartbeats (devices, journal queue depth, policy and hotlist versions).
+ * `offline`) and heartbeats (devices, journal queue depth, policy, hotlist and operators
+ * versions).
  * Head office reads it to see which tills are behind or broken.
  */
 
@@ -16,6 +17,8 @@ export interface TerminalStatus {
   pending: number | null;
   policyVersion: number | null;
   hotlistVersion: number | null;
+  /** Head office's operators document the till holds; null when it has none or (an older till) does not say. */
+  operatorsVersion: number | null;
   devices: Record<string, string>;
 }
 
@@ -29,11 +32,22 @@ export async function recordPresence(q: Queryable, terminalId: string, p: Presen
 
 export async function recordHeartbeat(q: Queryable, terminalId: string, h: Heartbeat): Promise<void> {
   await q.query(
-    `INSERT INTO terminal_status (terminal_id, heartbeat_at, pending, policy_version, hotlist_version, devices)
-     VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+    `INSERT INTO terminal_status (terminal_id, heartbeat_at, pending, policy_version, hotlist_version, devices,
+       operators_version)
+     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
      ON CONFLICT (terminal_id) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at, pending = EXCLUDED.pending,
-       policy_version = EXCLUDED.policy_version, hotlist_version = EXCLUDED.hotlist_version, devices = EXCLUDED.devices`,
-    [terminalId, h.at, h.pending, h.policyVersion, h.hotlistVersion, JSON.stringify(h.devices)],
+       policy_version = EXCLUDED.policy_version, hotlist_version = EXCLUDED.hotlist_version, devices = EXCLUDED.devices,
+       operators_version = EXCLUDED.operators_version`,
+    // An older till that does not say: null (unknown), not a stale number from before.
+    [
+      terminalId,
+      h.at,
+      h.pending,
+      h.policyVersion,
+      h.hotlistVersion,
+      JSON.stringify(h.devices),
+      h.operatorsVersion ?? null,
+    ],
   );
 }
 
@@ -45,6 +59,7 @@ export async function terminalStatus(q: Queryable, terminalId: string): Promise<
     pending: unknown;
     policy_version: unknown;
     hotlist_version: unknown;
+    operators_version: unknown;
     devices: Record<string, string> | string | null;
   }>("SELECT * FROM terminal_status WHERE terminal_id = $1", [terminalId]);
   const r = rows[0];
@@ -58,6 +73,15 @@ export async function terminalStatus(q: Queryable, terminalId: string): Promise<
     pending: intOrNull(r.pending),
     policyVersion: intOrNull(r.policy_version),
     hotlistVersion: intOrNull(r.hotlist_version),
+    operatorsVersion: intOrNull(r.operators_version),
     devices: typeof r.devices === "string" ? JSON.parse(r.devices) : (r.devices ?? {}),
   };
+}
+
+/** Terminal id → the operators document version its last heartbeat named (the terminals report's column). */
+export async function operatorsVersions(q: Queryable): Promise<Map<string, number | null>> {
+  const { rows } = await q.query<{ terminal_id: string; operators_version: unknown }>(
+    "SELECT terminal_id, operators_version FROM terminal_status",
+  );
+  return new Map(rows.map((r) => [r.terminal_id, r.operators_version == null ? null : toSafeInt(r.operators_version)]));
 }
