@@ -47,7 +47,12 @@ const CARD_SELECT = `SELECT c.card_id, c.account_id, c.card_type, c.status, m.na
     c.pin_failures, c.pin_locked_until, c.primary_card_id, c.per_txn_limit, c.daily_limit,
     CASE WHEN c.primary_card_id IS NOT NULL AND $2::text IS NOT NULL THEN
       (SELECT coalesce(sum(t.net), 0) FROM transactions t
-       WHERE t.card_id = c.card_id AND t.kind = 'sale' AND t.business_day = $2::text) END AS spent_today,
+       WHERE t.card_id = c.card_id AND t.kind = 'sale' AND t.business_day = $2::text)
+      -- A refund or void of one of that day's sales gives its room back: a cashier's
+      -- mistake voided must not leave the member short of their daily limit.
+      - (SELECT coalesce(sum(r.net), 0) FROM transactions r JOIN transactions o ON o.txn_id = r.original_txn_id
+         WHERE r.card_id = c.card_id AND r.kind IN ('refund', 'void') AND o.kind = 'sale'
+           AND o.business_day = $2::text) END AS spent_today,
     (SELECT coalesce(json_agg(json_build_object('packageId', k.package_id, 'service', k.service,
               'remainingUses', k.remaining_uses, 'expiresOn', k.expires_on) ORDER BY k.n), '[]'::json)
      FROM (SELECT cp.*, row_number() OVER (ORDER BY cp.remaining_uses > 0 DESC, cp.created_at DESC, cp.package_id) AS n

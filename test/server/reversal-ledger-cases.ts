@@ -216,4 +216,24 @@ export function reversalLedgerCases(t: Test, db: Db): void {
     const tomorrow = await handleTillOp(db, op({ op: "balance", cardId: SUB, businessDay: "2025-05-21" }));
     t.match(tomorrow, { ok: true, card: { subCard: { spentDay: "2025-05-21", spentToday: 0 } } });
   });
+
+  t.test("a void of a sub-card's sale gives its daily limit back", async (t) => {
+    const SUB = "ic:5B5B5B03";
+    await issueCard(db, { cardId: SUB, primaryCardId: ZHANG, perTxnLimit: 5_000, dailyLimit: 8_000 }, ALICE);
+    const first = T1.authRequest(SUB, 5_000); // net 44.00
+    t.match(await authorise(db, first), { ok: true, reply: { approved: true, net: 4_400 } });
+    t.match(
+      await authorise(db, T1.authRequest(SUB, 5_000)),
+      { ok: true, reply: { approved: false } },
+      "44.00 + 44.00 is over the 80.00 a day",
+    );
+    t.match(await handleTillOp(db, op({ op: "void", txnId: "V-SUB", originalTxnId: first.txnId })), { ok: true });
+    const balance = await handleTillOp(db, op({ op: "balance", cardId: SUB }));
+    t.match(balance, { ok: true, card: { subCard: { spentToday: 0 } } }, "the voided sale no longer counts");
+    t.match(
+      await authorise(db, T1.authRequest(SUB, 5_000)),
+      { ok: true, reply: { approved: true, net: 4_400 } },
+      "the member can spend again",
+    );
+  });
 }
