@@ -13,6 +13,7 @@ import type { Minor } from "./money.js";
 import type { PolicyDocument } from "./policy.js";
 import { policyRolesSchema } from "./roles.js";
 import { type TillOpAnyReply, type TillOpRequest, tillOpReplySchema, tillOpRequestSchema } from "./till-ops.js";
+import { type DecodedPayload, decodeValidated } from "./validated-payload.js";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -421,26 +422,16 @@ export type MessageName = keyof MessageTypes;
 const ajv = new Ajv({ allErrors: false, strict: false });
 const validators = new Map<MessageName, ValidateFunction>();
 
-export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
+export type Decoded<T> = DecodedPayload<T>;
 
 /** Parse and validate an MQTT payload; never throws. */
 export function decodeMessage<N extends MessageName>(name: N, payload: Buffer | string): Decoded<MessageTypes[N]> {
-  let value: unknown;
-  try {
-    value = JSON.parse(typeof payload === "string" ? payload : payload.toString("utf8"));
-  } catch (err) {
-    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
-  }
   let validate = validators.get(name);
   if (!validate) {
     validate = ajv.compile(schemas[name]);
     validators.set(name, validate);
   }
-  if (!validate(value)) {
-    const e = validate.errors?.[0];
-    return { ok: false, reason: `${name}: ${e?.instancePath || "/"} ${e?.message ?? "invalid"}` };
-  }
-  return { ok: true, value: value as MessageTypes[N] };
+  return decodeValidated<MessageTypes[N]>(name, validate, payload);
 }
 
 export function encodeMessage<N extends MessageName>(_name: N, value: MessageTypes[N]): string {

@@ -13,9 +13,11 @@
  * than the one it holds, or equal with other contents (the till was moved to another
  * store, which changes its list but not the version).
  */
+
 import { Ajv, type ValidateFunction } from "ajv";
 import { canonicalJson } from "./journal-entry.js";
 import { ROLES, type Role } from "./roles.js";
+import { decodeValidated } from "./validated-payload.js";
 
 export interface ActiveHqOperator {
   id: string;
@@ -82,18 +84,10 @@ export type DecodedOperators = { ok: true; value: OperatorsDocument } | { ok: fa
 
 /** Parse and validate an operators document (an MQTT payload or the cached file); never throws. */
 export function decodeOperatorsDoc(payload: Buffer | string): DecodedOperators {
-  let value: unknown;
-  try {
-    value = JSON.parse(typeof payload === "string" ? payload : payload.toString("utf8"));
-  } catch (err) {
-    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
-  }
   validate ??= new Ajv({ allErrors: false, strict: false }).compile(operatorsDocSchema);
-  if (!validate(value)) {
-    const e = validate.errors?.[0];
-    return { ok: false, reason: `operators: ${e?.instancePath || "/"} ${e?.message ?? "invalid"}` };
-  }
-  const doc = value as OperatorsDocument;
+  const decoded = decodeValidated<OperatorsDocument>("operators", validate, payload);
+  if (!decoded.ok) return decoded;
+  const doc = decoded.value;
   const ids = new Set<string>();
   for (const op of doc.operators) {
     if (ids.has(op.id)) return { ok: false, reason: `operators: operator ${op.id} is listed twice` };

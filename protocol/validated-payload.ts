@@ -1,8 +1,7 @@
 /**
  * Parsing an MQTT payload against a compiled JSON Schema, never throwing: what each end
  * does with every message before trusting it (a malformed one is dropped with its
- * reason, CT_MESSAGE_INVALID). protocol/ping.ts uses it; messages.ts has the same steps
- * for its own map of schemas and could share this.
+ * reason, CT_MESSAGE_INVALID). messages.ts (its map of schemas) and ping.ts use it.
  */
 import type { ValidateFunction } from "ajv";
 
