@@ -15,19 +15,14 @@
  * reader).
  */
 import type { KeyboardWedgeReaderConfig } from "../../config/agent-config.js";
-import type { CardId } from "../../protocol/card.js";
 import { wedgeCardId } from "./card-identity.js";
-import { CardReader, type ReaderStatus } from "./card-reader.js";
 import { type EvdevLink, EvdevOpenError, type EvdevOpener, openEvdev } from "./evdev-link.js";
 import { MAX_ID_LINE_CHARS, parseIdLine } from "./id-line-format.js";
 import { compileIdPattern, invalidReaderConfig } from "./id-pattern.js";
 import { decodeInputEvents, inputEventSize, KeyLineDecoder } from "./input-event.js";
-import type { ReaderLog, SupervisedReaderDeps } from "./reader-deps.js";
-import type { ReaderHealth } from "./reader-health.js";
-import { supervise } from "./reader-supervision.js";
-import type { ReopenTimer } from "./reopen-backoff.js";
+import { LinkReader } from "./link-reader.js";
+import type { SupervisedReaderDeps } from "./reader-deps.js";
 import { maskLine } from "./serial-id-reader.js";
-import type { TapDebouncer } from "./tap-debouncer.js";
 
 export interface KeyboardWedgeReaderDeps extends SupervisedReaderDeps {
   openDevice?: EvdevOpener;
@@ -54,24 +49,16 @@ interface ActiveLink {
   openedAt: number;
 }
 
-export class KeyboardWedgeReader extends CardReader {
+export class KeyboardWedgeReader extends LinkReader<EvdevLink, ActiveLink> {
   readonly type = "keyboard-wedge";
   readonly id: string;
   private readonly pattern: RegExp | undefined;
   private readonly openDevice: EvdevOpener;
   private readonly eventSize: 16 | 24;
-  private readonly now: () => number;
-  private readonly log: ReaderLog;
-  private readonly health: ReaderHealth;
-  private readonly reopen: ReopenTimer;
-  private readonly debouncer: TapDebouncer;
-
-  private generation = 0;
-  private active: ActiveLink | undefined;
-  private everOpened = false;
-  private opening: Promise<void> | undefined;
-  private started = false;
-  private closing: Promise<void> | undefined;
+  protected readonly devicePath: string;
+  protected get linkCounters() {
+    return this.counters;
+  }
   private readonly counters: KeyboardWedgeReaderStats = {
     opens: 0,
     losses: 0,
@@ -96,59 +83,25 @@ export class KeyboardWedgeReader extends CardReader {
     }
     this.openDevice = deps.openDevice ?? openEvdev;
     this.eventSize = deps.eventSize ?? inputEventSize();
-    ({
-      now: this.now,
-      log: this.log,
-      health: this.health,
-      reopen: this.reopen,
-      debouncer: this.debouncer,
-    } = supervise(this, deps, {
+    this.devicePath = config.path;
+    this.supervise(deps, {
       label: "keyboard reader",
       reopenMessage: "reopening keyboard reader",
       debounceMs: config.debounceMs,
       counters: this.counters,
       isOpen: () => this.active !== undefined,
-    }));
-  }
-
-  async start(): Promise<void> {
-    if (this.started || this.closing) return this.opening;
-    this.started = true;
-    return this.openOnce();
-  }
-
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
-  }
-
-  status(): ReaderStatus {
-    return this.health.status();
+    });
   }
 
   stats(): KeyboardWedgeReaderStats {
     return { ...this.counters };
   }
 
-  private openOnce(): Promise<void> {
-    this.opening = this.tryOpen();
-    return this.opening;
+  protected openLink(): Promise<EvdevLink> {
+    return this.openDevice(this.config.path, this.config.grab);
   }
 
-  private async tryOpen(): Promise<void> {
-    let link: EvdevLink;
-    try {
-      link = await this.openDevice(this.config.path, this.config.grab);
-    } catch (err) {
-      if (!this.closing) this.openFailed(err);
-      return;
-    }
-    if (this.closing) await link.close();
-    else this.attach(link);
-  }
-
-  private attach(link: EvdevLink): void {
-    const gen = ++this.generation;
+  protected attachLink(link: EvdevLink, gen: number): { active: ActiveLink; detail: string | undefined } {
     const decoder = new KeyLineDecoder({ maxChars: MAX_ID_LINE_CHARS, maxGapUs: MAX_KEY_GAP_US });
     let carry: Buffer = Buffer.alloc(0);
     link.readable.on("data", (chunk: Buffer) => {
@@ -162,58 +115,23 @@ export class KeyboardWedgeReader extends CardReader {
       }
     });
     link.onLost((err) => this.onLost(err, gen));
-    const at = this.now();
-    this.active = { link, openedAt: at };
-    this.everOpened = true;
-    this.counters.opens++;
-    this.health.opened(at, this.config.grab ? undefined : "not grabbed: the number also reaches the focused app");
+    const detail = this.config.grab ? undefined : "not grabbed: the number also reaches the focused app";
+    return { active: { link, openedAt: this.now() }, detail };
   }
 
-  private openFailed(err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
+  /** A device that is not there waits in `unavailable` (no reopen); a failed open or grab is retried. */
+  protected override openFailed(message: string, err: unknown): boolean {
     if (err instanceof EvdevOpenError && err.kind === "missing") {
       this.health.setState("unavailable", `CT_READER_UNAVAILABLE: ${message}`);
-      return;
+      return false;
     }
     const grab = !message.startsWith("grab:")
       ? ""
       : /busy/i.test(message)
         ? " (another program holds this keyboard)"
         : " (not an evdev keyboard: use /dev/input/by-id/…-event-kbd)";
-    if (this.everOpened) this.health.setState("lost", `CT_READER_LOST: cannot reopen ${this.config.path}: ${message}`);
-    else this.health.setState("error", `CT_READER_UNAVAILABLE: cannot open ${this.config.path}: ${message}${grab}`);
-    this.scheduleReopen();
-  }
-
-  private onLost(err: Error, gen: number): void {
-    if (gen !== this.generation || this.closing) return;
-    const active = this.active;
-    this.active = undefined;
-    this.generation++;
-    this.health.stopSilence();
-    if (!active) return;
-    this.reopen.lostAfter(this.now() - active.openedAt);
-    this.counters.losses++;
-    this.health.setState("lost", `CT_READER_LOST: ${this.config.path}: ${err.message}`);
-    void active.link.close();
-    this.scheduleReopen();
-  }
-
-  private scheduleReopen(): void {
-    this.reopen.schedule(() => {
-      if (!this.closing) void this.openOnce();
-    });
-  }
-
-  private async shutdown(): Promise<void> {
-    this.reopen.cancel();
-    this.health.stopSilence();
-    await this.opening;
-    const active = this.active;
-    this.active = undefined;
-    this.generation++;
-    if (active) await active.link.close();
-    this.health.setState("closed", undefined);
+    this.failedToOpen(message, grab);
+    return true;
   }
 
   private onLine(line: string): void {
@@ -237,11 +155,5 @@ export class KeyboardWedgeReader extends CardReader {
   private onGarbage(counter: "overflows" | "dropped", msg: string): void {
     this.counters[counter]++;
     this.log("warn", msg, { reader: this.id });
-  }
-
-  private accept(card: CardId): void {
-    const at = this.now();
-    this.health.alive(at);
-    this.debouncer.accept(card, at);
   }
 }

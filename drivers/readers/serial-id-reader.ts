@@ -11,16 +11,12 @@
 import { ReadlineParser } from "@serialport/parser-readline";
 import type { SerialIdReaderConfig } from "../../config/agent-config.js";
 import { type CardId, cardId } from "../../protocol/card.js";
-import { CardReader, type ReaderStatus } from "./card-reader.js";
 import { parseIdLine } from "./id-line-format.js";
 import { compileIdPattern, invalidReaderConfig } from "./id-pattern.js";
 import { LineLengthGuard, MAX_LINE_BYTES } from "./line-length-guard.js";
-import type { ReaderLog, SupervisedReaderDeps } from "./reader-deps.js";
-import type { ReaderHealth } from "./reader-health.js";
-import { supervise } from "./reader-supervision.js";
-import type { ReopenTimer } from "./reopen-backoff.js";
+import { LinkReader } from "./link-reader.js";
+import type { SupervisedReaderDeps } from "./reader-deps.js";
 import type { PortFactory, SerialLink, SerialPortOptions } from "./serial-link.js";
-import type { TapDebouncer } from "./tap-debouncer.js";
 
 export { LineLengthGuard, MAX_LINE_BYTES } from "./line-length-guard.js";
 export {
@@ -60,25 +56,16 @@ interface ActiveLink {
 const openDefaultPort: PortFactory = async (options) =>
   (await import("./node-serial-port.js")).openNodeSerialPort(options);
 
-export class SerialIdReader extends CardReader {
+export class SerialIdReader extends LinkReader<SerialLink, ActiveLink> {
   readonly type = "serial-id";
   readonly id: string;
   private readonly pattern: RegExp | undefined;
   private readonly delimiter: Buffer;
   private readonly openPort: PortFactory;
-  private readonly now: () => number;
-  private readonly log: ReaderLog;
-  private readonly health: ReaderHealth;
-  private readonly reopen: ReopenTimer;
-  private readonly debouncer: TapDebouncer;
-
-  /** Bumped whenever a port is attached or dropped; events carrying an older number are late. */
-  private generation = 0;
-  private active: ActiveLink | undefined;
-  private everOpened = false;
-  private opening: Promise<void> | undefined;
-  private started = false;
-  private closing: Promise<void> | undefined;
+  protected readonly devicePath: string;
+  protected get linkCounters() {
+    return this.counters;
+  }
   private skipOverflowedLine = false;
   private readonly counters: SerialIdReaderStats = {
     opens: 0,
@@ -104,55 +91,18 @@ export class SerialIdReader extends CardReader {
     this.delimiter = Buffer.from(config.delimiter, "latin1");
     this.pattern = config.format === "regex" ? compileIdPattern(config) : undefined;
     this.openPort = deps.openPort ?? openDefaultPort;
-    ({
-      now: this.now,
-      log: this.log,
-      health: this.health,
-      reopen: this.reopen,
-      debouncer: this.debouncer,
-    } = supervise(this, deps, {
+    this.devicePath = config.path;
+    this.supervise(deps, {
       label: "serial reader",
       reopenMessage: "reopening serial reader",
       debounceMs: config.debounceMs,
       counters: this.counters,
       isOpen: () => this.active !== undefined,
-    }));
-  }
-
-  async start(): Promise<void> {
-    if (this.started || this.closing) return this.opening;
-    this.started = true;
-    return this.openOnce();
-  }
-
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
-    return this.closing;
-  }
-
-  status(): ReaderStatus {
-    return this.health.status();
+    });
   }
 
   stats(): SerialIdReaderStats {
     return { ...this.counters };
-  }
-
-  private openOnce(): Promise<void> {
-    this.opening = this.tryOpen();
-    return this.opening;
-  }
-
-  private async tryOpen(): Promise<void> {
-    let link: SerialLink;
-    try {
-      link = await this.openPort(this.portOptions());
-    } catch (err) {
-      if (!this.closing) this.openFailed(err);
-      return;
-    }
-    if (this.closing) await link.close();
-    else this.attach(link);
   }
 
   private portOptions(): SerialPortOptions {
@@ -160,65 +110,25 @@ export class SerialIdReader extends CardReader {
     return { path, baudRate, dataBits, parity, stopBits };
   }
 
-  private attach(link: SerialLink): void {
-    const gen = ++this.generation;
+  protected openLink(): Promise<SerialLink> {
+    return this.openPort(this.portOptions());
+  }
+
+  protected attachLink(link: SerialLink, gen: number): { active: ActiveLink; detail: undefined } {
     const guard = new LineLengthGuard(this.delimiter, MAX_LINE_BYTES, () => this.onOverflow(gen));
     const parser = new ReadlineParser({ delimiter: this.delimiter, encoding: "latin1" });
     // No `end` down the pipe: DelimiterParser would flush a half line as if it were whole.
     link.readable.pipe(guard, { end: false }).pipe(parser, { end: false });
     parser.on("data", (line: string) => this.onLine(line, gen));
     link.onLost((err) => this.onLost(err, gen));
-    const at = this.now();
-    this.active = { link, guard, parser, openedAt: at };
-    this.everOpened = true;
-    this.counters.opens++;
-    this.health.opened(at, undefined);
+    return { active: { link, guard, parser, openedAt: this.now() }, detail: undefined };
   }
 
-  /** Drops the current port: its later data and close events no longer match the generation. */
-  private detach(): ActiveLink | undefined {
-    const active = this.active;
-    this.active = undefined;
-    this.generation++;
+  protected override released(active: ActiveLink): void {
     this.skipOverflowedLine = false;
-    this.health.stopSilence();
-    if (active) {
-      active.link.readable.unpipe(active.guard);
-      active.guard.destroy();
-      active.parser.destroy();
-    }
-    return active;
-  }
-
-  private openFailed(err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
-    if (this.everOpened) this.health.setState("lost", `CT_READER_LOST: cannot reopen ${this.config.path}: ${message}`);
-    else this.health.setState("error", `CT_READER_UNAVAILABLE: cannot open ${this.config.path}: ${message}`);
-    this.scheduleReopen();
-  }
-
-  private onLost(err: Error, gen: number): void {
-    if (gen !== this.generation || this.closing) return;
-    const active = this.detach();
-    if (!active) return;
-    this.reopen.lostAfter(this.now() - active.openedAt);
-    this.counters.losses++;
-    this.health.setState("lost", `CT_READER_LOST: ${this.config.path}: ${err.message}`);
-    void active.link.close().catch(() => {});
-    this.scheduleReopen();
-  }
-
-  private scheduleReopen(): void {
-    this.reopen.schedule(() => void this.openOnce());
-  }
-
-  private async shutdown(): Promise<void> {
-    this.reopen.cancel();
-    this.health.stopSilence();
-    await this.opening;
-    const active = this.detach();
-    if (active) await active.link.close().catch(() => {});
-    this.health.setState("closed", undefined);
+    active.link.readable.unpipe(active.guard);
+    active.guard.destroy();
+    active.parser.destroy();
   }
 
   private onOverflow(gen: number): void {
@@ -253,12 +163,6 @@ export class SerialIdReader extends CardReader {
       return;
     }
     this.accept(card);
-  }
-
-  private accept(card: CardId): void {
-    const at = this.now();
-    this.health.alive(at);
-    this.debouncer.accept(card, at);
   }
 
   /** Invalid lines come at line rate from a faulty reader: at most 20 warnings a minute. */
