@@ -2,6 +2,7 @@
  * What a cashier reads when a transaction is declined, in zh-CN and en.
  * Server-side declines (online) use the same codes where they mean the same thing.
  */
+import { type DeclineDetail, detailedText } from "./decline-detail.js";
 import type { DeclineCode } from "./offline-rules.js";
 
 export type OnlineDeclineCode = "CARD_NOT_FOUND" | "CARD_NOT_ACTIVE" | "INSUFFICIENT_BALANCE" | "NO_POLICY";
@@ -120,6 +121,7 @@ const TEXT: Record<AnyDeclineCode, { "zh-CN": string; en: string }> = {
   },
 };
 
-export function declineText(code: AnyDeclineCode, lang: Language): string {
-  return TEXT[code][lang];
+/** With `detail` (offline: the limit and what is left, decline-detail.ts), the words name the figures. */
+export function declineText(code: AnyDeclineCode, lang: Language, detail?: DeclineDetail): string {
+  return (detail && detailedText(code, lang, detail)) ?? TEXT[code][lang];
 }

@@ -44,10 +44,17 @@ export interface AuthRequest {
   businessDay: string;
   at: string;
   /**
-   * This till's offline debits on the card not yet applied at the server: the server
-   * keeps them free, so an online approval never spends money the till already spent.
+   * This till's offline debits on the card's account (on any of its cards) not yet applied
+   * at the server: the server keeps them free, so an online approval never spends money
+   * the till already spent. Tills before issue 13 sent the card's own.
    */
   unsyncedOfflineMinor?: Minor;
+  /**
+   * This card's own offline sales on `businessDay` not yet applied at the server, for a
+   * sub-card's daily limit (optional: absent from older tills, which the server then
+   * reads from `unsyncedOfflineMinor`).
+   */
+  unsyncedOfflineCardMinor?: Minor;
   /** Points the member asks to pay with (积分抵扣); the server cuts them to the policy's share. */
   redeemPoints?: number;
   /** A count-card use (次卡核销) with the sale. */
@@ -266,6 +273,7 @@ const schemas = {
       businessDay: { type: "string", pattern: "^\\d{4}-\\d\\d-\\d\\d$" },
       at: str,
       unsyncedOfflineMinor: minor,
+      unsyncedOfflineCardMinor: minor,
       redeemPoints: points,
       countUse: {
         type: "object",

@@ -15,11 +15,20 @@ export interface Exposure {
   count: number;
 }
 
-/** The card's balance as this terminal knows it: the snapshot, moved by every pending entry it does not include. */
-export function knownBalanceOf(card: CachedCard, pending: readonly JournalEntry[]): Minor {
-  let balance = card.balance;
+/**
+ * The account's balance as this terminal knows it: a snapshot of it (any of its cards'),
+ * moved by every pending entry on the account's cards that the snapshot does not include.
+ * `onAccount` says whether an entry's card is on that account (issue 13 defect 2: two cards
+ * on one account spend one balance).
+ */
+export function knownBalanceOf(
+  snapshot: CachedCard,
+  pending: readonly JournalEntry[],
+  onAccount: (cardId: CardId) => boolean = (id) => id === snapshot.cardId,
+): Minor {
+  let balance = snapshot.balance;
   for (const e of pending) {
-    if (e.cardId === card.cardId && !includes(card, e)) balance += balanceDelta(e);
+    if (onAccount(e.cardId) && !includes(snapshot, e)) balance += balanceDelta(e);
   }
   return balance;
 }
@@ -37,13 +46,18 @@ export function offlineExposureOf(pending: readonly JournalEntry[], cardId?: Car
   return { minor, count };
 }
 
-/** The snapshot once the server has applied `e`: its money, points, count uses and a sub-card's day spending. */
+/**
+ * The snapshot once the server has applied `e` — an entry on this card or on another card
+ * of its account: the account's money, points and count uses, and a sub-card's day
+ * spending when `e` is the sub-card's own.
+ */
 export function foldEntry(card: CachedCard, e: JournalEntry): CachedCard {
   // Uses and a sub-card's day spending fold in too: once the entry leaves the outbox, the
   // snapshot is all that remembers them (agent/sale/unsynced-spend.ts reads both).
   const uses = usesDelta(e); // a sale's use −, a refund's or void's given back +
   const sub = card.subCard;
-  const spent = sub?.spentDay === e.businessDay && e.kind === "sale" ? e.net : 0;
+  const own = e.cardId === card.cardId;
+  const spent = own && sub?.spentDay === e.businessDay && e.kind === "sale" ? e.net : 0;
   return {
     ...card,
     balance: card.balance + balanceDelta(e),

@@ -25,15 +25,15 @@ import type { PinRules } from "../../protocol/policy.js";
 import { SerialLock } from "../sale/serial-lock.js";
 import { type DurableFs, nodeDurableFs } from "../store/durable-file.js";
 import { DurableJsonAdapter } from "../store/durable-json-adapter.js";
+import { AccountCards, foldAcknowledged, freshestOf } from "./account-cards.js";
 import { cardCacheBytes, journalHeadJson } from "./cached-json.js";
-import { type Exposure, foldEntry, knownBalanceOf, offlineExposureOf } from "./card-fold.js";
+import { type Exposure, knownBalanceOf, offlineExposureOf } from "./card-fold.js";
 import type { JournalArchive } from "./journal-archive.js";
 import { JournalLog } from "./journal-log.js";
 import {
   type CachedCard,
   type CardCacheDoc,
   emptyJournal,
-  includes,
   type JournalDoc,
   type JournalHead,
 } from "./journal-state.js";
@@ -74,6 +74,10 @@ export class TerminalLedger {
   /** Entry lines in journal.log, acknowledged ones included until compaction. */
   private logLines = 0;
   private attesting: Promise<void> | undefined;
+  /** Cached cards by account, built from the card cache on first use (account-cards.ts). */
+  private accountIndex: AccountCards | undefined;
+  /** The newest entry of each account acknowledged since start-up (see rememberCard). */
+  private readonly ackedOnAccount = new Map<string, number>();
 
   private constructor(
     private readonly terminalId: string,
@@ -266,10 +270,17 @@ export class TerminalLedger {
       doc.lastContactAt = contactAt;
       return 0;
     }
-    const overlay = { ...doc.cardOverlay };
+    // Into every card of the entry's account: the other cards' snapshots lack it too.
+    const folded = foldAcknowledged(
+      done,
+      (id) => this.card(id),
+      this.accounts(),
+      (c) => sealCard(c, this.key),
+    );
+    const overlay = { ...doc.cardOverlay, ...folded };
     for (const e of done) {
-      const card = overlay[e.cardId] ?? this.cache.data.cards[e.cardId];
-      if (card && !includes(card, e)) overlay[e.cardId] = sealCard(foldEntry(card, e), this.key);
+      const account = this.accountOf(e.cardId);
+      if (account !== undefined) this.ackedOnAccount.set(account, e.seq);
     }
     await this.archive?.append(done);
     const last = done[done.length - 1]!;
@@ -310,12 +321,18 @@ export class TerminalLedger {
    */
   async rememberCard(
     snapshot: CardSnapshot,
-    seen: { appliedSeq: number; onlineThrough: number },
+    seen: { appliedSeq: number; onlineThrough: number; ackedAtAsk?: number },
     at: number,
   ): Promise<void> {
     await this.locked(async () => {
       const current = this.card(snapshot.cardId);
       if (current && current.onlineThrough > seen.onlineThrough) return;
+      // An entry of the account may have left the outbox after the server took this
+      // snapshot (acknowledged after the ask, or after what the server said it applied): the
+      // snapshot may lack it and nothing pending would say so. The cards already cached hold
+      // it (folded at the ack); keep them, and take the next snapshot instead.
+      const surely = Math.max(seen.appliedSeq, seen.ackedAtAsk ?? 0);
+      if ((this.ackedOnAccount.get(snapshot.accountId) ?? 0) > surely) return;
       const includedThrough = Math.max(seen.appliedSeq, current?.includedThrough ?? 0);
       const card = sealCard(
         { ...snapshot, includedThrough, onlineThrough: seen.onlineThrough, refreshedAt: at },
@@ -324,6 +341,7 @@ export class TerminalLedger {
       const doc = this.doc;
       this.doc = { ...doc, cardOverlay: { ...doc.cardOverlay, [snapshot.cardId]: card } };
       await this.writeHeadOrRestore(doc);
+      this.accountIndex?.add(snapshot);
     });
     void this.flushCardsIfLarge();
   }
@@ -447,10 +465,46 @@ export class TerminalLedger {
     return this.doc.cardOverlay[cardId] ?? this.cache.data.cards[cardId];
   }
 
-  /** The card's balance as this terminal knows it (card-fold.ts). */
+  /** Which cached cards share which account; the first call reads the whole card cache once. */
+  private accounts(): AccountCards {
+    if (!this.accountIndex) {
+      const index = new AccountCards();
+      for (const c of Object.values(this.cache.data.cards)) index.add(c);
+      for (const c of Object.values(this.doc.cardOverlay)) index.add(c);
+      this.accountIndex = index;
+    }
+    return this.accountIndex;
+  }
+
+  /** The account a cached card is on. */
+  accountOf(cardId: CardId): string | undefined {
+    return this.card(cardId)?.accountId;
+  }
+
+  /** The cached cards on the account of `cardId` (itself included; none when it is not cached). */
+  cardsOnAccountOf(cardId: CardId): CachedCard[] {
+    const account = this.accountOf(cardId);
+    if (account === undefined) return [];
+    const cards = this.accounts()
+      .cardsOf(account)
+      .map((id) => this.card(id))
+      .filter((c): c is CachedCard => c !== undefined && c.accountId === account);
+    return cards;
+  }
+
+  /**
+   * The snapshot of the card's account to judge stored value, points and uses by: the
+   * freshest of its cards' (account-cards.ts). Undefined when the card is not cached.
+   */
+  accountSnapshot(cardId: CardId): CachedCard | undefined {
+    return freshestOf(this.cardsOnAccountOf(cardId));
+  }
+
+  /** The balance of the card's account as this terminal knows it, from every card on it (card-fold.ts). */
   knownBalance(cardId: CardId): Minor | undefined {
-    const card = this.card(cardId);
-    return card && knownBalanceOf(card, this.doc.pending);
+    const snapshot = this.accountSnapshot(cardId);
+    if (!snapshot) return undefined;
+    return knownBalanceOf(snapshot, this.doc.pending, (id) => this.accountOf(id) === snapshot.accountId);
   }
 
   /** Offline debits not yet acknowledged by the server, for one card or (no argument) the terminal. */

@@ -10,6 +10,7 @@
  */
 import type { AgentConfig } from "../../config/agent-config.js";
 import type { CardId, CardSnapshot } from "../../protocol/card.js";
+import type { DeclineDetail } from "../../protocol/decline-detail.js";
 import { type AnyDeclineCode, declineText, type Language } from "../../protocol/decline-text.js";
 import type { TxnMode } from "../../protocol/journal-entry.js";
 import type { AuthReply, AuthRequest } from "../../protocol/messages.js";
@@ -88,13 +89,16 @@ export class Decider {
   }
 
   /**
-   * One decision per card at a time: two online replies for the same card can then never
-   * be cached in the wrong order (an older snapshot over a newer one). Different cards
-   * still decide in parallel; the offline check + commit is serialised for all cards.
+   * One decision per account at a time (per card while the till does not know its
+   * account): two online replies for one account can then never be cached in the wrong
+   * order (an older snapshot over a newer one), nor one card's snapshot claim a sale of
+   * another card of the account that it does not hold (issue 13 defect 2). Different
+   * accounts still decide in parallel; the offline check + commit is serialised for all.
    */
   decideSale(req: SaleRequest): Promise<Decision> {
     const settings = this.deps.settings;
-    return this.perCard.run(req.cardId, () => this.decideSaleNow(req, settings));
+    const key = this.deps.ledger.accountOf(req.cardId) ?? req.cardId;
+    return this.perCard.run(key, () => this.decideSaleNow(req, settings));
   }
 
   private async decideSaleNow(req: SaleRequest, settings: DeciderDeps["settings"]): Promise<Decision> {
@@ -102,9 +106,10 @@ export class Decider {
     const at = this.deps.now();
     const day = businessDay(at, settings.timeZone);
     if (this.deps.online.isConnected()) {
-      const onlineThrough = this.deps.ledger.summary().nextSeq - 1;
+      const { nextSeq, ackedSeq } = this.deps.ledger.summary();
+      const asked = { onlineThrough: nextSeq - 1, ackedAtAsk: ackedSeq };
       const reply = await this.deps.online.authorise(this.authRequest(req, at, day), settings.authTimeoutMs);
-      if (reply !== "timeout") return this.fromOnline(req, reply, day, onlineThrough, settings.language);
+      if (reply !== "timeout") return this.fromOnline(req, reply, day, asked, settings.language);
       this.deps.log.warn(
         { txnId: req.txnId },
         "online authorisation timed out; deciding offline with the same transaction id",
@@ -116,11 +121,12 @@ export class Decider {
   /** What the server is asked, with what this till spent offline and has not uploaded yet (DESIGN §4 rule 8). */
   private authRequest(req: SaleRequest, at: number, day: string): Omit<AuthRequest, "corr" | "v"> {
     const { ledger } = this.deps;
-    const accountId = ledger.card(req.cardId)?.accountId;
-    const unsynced =
-      accountId === undefined
-        ? { points: 0, uses: 0 }
-        : unsyncedOffline(accountId, ledger.pending(), (id) => ledger.card(id)?.accountId, req.countUse?.packageId);
+    const unsynced = unsyncedOffline(
+      { cardId: req.cardId, accountId: ledger.accountOf(req.cardId) },
+      ledger.pending(),
+      (id) => ledger.accountOf(id),
+      { packageId: req.countUse?.packageId, day },
+    );
     return {
       txnId: req.txnId,
       terminalId: this.deps.terminalId,
@@ -130,7 +136,9 @@ export class Decider {
       gross: req.gross,
       businessDay: day,
       at: new Date(at).toISOString(),
-      unsyncedOfflineMinor: ledger.offlineExposure(req.cardId).minor,
+      // The account's, on all its cards; the card's own day for a sub-card's daily limit.
+      unsyncedOfflineMinor: unsynced.minor,
+      unsyncedOfflineCardMinor: unsynced.cardMinor,
       ...(req.pin ? { pin: req.pin } : {}),
       ...((req.redeemPoints ?? 0) > 0
         ? { redeemPoints: req.redeemPoints, unsyncedOfflinePoints: unsynced.points }
@@ -140,7 +148,10 @@ export class Decider {
   }
 
   /** The card cache is advisory: failing to update it never undoes a decision already durable. */
-  private async remember(card: CardSnapshot, seen: { appliedSeq: number; onlineThrough: number }): Promise<void> {
+  private async remember(
+    card: CardSnapshot,
+    seen: { appliedSeq: number; onlineThrough: number; ackedAtAsk: number },
+  ): Promise<void> {
     try {
       await this.deps.ledger.rememberCard(card, seen, this.deps.now());
     } catch (err) {
@@ -155,12 +166,12 @@ export class Decider {
     req: SaleRequest,
     reply: AuthReply,
     day: string,
-    onlineThrough: number,
+    asked: { onlineThrough: number; ackedAtAsk: number },
     language: Language,
   ): Promise<Decision> {
     const { ledger, now } = this.deps;
     ledger.noteContact(now());
-    const seen = { appliedSeq: reply.appliedSeq ?? 0, onlineThrough };
+    const seen = { appliedSeq: reply.appliedSeq ?? 0, ...asked };
     if (!reply.approved) {
       if (reply.card) await this.remember(reply.card, seen);
       return this.declined(req, "online", reply.code, reply.card, language);
@@ -168,8 +179,12 @@ export class Decider {
     const entry = await this.lock.run(() =>
       ledger.commit(onlineSaleEntry(req, reply, new Date(now()).toISOString(), day), now()),
     );
-    // The reply's balance includes this entry and every online entry authorised before it.
-    await this.remember(reply.card, { appliedSeq: seen.appliedSeq, onlineThrough: entry.seq });
+    // The reply's balance includes this entry and every online entry authorised before it —
+    // unless another online entry of the account was journaled between the ask and this
+    // commit (a till operation): then the snapshot cannot say whether it holds that one,
+    // and the older snapshot, with the pending entries, stays the truer account.
+    if (!onlineEntryBetween(ledger, reply.card.accountId, asked.onlineThrough, entry.seq))
+      await this.remember(reply.card, { ...seen, onlineThrough: entry.seq });
     return {
       approved: true,
       mode: "online",
@@ -196,7 +211,7 @@ export class Decider {
       return this.declined(req, "offline", "NO_POLICY", card ?? null, settings.language);
     const onHotlist = this.deps.hotlist().has(req.cardId);
     const judged = judgeOfflineSale(ledger, req, { limits: settings.offline, card, cardType, onHotlist, at, day });
-    if (!judged.ok) return this.declined(req, "offline", judged.code, card ?? null, settings.language);
+    if (!judged.ok) return this.declined(req, "offline", judged.code, card ?? null, settings.language, judged.detail);
     const { price } = judged;
     // Rule 9 on all the account gives (stored value and points); a card with no PIN on file has none to check.
     if (card && cardType && card.hasPin !== false && pinRequired(cardType, price.net + price.pointsValue)) {
@@ -239,9 +254,22 @@ export class Decider {
     code: AnyDeclineCode,
     card: Decision["card"] | undefined,
     language: Language = this.deps.settings.language,
+    detail?: DeclineDetail,
   ): Decision {
-    const reason = declineText(code, language);
+    const reason = declineText(code, language, detail);
     this.deps.log.info({ txnId: req.txnId, mode, code }, "declined");
     return { approved: false, mode, txnId: req.txnId, code, reason, card: card ?? null };
   }
+}
+
+/**
+ * Whether an online entry on `accountId` lies after `askedThrough` and before `seq`. One
+ * that has already left the outbox is the ledger's to catch (rememberCard).
+ */
+function onlineEntryBetween(ledger: TerminalLedger, accountId: string, askedThrough: number, seq: number): boolean {
+  return ledger
+    .pending()
+    .some(
+      (e) => e.seq > askedThrough && e.seq < seq && e.mode === "online" && ledger.accountOf(e.cardId) === accountId,
+    );
 }

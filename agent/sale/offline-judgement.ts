@@ -5,12 +5,18 @@
  * unsynced-spend.ts) — points redeemed never beyond the points it knows of, uses never
  * beyond the uses it knows are left, a sub-card's limits on the day's spending it knows.
  *
+ * Stored value, points and uses are the account's (issue 13 defect 2): judged on the
+ * account's snapshot and on every unsynced entry of its cards; the per-card offline limits
+ * and a sub-card's own limits on the card's own figures. A decline carries the limit and
+ * what is left under it, for the cashier's words (protocol/decline-detail.ts).
+ *
  * It only reads the ledger; the decider runs it and the commit under one lock, so the
  * facts cannot change in between. The PIN comes after it (it writes a counter).
  */
 import type { CountPackage } from "../../protocol/count-card.js";
+import { type DeclineDetail, roomOf, subCardRoom } from "../../protocol/decline-detail.js";
 import type { AnyDeclineCode } from "../../protocol/decline-text.js";
-import { judgeOffline, type OfflineLimits } from "../../protocol/offline-rules.js";
+import { judgeOffline, type OfflineFacts, type OfflineLimits } from "../../protocol/offline-rules.js";
 import type { CardTypePolicy } from "../../protocol/policy.js";
 import { type PricedSale, priceSale } from "../../protocol/pricing.js";
 import { judgeSaleRules, packageOf } from "../../protocol/sale-rules.js";
@@ -30,7 +36,7 @@ export interface OfflineContext {
 
 export type OfflineJudgement =
   | { ok: true; price: PricedSale; countUse: (CountPackage & { uses: number }) | undefined }
-  | { ok: false; code: AnyDeclineCode };
+  | { ok: false; code: AnyDeclineCode; detail?: DeclineDetail | undefined };
 
 export function judgeOfflineSale(ledger: TerminalLedger, req: SaleRequest, c: OfflineContext): OfflineJudgement {
   const rules = c.card && c.cardType ? cardRules(ledger, req, c.card, c.cardType, c.day) : undefined;
@@ -38,7 +44,7 @@ export function judgeOfflineSale(ledger: TerminalLedger, req: SaleRequest, c: Of
   const cardExposure = ledger.offlineExposure(req.cardId);
   const terminalExposure = ledger.offlineExposure();
   const lastContact = ledger.lastContactAt();
-  const verdict = judgeOffline({
+  const facts: OfflineFacts = {
     limits: c.limits,
     card: c.card,
     cardType: c.cardType,
@@ -50,29 +56,33 @@ export function judgeOfflineSale(ledger: TerminalLedger, req: SaleRequest, c: Of
     terminalOfflineMinor: terminalExposure.minor,
     terminalOfflineCount: terminalExposure.count,
     sinceLastContactMs: lastContact === null ? Number.POSITIVE_INFINITY : c.at - lastContact,
-  });
+  };
+  const verdict = judgeOffline(facts);
   // The offline rules speak first: "card hotlisted" is the truer reason than "points short".
-  if (!verdict.approve) return { ok: false, code: verdict.code };
+  if (!verdict.approve) return { ok: false, code: verdict.code, detail: roomOf(verdict.code, facts) };
   if (!rules) return unknownCard(req, price);
   if (!rules.ok) return rules;
   return { ok: true, price, countUse: rules.countUse };
 }
 
 function cardRules(ledger: TerminalLedger, req: SaleRequest, card: CachedCard, type: CardTypePolicy, day: string) {
-  const spent = unsyncedSpend(card, ledger.pending(), (id) => ledger.card(id)?.accountId, day);
-  const cached = req.countUse ? packageOf(card, req.countUse.packageId) : undefined;
+  const account = ledger.accountSnapshot(card.cardId) ?? card;
+  const spent = unsyncedSpend(account, card, ledger.pending(), (id) => ledger.accountOf(id), day);
+  const spentToday = snapshotSpent(card, day) + spent.spentOnDay;
+  const cached = req.countUse ? packageOf(account, req.countUse.packageId) : undefined;
   const pkg = cached && { ...cached, remainingUses: cached.remainingUses - (spent.uses.get(cached.packageId) ?? 0) };
   const judged = judgeSaleRules(
     { gross: req.gross, redeemPoints: req.redeemPoints, countUse: req.countUse, businessDay: day },
     {
       card,
       type,
-      availablePoints: card.points - spent.points,
+      availablePoints: account.points - spent.points,
       pkg,
-      spentToday: snapshotSpent(card, day) + spent.spentOnDay,
+      spentToday,
     },
   );
-  if (!judged.ok) return judged;
+  if (!judged.ok)
+    return { ...judged, detail: card.subCard ? subCardRoom(judged.code, card.subCard, spentToday) : undefined };
   const countUse =
     req.countUse && pkg
       ? { ...pkg, remainingUses: pkg.remainingUses - req.countUse.uses, uses: req.countUse.uses }

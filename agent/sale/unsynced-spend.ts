@@ -9,7 +9,9 @@
  * sales are not counted as available — the server has not granted them yet.
  *
  * Points and packages belong to the account, so entries on any of its cards (a primary
- * and its sub-cards) count; an entry is left out when the snapshot already includes it.
+ * and its sub-cards, a member's IC and ID card) count against the account's snapshot; the
+ * day's spending is the card's own, against its own snapshot. An entry is left out when
+ * the snapshot it is counted against already includes it (issue 13 defect 2).
  */
 import type { CardId } from "../../protocol/card.js";
 import { countUseOf, type JournalEntry } from "../../protocol/journal-entry.js";
@@ -28,10 +30,13 @@ export interface UnsyncedSpend {
 export const NOTHING_UNSYNCED: UnsyncedSpend = { points: 0, uses: new Map(), spentOnDay: 0 };
 
 /**
- * `accountOf` names the account of another card (from the card cache); entries on cards
- * the till does not know cannot be on this account as far as it can tell.
+ * `account` is the account's snapshot the points and uses are judged by (the ledger's
+ * `accountSnapshot`, maybe another card's), `card` the card's own. `accountOf` names the
+ * account of another card (from the card cache); entries on cards the till does not know
+ * cannot be on this account as far as it can tell.
  */
 export function unsyncedSpend(
+  account: CachedCard,
   card: CachedCard,
   pending: readonly JournalEntry[],
   accountOf: (cardId: CardId) => string | undefined,
@@ -41,38 +46,50 @@ export function unsyncedSpend(
   let spentOnDay = 0;
   const uses = new Map<string, number>();
   for (const e of pending) {
-    if (includes(card, e)) continue;
     const own = e.cardId === card.cardId;
-    if (!own && accountOf(e.cardId) !== card.accountId) continue;
+    if (own && e.kind === "sale" && e.businessDay === day && !includes(card, e)) spentOnDay += e.net;
+    if (includes(account, e) || (!own && accountOf(e.cardId) !== account.accountId)) continue;
     // Points leave with a sale's redemption and with earned points a refund or void takes
     // back; points a refund or void gives back are not counted until the server has them.
     points += (e.kind === "sale" ? (e.pointsRedeemed ?? 0) : 0) + Math.max(0, -e.pointsEarned);
     const use = countUseOf(e);
     if (use) uses.set(use.packageId, (uses.get(use.packageId) ?? 0) + use.uses);
-    if (own && e.kind === "sale" && e.businessDay === day) spentOnDay += e.net;
   }
   return { points, uses, spentOnDay };
+}
+
+export interface UnsyncedOffline {
+  /** Stored value the account's offline sales took, on any of its cards. */
+  minor: Minor;
+  /** The card's own offline sales on `day` (a sub-card's daily limit at the server). */
+  cardMinor: Minor;
+  points: number;
+  uses: number;
 }
 
 /**
  * For an online request: what this till's offline entries not yet acknowledged took from
  * the account. The server already holds every online one, so only offline entries count.
+ * A card the till does not know has no account here: only its own entries count then.
  */
 export function unsyncedOffline(
-  accountId: string,
+  card: { cardId: CardId; accountId: string | undefined },
   pending: readonly JournalEntry[],
   accountOf: (cardId: CardId) => string | undefined,
-  packageId: string | undefined,
-): { points: number; uses: number } {
-  let points = 0;
-  let uses = 0;
+  opts: { packageId: string | undefined; day: string },
+): UnsyncedOffline {
+  const out = { minor: 0, cardMinor: 0, points: 0, uses: 0 };
   for (const e of pending) {
-    if (e.mode !== "offline" || accountOf(e.cardId) !== accountId) continue;
-    points += e.pointsRedeemed ?? 0;
+    if (e.mode !== "offline") continue;
+    const own = e.cardId === card.cardId;
+    if (!own && (card.accountId === undefined || accountOf(e.cardId) !== card.accountId)) continue;
+    if (e.kind === "sale") out.minor += e.net;
+    if (own && e.kind === "sale" && e.businessDay === opts.day) out.cardMinor += e.net;
+    out.points += e.pointsRedeemed ?? 0;
     const use = countUseOf(e);
-    if (use && use.packageId === packageId) uses += use.uses;
+    if (use && use.packageId === opts.packageId) out.uses += use.uses;
   }
-  return { points, uses };
+  return out;
 }
 
 /** The sub-card's spending on `day` as the snapshot had it (0 when it was for another day or none). */

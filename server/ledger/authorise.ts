@@ -106,7 +106,10 @@ async function decide(
   const type = policy && cardTypeOf(policy, card.cardType);
   if (!policy || !type) return decline(req, "NO_POLICY", card);
   const pkg = req.countUse && (await findPackage(tx, req.countUse.packageId, card.accountId));
-  // What this till spent offline and has not uploaded yet is spent already (DESIGN §4 rule 8).
+  // What this till spent offline and has not uploaded yet is spent already (DESIGN §4 rule 8):
+  // on the account for its balance (any of its cards), the card's own for a sub-card's day.
+  const unsyncedAccount = req.unsyncedOfflineMinor ?? 0;
+  const unsyncedCard = req.unsyncedOfflineCardMinor ?? unsyncedAccount;
   const judged = judgeSaleRules(
     { gross: req.gross, redeemPoints: req.redeemPoints, countUse: req.countUse, businessDay: req.businessDay },
     {
@@ -114,12 +117,12 @@ async function decide(
       type,
       availablePoints: card.points - (req.unsyncedOfflinePoints ?? 0),
       pkg: pkg && { ...pkg, remainingUses: pkg.remainingUses - (req.unsyncedOfflineUses ?? 0) },
-      spentToday: (card.subCard?.spentToday ?? 0) + (req.unsyncedOfflineMinor ?? 0),
+      spentToday: (card.subCard?.spentToday ?? 0) + unsyncedCard,
     },
   );
   if (!judged.ok) return decline(req, judged.code, card);
   const price = judged.price;
-  if (card.balance - (req.unsyncedOfflineMinor ?? 0) < price.net) return decline(req, "INSUFFICIENT_BALANCE", card);
+  if (card.balance - unsyncedAccount < price.net) return decline(req, "INSUFFICIENT_BALANCE", card);
   const pinCode = await pinCheck(tx, req, loaded, price, policy, now);
   if (pinCode) return decline(req, pinCode, card);
   return debit(tx, req, card, price, pkg);

@@ -44,7 +44,7 @@ async function setup(
   const clock = opts.clock ?? { now: Date.parse("2026-11-22T02:00:00Z") };
   await ledger.rememberCard(gold, { appliedSeq: 0, onlineThrough: 0 }, clock.now);
   await ledger.rememberCard(
-    { ...gold, cardId: "ic:0BADCAFE", status: "frozen" },
+    { ...gold, cardId: "ic:0BADCAFE", accountId: "A4", status: "frozen" }, // another member's card
     { appliedSeq: 0, onlineThrough: 0 },
     clock.now,
   );

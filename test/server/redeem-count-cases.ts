@@ -116,6 +116,32 @@ export function redeemCountCases(t: Test, db: Db): void {
     t.match(await auth(ask(ZHANG, 50_000)), { approved: true }, "the primary card has no such limit");
   });
 
+  t.test(
+    "online, a till's unsynced offline spend is the account's for the balance, the card's own for its day",
+    async (t) => {
+      const SUB = "ic:5B5B5B02";
+      await issueCard(db, { cardId: SUB, primaryCardId: ZHANG, perTxnLimit: null, dailyLimit: 8_000 }, ALICE);
+      const balance = (await q.getCard(ZHANG))?.balance ?? 0;
+      const tooMuch = { unsyncedOfflineMinor: balance - 500, unsyncedOfflineCardMinor: 0 };
+      t.match(
+        await auth(ask(SUB, 1_000, tooMuch)),
+        { approved: false, code: "INSUFFICIENT_BALANCE" },
+        "net 8.80 > 5.00 left",
+      );
+      const dayFull = { unsyncedOfflineMinor: 7_200, unsyncedOfflineCardMinor: 7_200 };
+      t.match(await auth(ask(SUB, 1_000, dayFull)), { approved: false, code: "SUB_CARD_LIMIT_DAY" }, "72 + 8.80 > 80");
+      // The primary spent 72.00 offline: the sub-card's own day is untouched by it.
+      const primarySpent = { unsyncedOfflineMinor: 7_200, unsyncedOfflineCardMinor: 0 };
+      t.match(await auth(ask(SUB, 1_000, primarySpent)), { approved: true, net: 880 });
+      const olderTill = { unsyncedOfflineMinor: 7_200 };
+      t.match(
+        await auth(ask(SUB, 1_000, olderTill)),
+        { approved: false, code: "SUB_CARD_LIMIT_DAY" },
+        "an older till's figure is the card's own",
+      );
+    },
+  );
+
   t.test("online, a PIN set at head office is checked above the card type's threshold", async (t) => {
     const PIN_CARD = "ic:919191A1";
     await issueCard(db, { cardId: PIN_CARD, accountId: "A0001", cardType: "gold", pin: "246810" }, ALICE);

@@ -82,12 +82,12 @@ t.test("an acknowledged void folds the money, points and use it gave back into t
 });
 
 t.test("points and uses a pending refund or void gives back are not counted as spent", async (t) => {
-  const spent = unsyncedSpend(card, [sale, voided], () => card.accountId, DAY);
+  const spent = unsyncedSpend(card, card, [sale, voided], () => card.accountId, DAY);
   t.equal(spent.points, 50, "the sale's redemption counts; the void's give-back does not add to it");
   t.equal(spent.uses.get("P1"), 1, "the sale's use counts; the void's given-back use is not a use");
   const refundTakingBack = entry(3, { kind: "refund", originalTxnId: "t9", net: 1_000, pointsEarned: -10 });
   t.equal(
-    unsyncedSpend(card, [refundTakingBack], () => card.accountId, DAY).points,
+    unsyncedSpend(card, card, [refundTakingBack], () => card.accountId, DAY).points,
     10,
     "earned points a refund takes back do count",
   );
