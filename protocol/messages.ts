@@ -17,6 +17,9 @@ import { type DecodedPayload, decodeValidated } from "./validated-payload.js";
 
 export const PROTOCOL_VERSION = 1;
 
+/** Most cards in an auth request's `unsyncedOfflineOthers`; a till folds the rest into its account's figure. */
+export const MAX_UNSYNCED_OTHERS = 1000;
+
 export interface JournalBatch {
   v: 1;
   terminalId: string;
@@ -55,6 +58,12 @@ export interface AuthRequest {
    * reads from `unsyncedOfflineMinor`).
    */
   unsyncedOfflineCardMinor?: Minor;
+  /**
+   * Offline sales (and points they redeemed) not yet applied, on cards the till cannot
+   * place on this card's account or another: the server adds those on this account.
+   * Optional, present only when there are any (a card new to the till, an unknown card).
+   */
+  unsyncedOfflineOthers?: { cardId: string; minor: Minor; points: number }[];
   /** Points the member asks to pay with (积分抵扣); the server cuts them to the policy's share. */
   redeemPoints?: number;
   /** A count-card use (次卡核销) with the sale. */
@@ -274,6 +283,16 @@ const schemas = {
       at: str,
       unsyncedOfflineMinor: minor,
       unsyncedOfflineCardMinor: minor,
+      unsyncedOfflineOthers: {
+        type: "array",
+        maxItems: MAX_UNSYNCED_OTHERS,
+        items: {
+          type: "object",
+          additionalProperties: false,
+          required: ["cardId", "minor", "points"],
+          properties: { cardId: str, minor, points },
+        },
+      },
       redeemPoints: points,
       countUse: {
         type: "object",

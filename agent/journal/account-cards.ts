@@ -44,12 +44,19 @@ export class AccountCards {
 /**
  * The account's snapshot to judge by: the most recently refreshed of its cards'. Each one,
  * moved by the pending entries it does not include, is a true account of this till's own
- * spending (card-fold.ts); the newest also knows the most of what happened elsewhere.
+ * spending (card-fold.ts); the newest also knows the most of what happened elsewhere. At
+ * the same moment, the one that holds more of this till's entries.
  */
 export function freshestOf(cards: readonly CachedCard[]): CachedCard | undefined {
   let best: CachedCard | undefined;
-  for (const c of cards) if (!best || c.refreshedAt > best.refreshedAt) best = c;
+  for (const c of cards) if (!best || fresher(c, best)) best = c;
   return best;
+}
+
+function fresher(a: CachedCard, b: CachedCard): boolean {
+  if (a.refreshedAt !== b.refreshedAt) return a.refreshedAt > b.refreshedAt;
+  if (a.onlineThrough !== b.onlineThrough) return a.onlineThrough > b.onlineThrough;
+  return a.includedThrough > b.includedThrough;
 }
 
 /**

@@ -329,13 +329,16 @@ export class TerminalLedger {
       if (current && current.onlineThrough > seen.onlineThrough) return;
       // An entry of the account may have left the outbox after the server took this
       // snapshot (acknowledged after the ask, or after what the server said it applied): the
-      // snapshot may lack it and nothing pending would say so. The cards already cached hold
-      // it (folded at the ack); keep them, and take the next snapshot instead.
+      // snapshot may lack it and nothing pending would say so. The account's cards already
+      // cached hold it (folded at the ack): keep this card's, or cache a new card as the
+      // oldest of its account's, so that its entries count on the account and its siblings'
+      // snapshots judge the money until the next snapshot.
       const surely = Math.max(seen.appliedSeq, seen.ackedAtAsk ?? 0);
-      if ((this.ackedOnAccount.get(snapshot.accountId) ?? 0) > surely) return;
+      const stale = (this.ackedOnAccount.get(snapshot.accountId) ?? 0) > surely;
+      if (stale && current) return;
       const includedThrough = Math.max(seen.appliedSeq, current?.includedThrough ?? 0);
       const card = sealCard(
-        { ...snapshot, includedThrough, onlineThrough: seen.onlineThrough, refreshedAt: at },
+        { ...snapshot, includedThrough, onlineThrough: seen.onlineThrough, refreshedAt: stale ? 0 : at },
         this.key,
       );
       const doc = this.doc;

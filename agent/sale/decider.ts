@@ -139,6 +139,7 @@ export class Decider {
       // The account's, on all its cards; the card's own day for a sub-card's daily limit.
       unsyncedOfflineMinor: unsynced.minor,
       unsyncedOfflineCardMinor: unsynced.cardMinor,
+      ...(unsynced.others.length > 0 ? { unsyncedOfflineOthers: unsynced.others } : {}),
       ...(req.pin ? { pin: req.pin } : {}),
       ...((req.redeemPoints ?? 0) > 0
         ? { redeemPoints: req.redeemPoints, unsyncedOfflinePoints: unsynced.points }
@@ -181,10 +182,11 @@ export class Decider {
     );
     // The reply's balance includes this entry and every online entry authorised before it —
     // unless another online entry of the account was journaled between the ask and this
-    // commit (a till operation): then the snapshot cannot say whether it holds that one,
-    // and the older snapshot, with the pending entries, stays the truer account.
-    if (!onlineEntryBetween(ledger, reply.card.accountId, asked.onlineThrough, entry.seq))
-      await this.remember(reply.card, { ...seen, onlineThrough: entry.seq });
+    // commit (a till operation, a card new to the till): then the snapshot cannot say
+    // whether it holds that one, and claims only what it surely holds (what was journaled
+    // before the ask). This entry then counts twice until the next snapshot: less known, never more.
+    const raced = onlineEntryBetween(ledger, reply.card.accountId, asked.onlineThrough, entry.seq);
+    await this.remember(reply.card, raced ? seen : { ...seen, onlineThrough: entry.seq });
     return {
       approved: true,
       mode: "online",
@@ -263,13 +265,18 @@ export class Decider {
 }
 
 /**
- * Whether an online entry on `accountId` lies after `askedThrough` and before `seq`. One
- * that has already left the outbox is the ledger's to catch (rememberCard).
+ * Whether an online entry on `accountId` — or on a card the till cannot place yet, which
+ * may be on it — lies after `askedThrough` and before `seq`. One that has already left the
+ * outbox is the ledger's to catch (rememberCard).
  */
 function onlineEntryBetween(ledger: TerminalLedger, accountId: string, askedThrough: number, seq: number): boolean {
   return ledger
     .pending()
     .some(
-      (e) => e.seq > askedThrough && e.seq < seq && e.mode === "online" && ledger.accountOf(e.cardId) === accountId,
+      (e) =>
+        e.seq > askedThrough &&
+        e.seq < seq &&
+        e.mode === "online" &&
+        (ledger.accountOf(e.cardId) ?? accountId) === accountId,
     );
 }

@@ -15,6 +15,7 @@
  */
 import type { CardId } from "../../protocol/card.js";
 import { countUseOf, type JournalEntry } from "../../protocol/journal-entry.js";
+import { MAX_UNSYNCED_OTHERS } from "../../protocol/messages.js";
 import type { Minor } from "../../protocol/money.js";
 import { type CachedCard, includes } from "../journal/journal-state.js";
 
@@ -59,18 +60,24 @@ export function unsyncedSpend(
 }
 
 export interface UnsyncedOffline {
-  /** Stored value the account's offline sales took, on any of its cards. */
+  /** Stored value the account's offline sales took, on any of its cards the till knows are on it. */
   minor: Minor;
   /** The card's own offline sales on `day` (a sub-card's daily limit at the server). */
   cardMinor: Minor;
   points: number;
   uses: number;
+  /**
+   * Offline sales on cards that may be on the account for all the till knows: cards it
+   * does not know the account of — every other card when the asked one is new to it. The
+   * server, which knows every card's account, counts those that are (issue 13 defect 2).
+   */
+  others: { cardId: CardId; minor: Minor; points: number }[];
 }
 
 /**
  * For an online request: what this till's offline entries not yet acknowledged took from
  * the account. The server already holds every online one, so only offline entries count.
- * A card the till does not know has no account here: only its own entries count then.
+ * Uses are counted by package: a package id names one account's package at head office.
  */
 export function unsyncedOffline(
   card: { cardId: CardId; accountId: string | undefined },
@@ -79,17 +86,32 @@ export function unsyncedOffline(
   opts: { packageId: string | undefined; day: string },
 ): UnsyncedOffline {
   const out = { minor: 0, cardMinor: 0, points: 0, uses: 0 };
+  const others = new Map<CardId, { cardId: CardId; minor: Minor; points: number }>();
   for (const e of pending) {
     if (e.mode !== "offline") continue;
-    const own = e.cardId === card.cardId;
-    if (!own && (card.accountId === undefined || accountOf(e.cardId) !== card.accountId)) continue;
-    if (e.kind === "sale") out.minor += e.net;
-    if (own && e.kind === "sale" && e.businessDay === opts.day) out.cardMinor += e.net;
-    out.points += e.pointsRedeemed ?? 0;
     const use = countUseOf(e);
     if (use && use.packageId === opts.packageId) out.uses += use.uses;
+    const own = e.cardId === card.cardId;
+    const account = own ? card.accountId : accountOf(e.cardId);
+    const minor = e.kind === "sale" ? e.net : 0;
+    const points = e.pointsRedeemed ?? 0;
+    if (own || (account !== undefined && account === card.accountId)) {
+      out.minor += minor;
+      out.points += points;
+      if (own && e.kind === "sale" && e.businessDay === opts.day) out.cardMinor += e.net;
+    } else if (account === undefined || card.accountId === undefined) {
+      const o = others.get(e.cardId) ?? { cardId: e.cardId, minor: 0, points: 0 };
+      others.set(e.cardId, { ...o, minor: o.minor + minor, points: o.points + points });
+    }
   }
-  return out;
+  // Beyond what one request may carry, the smallest are counted as this account's: the
+  // server then keeps more free than it need, never less.
+  const sorted = [...others.values()].sort((a, b) => b.minor - a.minor);
+  for (const o of sorted.slice(MAX_UNSYNCED_OTHERS)) {
+    out.minor += o.minor;
+    out.points += o.points;
+  }
+  return { ...out, others: sorted.slice(0, MAX_UNSYNCED_OTHERS) };
 }
 
 /** The sub-card's spending on `day` as the snapshot had it (0 when it was for another day or none). */

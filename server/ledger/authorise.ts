@@ -29,6 +29,7 @@ import { findPackage } from "./package-rows.js";
 import { checkPinOnline } from "./pin-online.js";
 import { type LoadedCard, loadCard, loadCardWithPin } from "./rows.js";
 import { findTransaction, type StoredTxn, type TxnRow, toStoredTxn, txnColumns } from "./transactions.js";
+import { othersOnAccount } from "./unsynced-others.js";
 
 export type AuthOutcome = { ok: true; reply: AuthReply } | { ok: false; reason: string };
 
@@ -108,14 +109,16 @@ async function decide(
   const pkg = req.countUse && (await findPackage(tx, req.countUse.packageId, card.accountId));
   // What this till spent offline and has not uploaded yet is spent already (DESIGN §4 rule 8):
   // on the account for its balance (any of its cards), the card's own for a sub-card's day.
-  const unsyncedAccount = req.unsyncedOfflineMinor ?? 0;
-  const unsyncedCard = req.unsyncedOfflineCardMinor ?? unsyncedAccount;
+  // Cards the till could not place on an account are counted when they are on this one.
+  const others = await othersOnAccount(tx, req, card.accountId);
+  const unsyncedAccount = (req.unsyncedOfflineMinor ?? 0) + others.minor;
+  const unsyncedCard = req.unsyncedOfflineCardMinor ?? req.unsyncedOfflineMinor ?? 0;
   const judged = judgeSaleRules(
     { gross: req.gross, redeemPoints: req.redeemPoints, countUse: req.countUse, businessDay: req.businessDay },
     {
       card,
       type,
-      availablePoints: card.points - (req.unsyncedOfflinePoints ?? 0),
+      availablePoints: card.points - (req.unsyncedOfflinePoints ?? 0) - others.points,
       pkg: pkg && { ...pkg, remainingUses: pkg.remainingUses - (req.unsyncedOfflineUses ?? 0) },
       spentToday: (card.subCard?.spentToday ?? 0) + unsyncedCard,
     },

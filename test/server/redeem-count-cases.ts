@@ -142,6 +142,20 @@ export function redeemCountCases(t: Test, db: Db): void {
     },
   );
 
+  t.test("online, offline sales on cards the till could not place count when they are on the account", async (t) => {
+    const ID_CARD = "id:0099887766"; // 张伟's second card, on his account
+    await issueCard(db, { cardId: ID_CARD, accountId: "A0001", cardType: "gold" }, ALICE);
+    const balance = (await q.getCard(ZHANG))?.balance ?? 0;
+    const spentOnIc = { unsyncedOfflineOthers: [{ cardId: ZHANG, minor: balance - 500, points: 0 }] };
+    t.match(
+      await auth(ask(ID_CARD, 1_000, spentOnIc)),
+      { approved: false, code: "INSUFFICIENT_BALANCE" },
+      "the till did not know the ID card; the server knows both are one account",
+    );
+    const elsewhere = { unsyncedOfflineOthers: [{ cardId: LI, minor: balance, points: 0 }] };
+    t.match(await auth(ask(ID_CARD, 1_000, elsewhere)), { approved: true }, "another member's card is not counted");
+  });
+
   t.test("online, a PIN set at head office is checked above the card type's threshold", async (t) => {
     const PIN_CARD = "ic:919191A1";
     await issueCard(db, { cardId: PIN_CARD, accountId: "A0001", cardType: "gold", pin: "246810" }, ALICE);
