@@ -8,7 +8,7 @@
  *
  * The index lives in memory only; it is rebuilt from the card cache at start-up.
  */
-import type { CardId } from "../../protocol/card.js";
+import type { CardId, CardSnapshot } from "../../protocol/card.js";
 import type { JournalEntry } from "../../protocol/journal-entry.js";
 import { foldEntry } from "./card-fold.js";
 import { type CachedCard, includes } from "./journal-state.js";
@@ -57,6 +57,59 @@ function fresher(a: CachedCard, b: CachedCard): boolean {
   if (a.refreshedAt !== b.refreshedAt) return a.refreshedAt > b.refreshedAt;
   if (a.onlineThrough !== b.onlineThrough) return a.onlineThrough > b.onlineThrough;
   return a.includedThrough > b.includedThrough;
+}
+
+/**
+ * What to cache of a snapshot the server just gave (TerminalLedger.rememberCard), or
+ * undefined to keep the cached card as it is. `seen.appliedSeq` is the server's word on
+ * which of this till's entries it had applied, `seen.onlineThrough` the newest online entry
+ * it had authorised, `seen.ackedAtAsk` where the till's acknowledged point stood when it
+ * asked; `lastAcked` the newest entry of the account acknowledged since start-up.
+ *
+ * An entry of the account may have left the outbox after the server took the snapshot:
+ * the snapshot may lack it, and nothing pending would say so. The account's cards already
+ * cached hold it (folded at the ack), so this card keeps its money figures and takes the
+ * rest (status, type, limits, PIN); a card new to the till is cached as the oldest of its
+ * account's, so that its entries count on the account while its siblings' snapshots judge
+ * the money until the next snapshot.
+ */
+export function cardToCache(
+  current: CachedCard | undefined,
+  snapshot: CardSnapshot,
+  seen: { appliedSeq: number; onlineThrough: number; ackedAtAsk?: number | undefined },
+  at: number,
+  lastAcked: number,
+): Omit<CachedCard, "mac"> | undefined {
+  if (current && current.onlineThrough > seen.onlineThrough) return undefined; // an older reply
+  const stale = lastAcked > Math.max(seen.appliedSeq, seen.ackedAtAsk ?? 0);
+  if (stale && current) return withMoneyOf(current, snapshot);
+  const includedThrough = Math.max(seen.appliedSeq, current?.includedThrough ?? 0);
+  return { ...snapshot, includedThrough, onlineThrough: seen.onlineThrough, refreshedAt: stale ? 0 : at };
+}
+
+/** The snapshot's card facts with the cached card's money, points, uses, day spending and inclusion. */
+function withMoneyOf(current: CachedCard, snapshot: CardSnapshot): Omit<CachedCard, "mac"> {
+  const { mac: _mac, ...kept } = current;
+  const { balance, points, packages, includedThrough, onlineThrough, refreshedAt } = kept;
+  const { packages: _p, subCard, ...facts } = snapshot;
+  // No undefined keys: the card's MAC is over its JSON, and JSON drops them.
+  const { spentDay: _d, spentToday: _s, ...limits } = subCard ?? { primaryCardId: "" };
+  const day = current.subCard?.spentDay;
+  const today = current.subCard?.spentToday;
+  const spent = {
+    ...(day !== undefined ? { spentDay: day } : {}),
+    ...(today !== undefined ? { spentToday: today } : {}),
+  };
+  return {
+    ...facts,
+    balance,
+    points,
+    ...(packages ? { packages } : {}),
+    ...(subCard ? { subCard: { ...(limits as typeof subCard), ...spent } } : {}),
+    includedThrough,
+    onlineThrough,
+    refreshedAt,
+  };
 }
 
 /**

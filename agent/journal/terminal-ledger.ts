@@ -25,7 +25,7 @@ import type { PinRules } from "../../protocol/policy.js";
 import { SerialLock } from "../sale/serial-lock.js";
 import { type DurableFs, nodeDurableFs } from "../store/durable-file.js";
 import { DurableJsonAdapter } from "../store/durable-json-adapter.js";
-import { AccountCards, foldAcknowledged, freshestOf } from "./account-cards.js";
+import { AccountCards, cardToCache, foldAcknowledged, freshestOf } from "./account-cards.js";
 import { cardCacheBytes, journalHeadJson } from "./cached-json.js";
 import { type Exposure, knownBalanceOf, offlineExposureOf } from "./card-fold.js";
 import type { JournalArchive } from "./journal-archive.js";
@@ -325,22 +325,10 @@ export class TerminalLedger {
     at: number,
   ): Promise<void> {
     await this.locked(async () => {
-      const current = this.card(snapshot.cardId);
-      if (current && current.onlineThrough > seen.onlineThrough) return;
-      // An entry of the account may have left the outbox after the server took this
-      // snapshot (acknowledged after the ask, or after what the server said it applied): the
-      // snapshot may lack it and nothing pending would say so. The account's cards already
-      // cached hold it (folded at the ack): keep this card's, or cache a new card as the
-      // oldest of its account's, so that its entries count on the account and its siblings'
-      // snapshots judge the money until the next snapshot.
-      const surely = Math.max(seen.appliedSeq, seen.ackedAtAsk ?? 0);
-      const stale = (this.ackedOnAccount.get(snapshot.accountId) ?? 0) > surely;
-      if (stale && current) return;
-      const includedThrough = Math.max(seen.appliedSeq, current?.includedThrough ?? 0);
-      const card = sealCard(
-        { ...snapshot, includedThrough, onlineThrough: seen.onlineThrough, refreshedAt: stale ? 0 : at },
-        this.key,
-      );
+      const acked = this.ackedOnAccount.get(snapshot.accountId) ?? 0;
+      const next = cardToCache(this.card(snapshot.cardId), snapshot, seen, at, acked);
+      if (!next) return;
+      const card = sealCard(next, this.key);
       const doc = this.doc;
       this.doc = { ...doc, cardOverlay: { ...doc.cardOverlay, [snapshot.cardId]: card } };
       await this.writeHeadOrRestore(doc);

@@ -185,6 +185,10 @@ t.test("a sale acknowledged on one card stays spent in the other card's snapshot
   // A snapshot of the ID card the server took before it applied the sale must not undo that.
   await ledger.rememberCard(ID, { appliedSeq: 0, onlineThrough: 0, ackedAtAsk: 0 }, START + 2);
   t.equal(ledger.knownBalance(ID.cardId), KNOWN - 50_000, "an older snapshot does not bring the money back");
+  await ledger.rememberCard({ ...ID, status: "lost" }, { appliedSeq: 0, onlineThrough: 0, ackedAtAsk: 0 }, START + 2);
+  t.equal(ledger.card(ID.cardId)?.status, "lost", "but what it says of the card itself is taken");
+  t.equal(ledger.knownBalance(ID.cardId), KNOWN - 50_000);
+  await ledger.rememberCard(ID, { appliedSeq: 0, onlineThrough: 0, ackedAtAsk: 0 }, START + 2);
   await ledger.flushCards();
   await ledger.close();
   const again = await open();
