@@ -5,8 +5,10 @@
  * as often as wanted: the same journal gives the same figures and the same file bytes.
  */
 import { writeFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { loadConfig } from "../../config/load-config.js";
+import type { CommandSpec, ParsedInput } from "../../protocol/cli/command-spec.js";
+import { flagOf, textOf, UsageError } from "../../protocol/cli/command-spec.js";
+import { runSome } from "../../protocol/cli/run-cli.js";
 import { formatMoney } from "../../protocol/money.js";
 import { closeFile, isBusinessDay } from "../close/close-output.js";
 import type { DailyCloseReport, Totals } from "../close/close-report.js";
@@ -15,36 +17,50 @@ import { buildDailyClose } from "../close/daily-close.js";
 import { JournalArchive } from "../journal/journal-archive.js";
 import { TerminalLedger } from "../journal/terminal-ledger.js";
 import { businessDay } from "../sale/business-day.js";
+import { CONFIG_OPTION, CONSOLE_OUTPUT } from "./common-options.js";
 
-const USAGE = `usage:
-  cardterm close --config FILE [--day YYYY-MM-DD] [--csv FILE | --xlsx FILE | --json]
-    the daily close (日结) of a business day (default: today in the terminal's time zone);
-    a summary to stdout, or the CSV / XLSX written to FILE, or the full report as JSON`;
+export const CLOSE_COMMAND: CommandSpec = {
+  path: "close",
+  summary: "the daily close (日结) rebuilt from the journal: a summary, CSV, XLSX or JSON",
+  options: [
+    CONFIG_OPTION,
+    { flags: "--day <YYYY-MM-DD>", help: "the business day (default: today in the terminal's time zone)" },
+    { flags: "--csv <file>", help: "write the close as CSV to FILE", conflicts: ["xlsx", "json"] },
+    { flags: "--xlsx <file>", help: "write the close as an XLSX workbook to FILE", conflicts: ["csv", "json"] },
+    { flags: "--json", help: "print the full report as JSON", conflicts: ["csv", "xlsx"] },
+  ],
+  examples: [
+    "cardterm close --config /etc/cardterm/cardterm.yaml",
+    "cardterm close --config /etc/cardterm/cardterm.yaml --day 2026-11-22 --xlsx close-2026-11-22.xlsx",
+  ],
+  run: (input) => close(input),
+};
 
-export async function closeCommand(
+/** `cardterm close …` from an argument list (tests call this). */
+export function closeCommand(
   args: string[],
   out: (line: string) => void = console.log,
   now: () => number = Date.now,
 ): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      config: { type: "string", short: "c" },
-      day: { type: "string" },
-      csv: { type: "string" },
-      xlsx: { type: "string" },
-      json: { type: "boolean" },
-    },
-  });
-  const outputs = [values.csv, values.xlsx, values.json].filter((v) => v !== undefined);
-  if (!values.config || outputs.length > 1) {
-    console.error(USAGE);
-    return 2;
-  }
-  if (values.day !== undefined && !isBusinessDay(values.day)) {
-    console.error(`--day ${JSON.stringify(values.day)} is not a date like 2026-11-22\n${USAGE}`);
-    return 2;
-  }
+  const bound = { ...CLOSE_COMMAND, run: (input: ParsedInput) => close(input, out, now) };
+  return runSome("cardterm", [bound], ["close", ...args], CONSOLE_OUTPUT);
+}
+
+async function close(
+  input: ParsedInput,
+  out: (line: string) => void = console.log,
+  now: () => number = Date.now,
+): Promise<number> {
+  const day0 = textOf(input, "day");
+  if (day0 !== undefined && !isBusinessDay(day0))
+    throw new UsageError(`--day ${JSON.stringify(day0)} is not a date like 2026-11-22`);
+  const values = {
+    config: textOf(input, "config") as string,
+    day: day0,
+    csv: textOf(input, "csv"),
+    xlsx: textOf(input, "xlsx"),
+    json: flagOf(input, "json") || undefined,
+  };
   const config = await loadConfig(values.config);
   const { dataDir, id, key, timeZone } = config.terminal;
   const day = values.day ?? businessDay(now(), timeZone);

@@ -13,7 +13,6 @@
  * is invalid (the agent would refuse to start).
  */
 import { readFile } from "node:fs/promises";
-import { parseArgs } from "node:util";
 import { describeSteps } from "../../config/config-version.js";
 import { devicePathProblems } from "../../config/device-checks.js";
 import { examineConfigText } from "../../config/load-config.js";
@@ -21,6 +20,8 @@ import { CONFIG_MIGRATIONS, type ConfigMigration } from "../../config/migrations
 import { migrateConfigFile } from "../../config/migrations/migrate-file.js";
 import { byPosition, formatProblems, onePerPath } from "../../config/problems.js";
 import { configJsonSchema } from "../../config/schema.js";
+import type { CommandSpec } from "../../protocol/cli/command-spec.js";
+import { runSome } from "../../protocol/cli/run-cli.js";
 import { CardtermError } from "../../protocol/errors.js";
 
 export interface ConfigCommandIo {
@@ -31,28 +32,51 @@ export interface ConfigCommandIo {
   steps?: readonly ConfigMigration[];
 }
 
-const USAGE = `usage:
-  cardterm config check FILE [--elsewhere]   check a config file (--elsewhere: not on the till; skip secrets, files, devices)
-  cardterm config schema                     print the config's JSON Schema (for editor completion)
-  cardterm config migrate FILE [--dry-run]   update an older config format; the original is kept as FILE.bak-vN`;
-
 const CONSOLE: ConfigCommandIo = { out: (t) => console.log(t), err: (t) => console.error(t) };
 
-export async function configCommand(args: string[], io: ConfigCommandIo = CONSOLE): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { elsewhere: { type: "boolean" }, "dry-run": { type: "boolean" } },
-  });
-  const [sub, file] = positionals;
-  if (sub === "schema") {
-    io.out(JSON.stringify(configJsonSchema, null, 2));
-    return 0;
-  }
-  if (sub === "check" && file) return check(file, values.elsewhere === true, io);
-  if (sub === "migrate" && file) return migrate(file, values["dry-run"] === true, io);
-  io.err(USAGE);
-  return 2;
+function configSpecs(io: ConfigCommandIo): CommandSpec[] {
+  return [
+    {
+      path: "config check",
+      summary: "check a config file: every problem with file:line and the fix",
+      args: ["<file>"],
+      options: [
+        {
+          flags: "--elsewhere",
+          help: "checked off the till: skip secrets, key/PEM/logo files and device paths",
+        },
+      ],
+      examples: [
+        "cardterm config check /etc/cardterm/cardterm.yaml",
+        "cardterm config check --elsewhere store-12.yaml   # on a laptop, before copying it to the till",
+      ],
+      run: ({ args, values }) => check(args[0] as string, values.elsewhere === true, io),
+    },
+    {
+      path: "config schema",
+      summary: "print the config's JSON Schema (for editor completion)",
+      examples: ["cardterm config schema > cardterm.schema.json"],
+      run: () => {
+        io.out(JSON.stringify(configJsonSchema, null, 2));
+        return 0;
+      },
+    },
+    {
+      path: "config migrate",
+      summary: "update an older config format; the original is kept as FILE.bak-vN",
+      args: ["<file>"],
+      options: [{ flags: "--dry-run", help: "print the migrated config instead of writing it" }],
+      examples: ["cardterm config migrate --dry-run /etc/cardterm/cardterm.yaml"],
+      run: ({ args, values }) => migrate(args[0] as string, values["dry-run"] === true, io),
+    },
+  ];
+}
+
+export const CONFIG_COMMANDS: readonly CommandSpec[] = configSpecs(CONSOLE);
+
+/** `cardterm config …` from an argument list (tests call this). */
+export function configCommand(args: string[], io: ConfigCommandIo = CONSOLE): Promise<number> {
+  return runSome("cardterm", configSpecs(io), ["config", ...args], io);
 }
 
 async function check(file: string, elsewhere: boolean, io: ConfigCommandIo): Promise<number> {

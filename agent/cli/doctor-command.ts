@@ -7,9 +7,11 @@
  * Exit codes: 0 nothing failed (warnings allowed); 1 a row failed; 2 usage, or the config
  * file cannot be read at all.
  */
-import { parseArgs } from "node:util";
 import type { AgentConfig, Language } from "../../config/agent-config.js";
 import { createPrinter } from "../../drivers/printer/create-printer.js";
+import type { CommandSpec, ParsedInput } from "../../protocol/cli/command-spec.js";
+import { UsageError } from "../../protocol/cli/command-spec.js";
+import { runSome } from "../../protocol/cli/run-cli.js";
 import { isCardtermError } from "../../protocol/errors.js";
 import { AgentApi, type AgentProbe } from "../doctor/agent-probe.js";
 import { type AgentAnswer, buildChecks, labelOf, rowLabel } from "../doctor/build-checks.js";
@@ -23,18 +25,7 @@ import { silentLogger } from "../logger.js";
 import type { SelfTestReceiptData } from "../receipts/receipt-data.js";
 import { selfTestData } from "../receipts/receipt-setup.js";
 import { AGENT_VERSION } from "../version.js";
-
-const USAGE = `usage:
-  cardterm doctor [--config FILE] [--lang zh-CN|en] [--json] [--no-print | --print]
-                  [--wait-tap SECONDS] [--operator ID] [--timeout SECONDS] [--disk-warn-mb N] [--disk-fail-mb N]
-
-  --config FILE     the agent's config (default /etc/cardterm/cardterm.yaml)
-  --no-print        no self-test page
-  --print           print the result as the self-test page (instead of the plain page)
-  --wait-tap N      ask for a card on each reader within N seconds
-  --operator ID     log in to the running agent as this technician or supervisor (asks for the PIN)
-  --timeout N       each check's time limit (default 10)
-  --disk-warn-mb N / --disk-fail-mb N   free-space limits (default 500 / 100 MB)`;
+import { DEFAULT_CONFIG } from "./common-options.js";
 
 export interface DoctorIo {
   out: (text: string) => void;
@@ -46,12 +37,44 @@ export interface DoctorIo {
 
 const CONSOLE: DoctorIo = { out: (t) => console.log(t), err: (t) => console.error(t) };
 
-export async function doctorCommand(args: string[], io: DoctorIo = CONSOLE): Promise<number> {
-  const opts = parse(args);
-  if (typeof opts === "string") {
-    io.err(`${opts}\n${USAGE}`);
-    return 2;
-  }
+function doctorSpec(io: DoctorIo): CommandSpec {
+  return {
+    path: "doctor",
+    summary: "check config, readers, printer, broker, server clock, disk and journal: PASS/WARN/FAIL with the fix",
+    options: [
+      { flags: "-c, --config <file>", help: `the agent's config (default ${DEFAULT_CONFIG})` },
+      { flags: "--lang <lang>", help: "zh-CN or en (default: the terminal's language)" },
+      { flags: "--json", help: "the report as JSON" },
+      { flags: "--print", help: "print the result as the self-test page (instead of the plain page)" },
+      { flags: "--no-print", help: "no self-test page" },
+      { flags: "--wait-tap <seconds>", help: "ask for a card on each reader within N seconds" },
+      {
+        flags: "--operator <id>",
+        help: "log in to the running agent as this technician or supervisor (asks for the PIN)",
+      },
+      { flags: "--timeout <seconds>", help: "each check's time limit (default 10)" },
+      { flags: "--disk-warn-mb <n>", help: "warn below this much free space (default 500)" },
+      { flags: "--disk-fail-mb <n>", help: "fail below this much free space (default 100)" },
+    ],
+    examples: [
+      "cardterm doctor",
+      "cardterm doctor --config /etc/cardterm/cardterm.yaml --wait-tap 20 --lang en",
+      "cardterm doctor --json --no-print > doctor.json",
+    ],
+    run: (input) => doctor(input, io),
+  };
+}
+
+export const DOCTOR_COMMAND: CommandSpec = doctorSpec(CONSOLE);
+
+/** `cardterm doctor …` from an argument list (tests call this). */
+export function doctorCommand(args: string[], io: DoctorIo = CONSOLE): Promise<number> {
+  return runSome("cardterm", [doctorSpec(io)], ["doctor", ...args], io);
+}
+
+async function doctor(input: ParsedInput, io: DoctorIo): Promise<number> {
+  const opts = parse(input);
+  if (typeof opts === "string") throw new UsageError(opts);
   const now = io.now ?? Date.now;
   let outcome: Awaited<ReturnType<typeof checkConfig>>;
   try {
@@ -191,27 +214,8 @@ interface Options {
 }
 
 /** The options, or what is wrong with them. */
-function parse(args: string[]): Options | string {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args,
-      options: {
-        config: { type: "string", short: "c" },
-        lang: { type: "string" },
-        json: { type: "boolean" },
-        print: { type: "boolean" },
-        "no-print": { type: "boolean" },
-        "wait-tap": { type: "string" },
-        operator: { type: "string" },
-        timeout: { type: "string" },
-        "disk-warn-mb": { type: "string" },
-        "disk-fail-mb": { type: "string" },
-      },
-    }).values;
-  } catch (err) {
-    return (err as Error).message;
-  }
+function parse(input: ParsedInput): Options | string {
+  const values = input.values as Record<string, string | boolean | undefined>;
   const lang = values.lang as string | undefined;
   if (lang !== undefined && lang !== "zh-CN" && lang !== "en") return `--lang must be zh-CN or en, not ${lang}`;
   if (values.print && values["no-print"]) return "--print and --no-print exclude each other";
@@ -226,7 +230,7 @@ function parse(args: string[]): Options | string {
   const failMb = numbers["disk-fail-mb"];
   const mb = 2 ** 20;
   return {
-    config: (values.config as string | undefined) ?? "/etc/cardterm/cardterm.yaml",
+    config: (values.config as string | undefined) ?? DEFAULT_CONFIG,
     ...(lang ? { lang } : {}),
     json: values.json === true,
     print: values.print === true,

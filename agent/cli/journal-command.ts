@@ -4,29 +4,53 @@
  * replaced by atomic renames; an append in progress on journal.log reads as a torn tail
  * and is simply not shown).
  */
-import { parseArgs } from "node:util";
 import { loadConfig } from "../../config/load-config.js";
 import { maskCardId } from "../../protocol/card.js";
+import type { CommandSpec, ParsedInput } from "../../protocol/cli/command-spec.js";
+import { flagOf, textOf } from "../../protocol/cli/command-spec.js";
+import { runSome } from "../../protocol/cli/run-cli.js";
 import type { JournalEntry } from "../../protocol/journal-entry.js";
 import { formatMoney } from "../../protocol/money.js";
 import { JournalArchive } from "../journal/journal-archive.js";
 import { TerminalLedger } from "../journal/terminal-ledger.js";
+import { CONFIG_OPTION, CONSOLE_OUTPUT } from "./common-options.js";
 
-const USAGE = `usage:
-  cardterm journal verify --config FILE          check chain, sequence and MACs; exit 1 if broken
-  cardterm journal list --config FILE [--day YYYY-MM-DD]   entries (archive and pending)
-  cardterm journal export --csv --config FILE [--day YYYY-MM-DD]   CSV to stdout`;
+type Out = (line: string) => void;
+const DAY_OPTION = { flags: "--day <YYYY-MM-DD>", help: "only this business day" };
 
-export async function journalCommand(args: string[], out: (line: string) => void = console.log): Promise<number> {
-  const [sub, ...rest] = args;
-  const { values } = parseArgs({
-    args: rest,
-    options: { config: { type: "string", short: "c" }, day: { type: "string" }, csv: { type: "boolean" } },
-  });
-  if (!sub || !values.config || !["verify", "list", "export"].includes(sub)) {
-    console.error(USAGE);
-    return 2;
-  }
+function journalSpec(sub: "verify" | "list" | "export", out: Out): CommandSpec {
+  const specs = {
+    verify: {
+      summary: "check the chain, sequence and MACs of the journal; exit 1 if broken",
+      options: [CONFIG_OPTION],
+      examples: ["cardterm journal verify --config /etc/cardterm/cardterm.yaml"],
+    },
+    list: {
+      summary: "list the journal's entries (archived and pending)",
+      options: [CONFIG_OPTION, DAY_OPTION],
+      examples: ["cardterm journal list --config /etc/cardterm/cardterm.yaml --day 2026-11-22"],
+    },
+    export: {
+      summary: "the journal's entries as CSV on stdout",
+      options: [CONFIG_OPTION, DAY_OPTION, { flags: "--csv", help: "as CSV (the only format)", required: true }],
+      examples: ["cardterm journal export --csv --config /etc/cardterm/cardterm.yaml > journal.csv"],
+    },
+  };
+  return { path: `journal ${sub}`, ...specs[sub], run: (input) => journal(sub, input, out) };
+}
+
+export const JOURNAL_COMMANDS: readonly CommandSpec[] = (["verify", "list", "export"] as const).map((sub) =>
+  journalSpec(sub, console.log),
+);
+
+/** `cardterm journal …` from an argument list (tests call this). */
+export function journalCommand(args: string[], out: Out = console.log): Promise<number> {
+  const bound = (["verify", "list", "export"] as const).map((sub) => journalSpec(sub, out));
+  return runSome("cardterm", bound, ["journal", ...args], CONSOLE_OUTPUT);
+}
+
+async function journal(sub: string, input: ParsedInput, out: Out): Promise<number> {
+  const values = { config: textOf(input, "config") as string, day: textOf(input, "day"), csv: flagOf(input, "csv") };
   const config = await loadConfig(values.config);
   const { dataDir, id, key } = config.terminal;
   const ledger = await TerminalLedger.open({ dataDir, terminalId: id, key, readOnly: true });
@@ -48,10 +72,6 @@ export async function journalCommand(args: string[], out: (line: string) => void
   ];
   const pendingFrom = ledger.summary().ackedSeq;
   if (sub === "export") {
-    if (!values.csv) {
-      console.error("cardterm journal export needs --csv");
-      return 2;
-    }
     out(CSV_HEADER);
     for (const e of entries) out(csvRow(e, e.seq > pendingFrom));
     return 0;

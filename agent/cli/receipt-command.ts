@@ -7,39 +7,59 @@
  * does not (connection refused), the command opens the print queue and the printer itself
  * and prints just the one receipt.
  */
-import { parseArgs } from "node:util";
 import type { AgentConfig } from "../../config/agent-config.js";
 import { loadConfig } from "../../config/load-config.js";
 import { createPrinter } from "../../drivers/printer/create-printer.js";
+import type { CommandSpec, ParsedInput } from "../../protocol/cli/command-spec.js";
+import { textOf } from "../../protocol/cli/command-spec.js";
+import { runSome } from "../../protocol/cli/run-cli.js";
 import { isCardtermError } from "../../protocol/errors.js";
 import { silentLogger } from "../logger.js";
 import type { ReceiptOutcome, StoredJob } from "../receipts/print-queue.js";
 import { selfTestData, startReceipts } from "../receipts/receipt-setup.js";
 import { AGENT_VERSION } from "../version.js";
-
-const USAGE = `usage:
-  cardterm receipt reprint TXN_ID --config FILE   print a kept receipt again, marked REPRINT
-                                                (a receipt still waiting for the printer prints now)
-  cardterm receipt list --config FILE             receipts kept on this box, waiting ones marked
-  cardterm receipt self-test --config FILE        print the technician's self-test page`;
+import { CONFIG_OPTION, CONSOLE_OUTPUT } from "./common-options.js";
 
 type Out = (line: string) => void;
+type Sub = "reprint" | "list" | "self-test";
 
-export async function receiptCommand(
-  args: string[],
-  out: Out = console.log,
-  err: Out = console.error,
-): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { config: { type: "string", short: "c" } },
-  });
-  const [sub, id] = positionals;
-  if (!values.config || !sub || !["reprint", "list", "self-test"].includes(sub) || (sub === "reprint" && !id)) {
-    err(USAGE);
-    return 2;
-  }
+const SPECS: Record<Sub, Omit<CommandSpec, "path" | "run">> = {
+  reprint: {
+    summary: "print a kept receipt again, marked REPRINT (one still waiting for the printer prints now)",
+    args: ["<txnId>"],
+    options: [CONFIG_OPTION],
+    examples: ["cardterm receipt reprint T001-000123 --config /etc/cardterm/cardterm.yaml"],
+  },
+  list: {
+    summary: "the receipts kept on this box, waiting ones marked",
+    options: [CONFIG_OPTION],
+    examples: ["cardterm receipt list --config /etc/cardterm/cardterm.yaml"],
+  },
+  "self-test": {
+    summary: "print the technician's self-test page",
+    options: [CONFIG_OPTION],
+    examples: ["cardterm receipt self-test --config /etc/cardterm/cardterm.yaml"],
+  },
+};
+
+function receiptSpecs(out: Out, err: Out): CommandSpec[] {
+  return (Object.keys(SPECS) as Sub[]).map((sub) => ({
+    path: `receipt ${sub}`,
+    ...SPECS[sub],
+    run: (input: ParsedInput) => receipt(sub, input, out, err),
+  }));
+}
+
+export const RECEIPT_COMMANDS: readonly CommandSpec[] = receiptSpecs(console.log, console.error);
+
+/** `cardterm receipt …` from an argument list (tests call this). */
+export function receiptCommand(args: string[], out: Out = console.log, err: Out = console.error): Promise<number> {
+  return runSome("cardterm", receiptSpecs(out, err), ["receipt", ...args], CONSOLE_OUTPUT);
+}
+
+async function receipt(sub: Sub, input: ParsedInput, out: Out, err: Out): Promise<number> {
+  const values = { config: textOf(input, "config") as string };
+  const id = input.args[0];
   const config = await loadConfig(values.config);
   const agent = await askAgent(config, sub, id);
   if (agent.kind === "unreachable") {

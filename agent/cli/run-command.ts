@@ -12,8 +12,9 @@
  *
  * Every notification is a no-op without NOTIFY_SOCKET (a terminal, Docker).
  */
-import { parseArgs } from "node:util";
 import { loadConfig } from "../../config/load-config.js";
+import type { CommandSpec } from "../../protocol/cli/command-spec.js";
+import { runSome } from "../../protocol/cli/run-cli.js";
 import { type RunningAgent, startAgent } from "../agent.js";
 import { createLogger, type Logger } from "../logger.js";
 import { watchConfigFile } from "../runtime/config-watch.js";
@@ -21,19 +22,34 @@ import { startHealthWatch } from "../runtime/health-watch.js";
 import type { ReloadTrigger } from "../runtime/reload-report.js";
 import { type SdNotify, startSdNotify, watchdogInterval } from "../runtime/sd-notify.js";
 import { statusLine } from "../runtime/status-line.js";
+import { CONFIG_OPTION, CONSOLE_OUTPUT } from "./common-options.js";
 
 /** How often the STATUS= line is recomputed (sent only when it changed). */
 const STATUS_EVERY_MS = 5_000;
 /** A stall shorter than this never skips a watchdog ping, however short WatchdogSec is. */
 const MIN_STALL_MS = 1_000;
 
-export async function runCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { config: { type: "string", short: "c" } } });
-  if (!values.config) {
-    console.error("cardterm run needs --config FILE");
-    return 2;
-  }
-  const file = values.config;
+export const RUN_COMMAND: CommandSpec = {
+  path: "run",
+  summary: "run the agent with a technician's YAML config (as systemd runs it)",
+  options: [CONFIG_OPTION],
+  env: [
+    "NOTIFY_SOCKET, WATCHDOG_USEC  set by systemd: readiness, status and watchdog pings",
+    "CARDTERM_LOG_LEVEL  the log level (default info); logs go to stdout (journalctl -u cardterm)",
+  ],
+  examples: [
+    "cardterm run --config /etc/cardterm/cardterm.yaml",
+    "systemctl start cardterm   # the same, under systemd",
+  ],
+  run: ({ values }) => runAgent(values.config as string),
+};
+
+/** `cardterm run …` from an argument list (test helpers start the agent this way). */
+export function runCommand(args: string[]): Promise<number> {
+  return runSome("cardterm", [RUN_COMMAND], ["run", ...args], CONSOLE_OUTPUT);
+}
+
+async function runAgent(file: string): Promise<number> {
   const log = createLogger();
   // Before anything slow: Node's default for SIGHUP is to exit, which must not happen to a
   // technician who reloads a till that is still starting. That reload runs once it is up.
