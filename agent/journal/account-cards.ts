@@ -136,3 +136,26 @@ export function foldAcknowledged(
   // One MAC per card changed, however many of its entries were folded.
   return Object.fromEntries(Object.entries(changed).map(([id, card]) => [id, seal(card)]));
 }
+
+/**
+ * Whether an online entry on `accountId` — or on a card the till cannot place yet, which
+ * may be on it — lies after `askedThrough` and before `seq`: a snapshot the server gave
+ * for an ask made at `askedThrough` cannot say whether it holds that entry. One that has
+ * already left the outbox is cardToCache's to catch.
+ */
+export function onlineEntryBetween(
+  ledger: { pending(): readonly JournalEntry[]; accountOf(cardId: CardId): string | undefined },
+  accountId: string,
+  askedThrough: number,
+  seq: number,
+): boolean {
+  return ledger
+    .pending()
+    .some(
+      (e) =>
+        e.seq > askedThrough &&
+        e.seq < seq &&
+        e.mode === "online" &&
+        (ledger.accountOf(e.cardId) ?? accountId) === accountId,
+    );
+}

@@ -18,6 +18,7 @@ import type { OfflineLimits } from "../../protocol/offline-rules.js";
 import { afterCheck, pinRequired, verifyPin } from "../../protocol/pin.js";
 import { cardTypeOf, type PolicyDocument, pinRulesOf } from "../../protocol/policy.js";
 import type { CountUseAsk } from "../../protocol/sale-rules.js";
+import { onlineEntryBetween } from "../journal/account-cards.js";
 import type { CachedCard } from "../journal/journal-state.js";
 import type { TerminalLedger } from "../journal/terminal-ledger.js";
 import type { Logger } from "../logger.js";
@@ -25,7 +26,7 @@ import { businessDay } from "./business-day.js";
 import type { Decision } from "./decision.js";
 import { judgeOfflineSale } from "./offline-judgement.js";
 import { offlineSaleEntry, onlineSaleEntry } from "./sale-entry.js";
-import { KeyedLock, SerialLock } from "./serial-lock.js";
+import { SerialLock } from "./serial-lock.js";
 import { unsyncedOffline } from "./unsynced-spend.js";
 
 /** The link to the server as the decider sees it. */
@@ -75,7 +76,6 @@ export function deciderSettings(config: AgentConfig): DeciderDeps["settings"] {
 
 export class Decider {
   private readonly lock = new SerialLock();
-  private readonly perCard = new KeyedLock();
 
   constructor(private readonly deps: DeciderDeps) {}
 
@@ -89,16 +89,17 @@ export class Decider {
   }
 
   /**
-   * One decision per account at a time (per card while the till does not know its
-   * account): two online replies for one account can then never be cached in the wrong
-   * order (an older snapshot over a newer one), nor one card's snapshot claim a sale of
-   * another card of the account that it does not hold (issue 13 defect 2). Different
-   * accounts still decide in parallel; the offline check + commit is serialised for all.
+   * One decision per account at a time, with the till operations (account-locks.ts; alone
+   * while the till does not know the card's account): two online replies for one account
+   * can then never be cached in the wrong order (an older snapshot over a newer one), nor
+   * one card's snapshot hold or lack another's entry unknown to the till (issue 13 defect
+   * 2). Different accounts still decide in parallel; the offline check + commit is
+   * serialised for all.
    */
   decideSale(req: SaleRequest): Promise<Decision> {
     const settings = this.deps.settings;
-    const key = this.deps.ledger.accountOf(req.cardId) ?? req.cardId;
-    return this.perCard.run(key, () => this.decideSaleNow(req, settings));
+    const { ledger } = this.deps;
+    return ledger.accountLocks.run(ledger.accountOf(req.cardId), () => this.decideSaleNow(req, settings));
   }
 
   private async decideSaleNow(req: SaleRequest, settings: DeciderDeps["settings"]): Promise<Decision> {
@@ -262,21 +263,4 @@ export class Decider {
     this.deps.log.info({ txnId: req.txnId, mode, code }, "declined");
     return { approved: false, mode, txnId: req.txnId, code, reason, card: card ?? null };
   }
-}
-
-/**
- * Whether an online entry on `accountId` — or on a card the till cannot place yet, which
- * may be on it — lies after `askedThrough` and before `seq`. One that has already left the
- * outbox is the ledger's to catch (rememberCard).
- */
-function onlineEntryBetween(ledger: TerminalLedger, accountId: string, askedThrough: number, seq: number): boolean {
-  return ledger
-    .pending()
-    .some(
-      (e) =>
-        e.seq > askedThrough &&
-        e.seq < seq &&
-        e.mode === "online" &&
-        (ledger.accountOf(e.cardId) ?? accountId) === accountId,
-    );
 }

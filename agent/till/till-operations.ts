@@ -8,9 +8,10 @@ import type { CardTap } from "../../drivers/readers/card-reader.js";
 import { type CardSnapshot, maskCardId } from "../../protocol/card.js";
 import { declineText } from "../../protocol/decline-text.js";
 import { CardtermError } from "../../protocol/errors.js";
-import type { JournalEntry, PaymentMethod } from "../../protocol/journal-entry.js";
+import { balanceDelta, type JournalEntry, type PaymentMethod } from "../../protocol/journal-entry.js";
 import { assertMinor } from "../../protocol/money.js";
 import type { TillOpReply } from "../../protocol/till-ops.js";
+import { onlineEntryBetween } from "../journal/account-cards.js";
 import type { TerminalLedger } from "../journal/terminal-ledger.js";
 import type { Logger } from "../logger.js";
 import type { ReceiptOutcome } from "../receipts/print-queue.js";
@@ -144,9 +145,26 @@ export class TillOperations {
     return { operatorId, businessDay: businessDay(at, this.deps.settings.timeZone), at: new Date(at).toISOString() };
   }
 
+  /** Decided and journaled one at a time per account with the sales (account-locks.ts); printed after. */
   private async apply(txnId: string, call: TillOpBody, operatorId: string): Promise<TillOutcome> {
-    this.deps.ledger.assertUsable();
+    const { ledger } = this.deps;
+    ledger.assertUsable();
+    const done = await ledger.accountLocks.run(this.accountOfCall(call), () => this.applyNow(txnId, call, operatorId));
+    if (!done.approved) return done;
+    return { ...done, receipt: await this.print(done.entry, done.card) };
+  }
+
+  /** The account the operation is on, as far as the till knows before it asks. */
+  private accountOfCall(call: TillOpBody): string | undefined {
+    const { ledger } = this.deps;
+    const original = "originalTxnId" in call ? call.originalTxnId : undefined;
+    const cardId = "cardId" in call ? call.cardId : ledger.pending().find((e) => e.txnId === original)?.cardId;
+    return cardId === undefined ? undefined : ledger.accountOf(cardId);
+  }
+
+  private async applyNow(txnId: string, call: TillOpBody, operatorId: string): Promise<TillOutcome> {
     const envelope = this.envelope(operatorId);
+    const askedThrough = this.deps.ledger.summary().nextSeq - 1;
     const reply = await this.deps.server.call({ ...call, ...envelope } as TillOpCall, this.deps.settings.opTimeoutMs);
     if (!reply.ok || !reply.txn) {
       const code = reply.ok ? "TXN_CONFLICT" : reply.code;
@@ -187,10 +205,16 @@ export class TillOperations {
       this.deps.now(),
     );
     this.deps.afterCommit();
-    await this.remember(reply, entry.seq);
+    // The reply holds this entry and every online one journaled before the ask. Another
+    // online entry of the account journaled in between (a sale at another reader) may or
+    // may not be in it: then claim only what was journaled before the ask for a debit (it
+    // counts twice until the next snapshot: less known, never more) and cache nothing for a
+    // credit (the cached cards and the pending entries stay the account).
+    const raced = onlineEntryBetween(this.deps.ledger, reply.card.accountId, askedThrough, entry.seq);
+    if (!raced) await this.remember(reply, entry.seq);
+    else if (balanceDelta(entry) < 0) await this.remember(reply, askedThrough);
     this.deps.log.info({ txnId, op: call.op, card: maskCardId(t.cardId), net: t.net }, "till operation applied");
-    const receipt = await this.print(entry, reply.card);
-    return { approved: true, txnId, entry, card: reply.card, receipt };
+    return { approved: true, txnId, entry, card: reply.card, receipt: null };
   }
 
   /** The card cache is advisory: failing to update it never undoes what is journaled. */
