@@ -3,110 +3,119 @@
  * to open, who is acting, a PIN read from stdin (argv is world-readable), money parsed
  * from decimal text.
  */
+import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
-import { parseArgs } from "node:util";
-import { CardtermError } from "../../protocol/errors.js";
+import { join } from "node:path";
+import { type OptionSpec, UsageError } from "../../protocol/cli/command-spec.js";
 import { parseMoney } from "../../protocol/money.js";
 import type { Actor } from "../backoffice/actor.js";
 import type { Db } from "../db/db.js";
 import { openDb } from "../db/open-db.js";
 
-export const USAGE = `usage:
-  cardterm-hq run --mqtt-url URL [--database-url URL | --data-dir DIR] [--client-id ID]
-                  [--mqtt-ca FILE [--mqtt-cert FILE --mqtt-key FILE]] [--shared-group NAME]
-                  [--http-port N [--http-host ADDR] [--http-token-file FILE]]
-                  [--seed-demo --terminal T001:<keyhex> ...] [--member-lookups-per-10min N (default 30, 0 = no limit)]
-  cardterm-hq terminal add <id> [--store S] [--password-file FILE] [--mqtt-url URL]
-                  [--tls-ca PATH-ON-BOX] [--force] [--json]
-  cardterm-hq member add --name NAME [--id M] [--phone P] [--birthday MM-DD]
-  cardterm-hq member update <memberId> [--name NAME] [--phone P] [--birthday MM-DD]
-  cardterm-hq member show <memberId> | member list [--query TEXT] [--limit N]
-  cardterm-hq card show <cardId>
-  cardterm-hq card issue <cardId> --type T (--name NAME [--phone P] [--birthday MM-DD] | --member M
-                  | --account A | --primary CARD [--per-txn-limit 50.00] [--daily-limit 200.00]) [--pin-stdin]
-  cardterm-hq card loss|unloss|freeze|unfreeze|recycle <cardId> [--note TEXT]
-  cardterm-hq card replace <cardId> --new-card CARD [--pin-stdin] [--note TEXT]
-  cardterm-hq card level <cardId> --type T
-  cardterm-hq card limits <cardId> --per-txn-limit AMOUNT|none --daily-limit AMOUNT|none
-  cardterm-hq card topup <cardId> --amount 1000.00 [--txn-id hq-ID] [--day YYYY-MM-DD]
-  cardterm-hq card package grant <cardId> --service NAME --uses N [--expires YYYY-MM-DD] [--price 200.00]
-                  [--package-id ID]
-  cardterm-hq card package list <cardId>
-  cardterm-hq operator add <id> --store S --name NAME --role cashier|supervisor|technician --pin-stdin
-                  [--card-uid UID] [--terminal T ...]
-  cardterm-hq operator update <id> [--name NAME] [--role R] [--card-uid UID|none] [--terminal T ... | --terminal all]
-  cardterm-hq operator list [--store S] | operator disable|enable <id> | operator pin <id> --pin-stdin
-  cardterm-hq policy show | policy publish FILE
-  cardterm-hq report daily [--from DAY] [--to DAY] [--store S] [--terminal T]
-  cardterm-hq report liability | report shortfalls [--open] | report alerts | report terminals
-Every command but run takes [--database-url URL | --data-dir DIR] [--json] [--actor NAME].`;
+/**
+ * Every flag of cardterm-hq, declared once; each command of the table (hq-commands.ts)
+ * names the ones it takes, so `--help` lists exactly those. A flag arrives in `Values` by
+ * its long name; a `<value>` in its flags makes it text, `multiple` an array.
+ */
+export const OPTIONS = {
+  "mqtt-url": {
+    flags: "--mqtt-url <url>",
+    help: "the broker, e.g. mqtts://mqtt.example.com:8883 (or CARDTERM_HQ_MQTT_URL)",
+  },
+  "mqtt-username": {
+    flags: "--mqtt-username <name>",
+    help: "the broker user (or CARDTERM_HQ_MQTT_USERNAME; the password only from CARDTERM_HQ_MQTT_PASSWORD)",
+  },
+  "mqtt-ca": { flags: "--mqtt-ca <file>", help: "CA certificate of the broker's TLS (or CARDTERM_HQ_MQTT_CA)" },
+  "mqtt-cert": { flags: "--mqtt-cert <file>", help: "client certificate, with --mqtt-key (or CARDTERM_HQ_MQTT_CERT)" },
+  "mqtt-key": { flags: "--mqtt-key <file>", help: "client key, with --mqtt-cert (or CARDTERM_HQ_MQTT_KEY)" },
+  "http-port": { flags: "--http-port <n>", help: "serve the head-office API and back office on this port" },
+  "http-host": { flags: "--http-host <addr>", help: "the API's address (default 127.0.0.1)" },
+  "http-token-file": {
+    flags: "--http-token-file <file>",
+    help: "the API token, first line of FILE (or CARDTERM_HQ_HTTP_TOKEN)",
+  },
+  store: { flags: "--store <id>", help: "the store" },
+  "password-file": {
+    flags: "--password-file <file>",
+    help: "Mosquitto's password_file: the till's credentials are written into it",
+  },
+  "tls-ca": { flags: "--tls-ca <path-on-box>", help: "the CA file's path on the till, for its config snippet" },
+  force: { flags: "--force", help: "replace an existing terminal's key" },
+  "database-url": {
+    flags: "--database-url <url>",
+    help: "PostgreSQL, e.g. postgres://cardterm@db/cardterm (or DATABASE_URL)",
+  },
+  "data-dir": { flags: "--data-dir <dir>", help: "an embedded ledger (PGlite) in DIR instead of PostgreSQL" },
+  "client-id": { flags: "--client-id <id>", help: "MQTT client id (default cardterm-hq); unique per server instance" },
+  "shared-group": { flags: "--shared-group <name>", help: "share the ingest with other instances through $share/NAME" },
+  "seed-demo": { flags: "--seed-demo", help: "seed demo members, card types and the --terminal tills" },
+  "member-lookups-per-10min": {
+    flags: "--member-lookups-per-10min <n>",
+    help: "member lookups per till per 10 minutes (default 30, 0 = no limit)",
+  },
+  "hold-ttl": {
+    flags: "--hold-ttl <duration>",
+    help: "how long an online approval the till never confirms stays held (default 15m)",
+  },
+  terminal: { flags: "--terminal <id>", help: "a till (may be repeated)", multiple: true },
+  json: { flags: "--json", help: "print JSON instead of a table" },
+  actor: {
+    flags: "--actor <name>",
+    help: "who is acting, for the audit log (or CARDTERM_HQ_ACTOR; default the login name)",
+  },
+  id: { flags: "--id <memberId>", help: "the member number (default: the next free one)" },
+  name: { flags: "--name <name>", help: "the member's or operator's name" },
+  phone: { flags: "--phone <phone>", help: "the member's phone number" },
+  birthday: { flags: "--birthday <MM-DD>", help: "the member's birthday" },
+  member: { flags: "--member <memberId>", help: "an existing member (a new account)" },
+  account: { flags: "--account <accountId>", help: "an existing account (another card on it)" },
+  primary: { flags: "--primary <cardId>", help: "a sub-card of this primary card (shares its balance)" },
+  type: { flags: "--type <cardType>", help: "the card type, e.g. gold" },
+  "per-txn-limit": { flags: "--per-txn-limit <amount>", help: "a sub-card's limit per sale, e.g. 50.00, or none" },
+  "daily-limit": { flags: "--daily-limit <amount>", help: "a sub-card's limit per day, e.g. 200.00, or none" },
+  "pin-stdin": { flags: "--pin-stdin", help: "read the PIN from the first line of stdin (never on the command line)" },
+  "new-card": { flags: "--new-card <cardId>", help: "the card that replaces it" },
+  amount: { flags: "--amount <amount>", help: "the amount, e.g. 1000.00" },
+  "txn-id": { flags: "--txn-id <id>", help: "the transaction id (hq-…): a repeat with the same id moves nothing" },
+  day: { flags: "--day <YYYY-MM-DD>", help: "the business day (default today)" },
+  note: { flags: "--note <text>", help: "why, for the audit log" },
+  role: { flags: "--role <role>", help: "cashier, supervisor or technician" },
+  query: { flags: "--query <text>", help: "part of a name, a phone number or a member number" },
+  limit: { flags: "--limit <n>", help: "at most N rows (default 50)" },
+  from: { flags: "--from <YYYY-MM-DD>", help: "first business day" },
+  to: { flags: "--to <YYYY-MM-DD>", help: "last business day" },
+  open: { flags: "--open", help: "only shortfalls not yet covered" },
+  service: { flags: "--service <name>", help: "the service the package is for, e.g. 洗车" },
+  uses: { flags: "--uses <n>", help: "how many uses" },
+  expires: { flags: "--expires <YYYY-MM-DD>", help: "the last day it can be used" },
+  price: { flags: "--price <amount>", help: "what the member paid for it, e.g. 200.00" },
+  "package-id": { flags: "--package-id <id>", help: "the package id (default: made up)" },
+  "card-uid": { flags: "--card-uid <uid>", help: "the operator's card, or none" },
+} as const satisfies Record<string, OptionSpec>;
 
-const OPTIONS = {
-  "mqtt-url": { type: "string" },
-  "mqtt-username": { type: "string" },
-  "mqtt-ca": { type: "string" },
-  "mqtt-cert": { type: "string" },
-  "mqtt-key": { type: "string" },
-  "http-port": { type: "string" },
-  "http-host": { type: "string" },
-  "http-token-file": { type: "string" },
-  store: { type: "string" },
-  "password-file": { type: "string" },
-  "tls-ca": { type: "string" },
-  force: { type: "boolean" },
-  "database-url": { type: "string" },
-  "data-dir": { type: "string" },
-  "client-id": { type: "string" },
-  "shared-group": { type: "string" },
-  "seed-demo": { type: "boolean" },
-  "member-lookups-per-10min": { type: "string" },
-  terminal: { type: "string", multiple: true },
-  json: { type: "boolean" },
-  actor: { type: "string" },
-  id: { type: "string" },
-  name: { type: "string" },
-  phone: { type: "string" },
-  birthday: { type: "string" },
-  member: { type: "string" },
-  account: { type: "string" },
-  primary: { type: "string" },
-  type: { type: "string" },
-  "per-txn-limit": { type: "string" },
-  "daily-limit": { type: "string" },
-  "pin-stdin": { type: "boolean" },
-  "new-card": { type: "string" },
-  amount: { type: "string" },
-  "txn-id": { type: "string" },
-  day: { type: "string" },
-  note: { type: "string" },
-  role: { type: "string" },
-  query: { type: "string" },
-  limit: { type: "string" },
-  from: { type: "string" },
-  to: { type: "string" },
-  open: { type: "boolean" },
-  service: { type: "string" },
-  uses: { type: "string" },
-  expires: { type: "string" },
-  price: { type: "string" },
-  "package-id": { type: "string" },
-  "card-uid": { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
+export type OptionName = keyof typeof OPTIONS;
 
-export type Values = ReturnType<typeof parse>["values"];
+type ValueOf<O> = O extends { multiple: true }
+  ? string[]
+  : O extends { flags: `${string}<${string}` }
+    ? string
+    : boolean;
 
-export function parse(argv: string[]) {
-  try {
-    return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw usage((err as Error).message);
-  }
+/** The flags a command was given, by long name. */
+export type Values = { [K in OptionName]?: ValueOf<(typeof OPTIONS)[K]> };
+
+/** The ledger options every command but run takes. */
+export const LEDGER_OPTIONS: readonly OptionName[] = ["database-url", "data-dir", "json", "actor"];
+
+/** The table's option list for a command: these flags, with a help of their own where given. */
+export function options(names: readonly OptionName[], help: Partial<Record<OptionName, string>> = {}): OptionSpec[] {
+  return names.map((n) => ({ ...OPTIONS[n], help: help[n] ?? OPTIONS[n].help }));
 }
 
-/** A usage error: exit status 2. */
-export function usage(message: string): CardtermError {
-  return new CardtermError("CT_CONFIG_INVALID", `${message}\n${USAGE}`, { details: { usage: true } });
+/** A usage error: one line, the command's usage, exit status 2 (protocol/cli/run-cli.ts). */
+export function usage(message: string): UsageError {
+  return new UsageError(message);
 }
 
 export function dbOptions(v: Values) {
@@ -119,12 +128,28 @@ export function dbOptions(v: Values) {
 export async function withDb<R>(v: Values, what: string, fn: (db: Db) => Promise<R>): Promise<R> {
   const opts = dbOptions(v);
   if (!opts.databaseUrl && !opts.dataDir) throw usage(`${what} needs --data-dir or --database-url (or DATABASE_URL)`);
+  const started = Date.now();
+  const fresh = announceNewLedger(opts.dataDir);
   const db = await openDb(opts);
+  if (fresh) process.stderr.write(`cardterm-hq: ledger ready (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
   try {
     return await fn(db);
   } finally {
     await db.close();
   }
+}
+
+/**
+ * The first command on a new --data-dir creates an embedded PostgreSQL (PGlite initdb):
+ * about 8 s on a till-class box, where every later one takes well under a second. Say so
+ * on stderr (stdout may be --json), or the technician thinks it hangs. True when it is new.
+ */
+export function announceNewLedger(dataDir: string | undefined): boolean {
+  if (dataDir === undefined || existsSync(join(dataDir, "PG_VERSION"))) return false;
+  process.stderr.write(
+    `cardterm-hq: creating a new ledger in ${dataDir} (the embedded PostgreSQL sets itself up once; about 10 s)…\n`,
+  );
+  return true;
 }
 
 /** --actor, else CARDTERM_HQ_ACTOR, else the login name: every change's audit row names someone. */

@@ -1,15 +1,17 @@
 /** `cardterm-hq run`: the server, with its head-office API when --http-port is given. */
 import { readFileSync } from "node:fs";
+import { tryParseDuration } from "../../config/duration.js";
 import { isTerminalId } from "../../protocol/topics.js";
 import { startHqServer } from "../hq-server.js";
 import type { DemoTerminal } from "../ledger/seed-demo.js";
-import { dbOptions, usage, type Values } from "./args.js";
+import { announceNewLedger, dbOptions, usage, type Values } from "./args.js";
 
 export async function run(v: Values): Promise<void> {
   const mqttUrl = v["mqtt-url"] ?? process.env.CARDTERM_HQ_MQTT_URL;
   if (!mqttUrl) throw usage("run needs --mqtt-url (or CARDTERM_HQ_MQTT_URL)");
   const terminals = (v.terminal ?? []).map(parseTerminal);
   if (terminals.length > 0 && !v["seed-demo"]) throw usage("--terminal is only used with --seed-demo");
+  announceNewLedger(dbOptions(v).dataDir);
   const server = await startHqServer({
     mqttUrl,
     mqttUsername: v["mqtt-username"] ?? process.env.CARDTERM_HQ_MQTT_USERNAME,
@@ -21,6 +23,7 @@ export async function run(v: Values): Promise<void> {
     seedDemo: v["seed-demo"] ? { terminals } : undefined,
     http: httpOptions(v),
     memberLookupLimit: memberLookupLimit(v),
+    holdTtlMs: holdTtl(v),
   });
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
@@ -52,6 +55,18 @@ function memberLookupLimit(v: Values) {
   if (text === undefined) return undefined;
   if (!/^[0-9]{1,6}$/.test(text)) throw usage(`--member-lookups-per-10min ${text} is not a whole number`);
   return { max: Number(text), windowMs: 10 * 60_000 };
+}
+
+/** How long an online approval stays held without the till's word (docs/reconciliation.md). */
+function holdTtl(v: Values): number | undefined {
+  const text = v["hold-ttl"];
+  if (text === undefined) return undefined;
+  const parsed = tryParseDuration(text);
+  if (!parsed.ok)
+    throw usage(`--hold-ttl ${parsed.message}${parsed.suggestion ? ` (did you mean ${parsed.suggestion}?)` : ""}`);
+  // Shorter than a till's own retry of its intents would release sales the till recorded.
+  if (parsed.ms < 60_000) throw usage(`--hold-ttl ${text} is under a minute; holds must outlast a till's reconnect`);
+  return parsed.ms;
 }
 
 function parseTerminal(spec: string): DemoTerminal {
