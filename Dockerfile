@@ -9,7 +9,7 @@
 #     --device /dev/serial/by-id/usb-FTDI_FT232R_USB_UART_A10K1234-if00-port0 \
 #     --device /dev/receipt-printer --group-add dialout --group-add lp \
 #     -v /run/pcscd:/run/pcscd --env-file /etc/cardterm/env \
-#     cardterm run --config /etc/cardterm/config.yaml                     # a till
+#     cardterm run --config /etc/cardterm/cardterm.yaml                   # a till
 #
 # --device passes one host device in under the same path (use that path in the config);
 # it keeps the host's group, hence --group-add. PC/SC readers stay with the host's pcscd:
