@@ -1,7 +1,7 @@
 /**
  * Real agent processes for tests that restart the agent hundreds of times (the SIGKILL
- * loop of issue 13): `cardterm run` bundled once per test file with esbuild (which tsx
- * already brings), and always one standby process that has loaded it and waits for "go"
+ * loop of issue 13): `cardterm run` bundled once per test file with esbuild (as
+ * scripts/build-deb.sh transpiles the package), and always one standby process that has loaded it and waits for "go"
  * (standby-agent-main.ts). Through tsx a start costs ~2.8 s, of which ~2.4 s is loading
  * and transforming modules; bundled ~0.9 s, and with the loading done ahead ~0.4 s —
  * what the agent itself does on start-up. The code that runs is the agent's own, only
@@ -43,8 +43,7 @@ export async function bundleAgent(t: Teardown): Promise<string> {
   const dir = await tempDir(t, "cardterm-agent-bundle-");
   await symlink(NODE_MODULES, join(dir, "node_modules"), "dir");
   const outfile = join(dir, "agent.mjs");
-  // esbuild is not a direct dependency: it comes with tsx, which every test already needs.
-  const esbuild = (await import("esbuild")) as typeof import("esbuild");
+  const esbuild = await import("esbuild");
   await esbuild.build({
     entryPoints: [ENTRY],
     outfile,
