@@ -181,6 +181,8 @@ export const TILL_OP_PERMISSIONS: Readonly<Record<TillOpName, Permission>> = {
   replace: "cardManage",
   level: "cardManage",
   find: "memberFind",
+  // The till resolving its own online approval (holds.ts): part of the sale it asked for.
+  hold: "sale",
 };
 
 function tableFrom(listOf: (role: Role) => readonly Permission[]): RoleTable {

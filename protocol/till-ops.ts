@@ -10,6 +10,7 @@
  * travel in the payload so MQTT 3.1.1 brokers work.
  */
 import type { CardSnapshot } from "./card.js";
+import { type HoldAsk, type HoldOutcome, holdOutcomeSchema, holdRequestSchema } from "./holds.js";
 import type { PaymentMethod } from "./journal-entry.js";
 import type { Minor } from "./money.js";
 import { type CardOpOutcome, type CardOpRequest, cardOpRequestSchemas, cardOpResultSchema } from "./till-card-ops.js";
@@ -46,6 +47,8 @@ export type TillOpRequest = OpBase &
     | CardOpRequest
     /** Finding a member by exact phone or member id (till-member-find.ts). */
     | MemberFindRequest
+    /** Confirming or releasing an online approval's hold (holds.ts). */
+    | HoldAsk
   );
 
 export type TillOpName = TillOpRequest["op"];
@@ -109,8 +112,21 @@ export interface MemberFoundReply {
   appliedSeq?: number;
 }
 export type MemberFindReply = MemberFoundReply | Extract<TillOpReply, { ok: false }>;
+
+/** The answer to `hold` (holds.ts): the hold's state, not a card. */
+export interface HoldDoneReply {
+  v: 1;
+  corr: string;
+  ok: true;
+  hold: HoldOutcome;
+  card?: undefined;
+  txn?: undefined;
+  cardOp?: undefined;
+  appliedSeq?: number;
+}
+export type HoldReply = HoldDoneReply | Extract<TillOpReply, { ok: false }>;
 /** Any reply on `down/op`, as the wire carries it. */
-export type TillOpAnyReply = TillOpReply | MemberFoundReply;
+export type TillOpAnyReply = TillOpReply | MemberFoundReply | HoldDoneReply;
 
 /** Why the server refused an operation; stable codes, shown to the cashier in words (decline-text.ts). */
 export const TILL_OP_DECLINES = [
@@ -179,6 +195,7 @@ export const tillOpRequestSchema = {
     { required: ["cardId"], properties: { op: { const: "balance" }, cardId: str } },
     ...cardOpRequestSchemas,
     memberFindRequestSchema,
+    holdRequestSchema,
   ],
   properties: base,
 };
@@ -190,13 +207,14 @@ export const tillOpReplySchema = {
   if: { properties: { ok: { const: true } } },
   // biome-ignore lint/suspicious/noThenProperty: JSON Schema if/then/else, not a thenable
   then: {
-    // A card for every operation but `find`, which answers with the members found.
-    anyOf: [{ required: ["card"] }, { required: ["found"] }],
+    // A card for every operation but `find`, which answers with the members found, and `hold`.
+    anyOf: [{ required: ["card"] }, { required: ["found"] }, { required: ["hold"] }],
     properties: {
       card: { type: "object" },
       txn: { type: "object" },
       cardOp: cardOpResultSchema,
       found: memberFindResultSchema,
+      hold: holdOutcomeSchema,
     },
   },
   else: { required: ["code", "message"], properties: { code: { enum: [...TILL_OP_DECLINES] }, message: str } },

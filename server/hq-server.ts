@@ -11,7 +11,8 @@ import { operatorDocuments } from "./backoffice/operator-docs.js";
 import type { Db } from "./db/db.js";
 import { openDb } from "./db/open-db.js";
 import { checkHttpOptions, type HqHttp, type HqHttpOptions, startHqHttp } from "./http/hq-http.js";
-import { authorise } from "./ledger/authorise.js";
+import { authorise, DEFAULT_HOLD_TTL_MS } from "./ledger/authorise.js";
+import { HoldExpiry } from "./ledger/hold-expiry.js";
 import { type HotlistRetention, hotlistDelta, hotlistDocument } from "./ledger/hotlist.js";
 import { ingestBatch } from "./ledger/ingest.js";
 import { currentPolicy } from "./ledger/policy-store.js";
@@ -57,6 +58,10 @@ export interface HqServerOptions {
   timeZone?: string | undefined;
   /** Member lookups one till may make per rolling window (server/till/lookup-limit.ts); default 30 per 10 min. */
   memberLookupLimit?: MemberLookupLimit | undefined;
+  /** How long an online approval stays held without the till's word (ledger/holds.ts); default 15 min. */
+  holdTtlMs?: number | undefined;
+  /** How often the expiry job looks for holds past their deadline; default 1 min. */
+  holdSweepMs?: number | undefined;
 }
 
 export interface HqServer {
@@ -83,6 +88,7 @@ export async function startHqServer(opts: HqServerOptions): Promise<HqServer> {
   // TypeScript cannot see that the catch below may run before `link` is assigned.
   const linkOrUndefined = (): HqLink | undefined => link;
   let watch: DocWatch | undefined;
+  let expiry: HoldExpiry | undefined;
   try {
     if (opts.seedDemo) await seedDemo(db, opts.seedDemo);
     link = await connectHqLink({
@@ -98,16 +104,18 @@ export async function startHqServer(opts: HqServerOptions): Promise<HqServer> {
       },
       ...(opts.reconnectPeriodMs === undefined ? {} : { reconnectPeriodMs: opts.reconnectPeriodMs }),
       ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
-      ledger: ledgerOver(db, opts.memberLookupLimit),
+      ledger: ledgerOver(db, opts.memberLookupLimit, opts.holdTtlMs ?? DEFAULT_HOLD_TTL_MS),
       log,
     });
     const docs = new DocWatch(db, link, log, { pollMs: opts.docPollMs, retention: opts.hotlistRetention });
     watch = docs;
+    expiry = new HoldExpiry(db, log, { everyMs: opts.holdSweepMs });
     if (opts.http) {
       http = await startHqHttp(opts.http, { db, published: () => docs.check(), log, timeZone: opts.timeZone });
     }
   } catch (err) {
     watch?.stop();
+    expiry?.stop();
     await linkOrUndefined()
       ?.close()
       .catch(() => {});
@@ -128,6 +136,7 @@ export async function startHqServer(opts: HqServerOptions): Promise<HqServer> {
       closing ??= (async () => {
         await http?.close();
         watch?.stop();
+        expiry?.stop();
         await link.close();
         if (ownsDb) await db.close();
         log.info("cardterm-hq stopped");
@@ -145,10 +154,10 @@ async function ackedSeqOf(db: Db, terminalId: string): Promise<number | undefine
   return rows[0] ? Number(rows[0].acked_seq) : undefined;
 }
 
-function ledgerOver(db: Db, lookupLimit: MemberLookupLimit | undefined): HqLedger {
+function ledgerOver(db: Db, lookupLimit: MemberLookupLimit | undefined, holdTtlMs: number): HqLedger {
   return {
     ingest: (terminalId, batch) => ingestBatch(db, terminalId, batch),
-    authorise: (req) => authorise(db, req),
+    authorise: (req) => authorise(db, req, Date.now, holdTtlMs),
     tillOp: async (req) => {
       const appliedSeq = await ackedSeqOf(db, req.terminalId);
       if (appliedSeq === undefined) return undefined;

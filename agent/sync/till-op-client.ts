@@ -7,14 +7,20 @@
 import { randomUUID } from "node:crypto";
 import { CardtermError } from "../../protocol/errors.js";
 import { decodeMessage, encodeMessage } from "../../protocol/messages.js";
-import type { MemberFindReply, TillOpAnyReply, TillOpReply, TillOpRequest } from "../../protocol/till-ops.js";
+import type {
+  HoldReply,
+  MemberFindReply,
+  TillOpAnyReply,
+  TillOpReply,
+  TillOpRequest,
+} from "../../protocol/till-ops.js";
 import { topics } from "../../protocol/topics.js";
 import type { Logger } from "../logger.js";
 import type { MqttLink } from "./mqtt-link.js";
 import { ReplyWaiters } from "./reply-waiters.js";
 
-/** The operations answered with a card (TillOpReply): all but `find`. */
-type CardReplyRequest = Exclude<TillOpRequest, { op: "find" }>;
+/** The operations answered with a card (TillOpReply): all but `find` and `hold`. */
+type CardReplyRequest = Exclude<TillOpRequest, { op: "find" | "hold" }>;
 
 /** A request without its envelope: the client adds v, corr and the terminal id. */
 export type TillOpCall = CardReplyRequest extends infer R
@@ -33,12 +39,17 @@ export type TillOpBody = CardReplyRequest extends infer R
 /** `find` alone: it answers with members, not a card (protocol/till-member-find.ts). */
 export type MemberFindCall = Omit<Extract<TillOpRequest, { op: "find" }>, "v" | "corr" | "terminalId">;
 
+/** `hold` alone: the till resolving an online approval's hold (protocol/holds.ts). */
+export type HoldCall = Omit<Extract<TillOpRequest, { op: "hold" }>, "v" | "corr" | "terminalId">;
+
 export interface TillOpServer {
   isConnected(): boolean;
   /** Throws CT_SERVER_TIMEOUT when offline or when no answer comes in time. */
   call(req: TillOpCall, timeoutMs: number): Promise<TillOpReply>;
   /** Finding a member; throws CT_SERVER_TIMEOUT likewise. */
   find(req: MemberFindCall, timeoutMs: number): Promise<MemberFindReply>;
+  /** Confirming or releasing a hold; throws CT_SERVER_TIMEOUT likewise. */
+  hold(req: HoldCall, timeoutMs: number): Promise<HoldReply>;
 }
 
 export class TillOpClient implements TillOpServer {
@@ -62,17 +73,23 @@ export class TillOpClient implements TillOpServer {
   async call(req: TillOpCall, timeoutMs: number): Promise<TillOpReply> {
     const reply = await this.ask(req, timeoutMs);
     // Correlation ids are per request, so only a server answering the wrong request sends this.
-    if ("found" in reply) throw new Error(`the server answered ${req.op} with members`);
+    if ("found" in reply || "hold" in reply) throw new Error(`the server answered ${req.op} with another op's reply`);
     return reply;
   }
 
   async find(req: MemberFindCall, timeoutMs: number): Promise<MemberFindReply> {
     const reply = await this.ask(req, timeoutMs);
     if (reply.ok && !("found" in reply)) throw new Error("the server answered find without members");
-    return reply;
+    return reply as MemberFindReply;
   }
 
-  private async ask(req: TillOpCall | MemberFindCall, timeoutMs: number): Promise<TillOpAnyReply> {
+  async hold(req: HoldCall, timeoutMs: number): Promise<HoldReply> {
+    const reply = await this.ask(req, timeoutMs);
+    if (reply.ok && !("hold" in reply)) throw new Error("the server answered hold without its state");
+    return reply as HoldReply;
+  }
+
+  private async ask(req: TillOpCall | MemberFindCall | HoldCall, timeoutMs: number): Promise<TillOpAnyReply> {
     if (!this.link.isConnected()) throw offline();
     const corr = randomUUID();
     const request = { v: 1, corr, terminalId: this.terminalId, ...req } as TillOpRequest;

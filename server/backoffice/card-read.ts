@@ -24,6 +24,11 @@ export interface CardDetail {
   replacedBy: string | null;
   hotlisted: boolean;
   balance: number;
+  /**
+   * Of the balance's money, what online approvals took and their tills have not yet
+   * confirmed (docs/reconciliation.md): already out of `balance`, given back if released.
+   */
+  held: number;
   points: number;
   issuedAt: string;
   statusAt: string;
@@ -43,6 +48,7 @@ interface CardRow {
   replaced_by: string | null;
   hotlisted: boolean;
   balance: unknown;
+  held: unknown;
   points: unknown;
   issued_at: Date | string;
   status_at: Date | string;
@@ -51,7 +57,8 @@ interface CardRow {
 const SELECT = `SELECT c.card_id, c.account_id, a.member_id, m.name AS member_name, c.card_type, c.status,
     c.primary_card_id, c.per_txn_limit, c.daily_limit, c.pin_hash IS NOT NULL AS has_pin, c.replaced_by,
     EXISTS (SELECT 1 FROM hotlist_cards h WHERE h.card_id = c.card_id) AS hotlisted,
-    a.balance, a.points, c.issued_at, c.status_at
+    a.balance, a.points, c.issued_at, c.status_at,
+    (SELECT coalesce(sum(t.net), 0) FROM transactions t WHERE t.account_id = a.id AND t.hold_state = 'held') AS held
   FROM cards c JOIN accounts a ON a.id = c.account_id JOIN members m ON m.id = a.member_id`;
 
 const toDetail = (r: CardRow): CardDetail => ({
@@ -68,6 +75,7 @@ const toDetail = (r: CardRow): CardDetail => ({
   replacedBy: r.replaced_by,
   hotlisted: r.hotlisted,
   balance: toSafeInt(r.balance, "balance"),
+  held: toSafeInt(r.held ?? 0, "held"),
   points: toSafeInt(r.points, "points"),
   issuedAt: isoTime(r.issued_at),
   statusAt: isoTime(r.status_at),

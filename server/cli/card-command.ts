@@ -116,5 +116,7 @@ function line(c: CardDetail): string {
       ? `  limits ${c.perTxnLimit === null ? "-" : formatMoney(c.perTxnLimit)}/txn ${c.dailyLimit === null ? "-" : formatMoney(c.dailyLimit)}/day`
       : "";
   const replaced = c.replacedBy ? `  replaced by ${c.replacedBy}` : "";
-  return `${c.cardId}  ${c.memberName}  ${c.cardType}  ${c.status}  balance ${formatMoney(c.balance)}  points ${c.points}${sub}${limits}${replaced}`;
+  // Held money is already out of the balance; it comes back if the till releases it.
+  const held = c.held > 0 ? `  held ${formatMoney(c.held)}` : "";
+  return `${c.cardId}  ${c.memberName}  ${c.cardType}  ${c.status}  balance ${formatMoney(c.balance)}${held}  points ${c.points}${sub}${limits}${replaced}`;
 }

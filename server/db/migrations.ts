@@ -300,6 +300,36 @@ export const MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE terminal_status ADD COLUMN operators_version bigint",
     ],
   },
+  {
+    id: 11,
+    name: "online approvals are holds until the till's journal entry confirms them",
+    statements: [
+      // docs/reconciliation.md. Every row before this migration is confirmed (the default):
+      // only an online authorisation from now on starts 'held', with a deadline.
+      `ALTER TABLE transactions ADD COLUMN hold_state text NOT NULL DEFAULT 'confirmed'
+        CHECK (hold_state IN ('held', 'confirmed'))`,
+      "ALTER TABLE transactions ADD COLUMN hold_until timestamptz",
+      "ALTER TABLE transactions ADD COLUMN hold_resolved_at timestamptz",
+      "ALTER TABLE transactions ADD COLUMN hold_resolved_by text",
+      // The expiry job's scan and the held sums of `card show`: only the few open holds.
+      "CREATE INDEX transactions_held ON transactions (hold_until) WHERE hold_state = 'held'",
+      "CREATE INDEX transactions_held_account ON transactions (account_id) WHERE hold_state = 'held'",
+      // A released hold leaves `transactions` (it moved no money, so no sum may see it) and
+      // its row is kept here: the tombstone that refuses a late copy of its request and
+      // tells the ingest that a journal entry arriving after it was released is late money.
+      `CREATE TABLE released_holds (
+        txn_id text PRIMARY KEY,
+        terminal_id text,
+        card_id text NOT NULL,
+        account_id text,
+        net bigint NOT NULL,
+        held_row jsonb,
+        released_by text NOT NULL CHECK (released_by IN ('till', 'expiry')),
+        released_at timestamptz NOT NULL DEFAULT now(),
+        applied_late_at timestamptz
+      )`,
+    ],
+  },
 ];
 
 /** Any constant: serialises two servers migrating the same PostgreSQL at once. */

@@ -19,7 +19,15 @@ export type AlertKind =
   /** A journal entry used a count package the ledger does not have. */
   | "unknown-package"
   /** A till reached its member-lookup limit (server/till/lookup-limit.ts): once per window. */
-  | "lookup-limit";
+  | "lookup-limit"
+  /** A till released an online approval it never recorded (a crash, a full disk: holds.ts). */
+  | "hold-released"
+  /** A hold nobody confirmed within the hold TTL was released by the expiry job. */
+  | "hold-expired"
+  /** A till asked to release a hold that is not its own; nothing moved. */
+  | "hold-release-refused"
+  /** A journal entry arrived after its hold was released and was applied then (ingest-holds.ts). */
+  | "hold-applied-after-release";
 
 export interface AlertInput {
   kind: AlertKind;

@@ -33,8 +33,20 @@ import { othersOnAccount } from "./unsynced-others.js";
 
 export type AuthOutcome = { ok: true; reply: AuthReply } | { ok: false; reason: string };
 
-/** `now` is the server's clock, for the PIN lock-out (a till's clock is not trusted with it). */
-export async function authorise(db: Db, req: AuthRequest, now: () => number = Date.now): Promise<AuthOutcome> {
+/** How long an approval stays held without the till's word before the expiry job releases it. */
+export const DEFAULT_HOLD_TTL_MS = 15 * 60 * 1000;
+
+/**
+ * `now` is the server's clock, for the PIN lock-out (a till's clock is not trusted with it)
+ * and the hold's deadline: an approval is a hold until the till's journal entry confirms it
+ * (holds.ts), released by the expiry job if nobody has after `holdTtlMs`.
+ */
+export async function authorise(
+  db: Db,
+  req: AuthRequest,
+  now: () => number = Date.now,
+  holdTtlMs: number = DEFAULT_HOLD_TTL_MS,
+): Promise<AuthOutcome> {
   return db.transaction(async (tx) => {
     const known = await lookUp(tx, req);
     if (!known.terminal) {
@@ -44,9 +56,12 @@ export async function authorise(db: Db, req: AuthRequest, now: () => number = Da
       ]);
       return { ok: false, reason };
     }
+    // A copy of a request the till has since released (it gave up waiting): nobody waits for
+    // this answer any more, and approving it would take money for a sale that never happened.
+    if (!known.stored && known.released) return { ok: true, reply: decline(req, "TXN_CONFLICT", null) };
     const reply = known.stored
       ? await replay(tx, req, known.stored)
-      : await decide(tx, req, await policyOf(tx, known.policyKey), now);
+      : await decide(tx, req, await policyOf(tx, known.policyKey), { now, holdTtlMs });
     return { ok: true, reply };
   });
 }
@@ -54,13 +69,18 @@ export async function authorise(db: Db, req: AuthRequest, now: () => number = Da
 interface LookUp {
   terminal: boolean;
   stored: StoredTxn | undefined;
+  /** The txnId's hold was released (holds.ts): its tombstone. */
+  released: boolean;
   /** The current policy's "version:created_at", or null when there is none. */
   policyKey: string | null;
 }
 
 async function lookUp(tx: Queryable, req: AuthRequest): Promise<LookUp> {
-  const { rows } = await tx.query<Partial<TxnRow> & { terminal: boolean | null; policy_key: string | null }>(
+  const { rows } = await tx.query<
+    Partial<TxnRow> & { terminal: boolean | null; released: boolean | null; policy_key: string | null }
+  >(
     `SELECT (SELECT true FROM terminals WHERE id = $1) AS terminal,
+       (SELECT true FROM released_holds WHERE txn_id = $2) AS released,
        (SELECT version || ':' || created_at FROM policies ORDER BY version DESC LIMIT 1) AS policy_key,
        ${txnColumns("t")}
      FROM (SELECT 1) AS one LEFT JOIN transactions t ON t.txn_id = $2`,
@@ -70,6 +90,7 @@ async function lookUp(tx: Queryable, req: AuthRequest): Promise<LookUp> {
   return {
     terminal: r.terminal === true,
     stored: r.txn_id ? toStoredTxn(r as TxnRow) : undefined,
+    released: r.released === true,
     policyKey: r.policy_key,
   };
 }
@@ -94,11 +115,16 @@ async function policyOf(tx: Queryable, key: string | null): Promise<PolicyDocume
   return parsed;
 }
 
+interface Clock {
+  now: () => number;
+  holdTtlMs: number;
+}
+
 async function decide(
   tx: Queryable,
   req: AuthRequest,
   policy: PolicyDocument | undefined,
-  now: () => number,
+  { now, holdTtlMs }: Clock,
 ): Promise<AuthReply> {
   const loaded = await loadCardWithPin(tx, req.cardId, { lockAccount: true, businessDay: req.businessDay });
   if (!loaded) return decline(req, "CARD_NOT_FOUND", null);
@@ -128,7 +154,7 @@ async function decide(
   if (card.balance - unsyncedAccount < price.net) return decline(req, "INSUFFICIENT_BALANCE", card);
   const pinCode = await pinCheck(tx, req, loaded, price, policy, now);
   if (pinCode) return decline(req, pinCode, card);
-  return debit(tx, req, card, price, pkg);
+  return debit(tx, req, card, price, pkg, new Date(now() + holdTtlMs));
 }
 
 /** Rule 9 online: a card with a PIN, above its type's threshold (on all the account gives: cash and points). */
@@ -152,17 +178,19 @@ async function debit(
   card: CardSnapshot,
   price: PricedSale,
   pkg: CountPackage | undefined,
+  holdUntil: Date,
 ): Promise<AuthReply> {
   const balanceAfter = card.balance - price.net;
   const use = req.countUse;
   // The row, the debit and the use in one statement; money and uses move only if the row was new.
+  // The row is a hold: the money is taken now (never spendable twice) and given back by a release.
   const inserted = await tx.query(
     `WITH ins AS (
        INSERT INTO transactions (txn_id, terminal_id, seq, kind, mode, source, card_id, account_id, operator_id,
          gross, discount, net, bonus, points, points_redeemed, redeemed_minor, package_id, uses, balance_after,
-         at, business_day)
+         at, business_day, hold_state, hold_until)
        VALUES ($1, $2, NULL, 'sale', 'online', 'online-auth', $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $12, $13,
-         $14, $15, $16)
+         $14, $15, $16, 'held', $17::timestamptz)
        ON CONFLICT (txn_id) DO NOTHING RETURNING txn_id
      ), debit AS (
        UPDATE accounts SET balance = balance - $8, points = points + $9 - $10
@@ -189,6 +217,7 @@ async function debit(
       balanceAfter,
       req.at,
       req.businessDay,
+      holdUntil.toISOString(),
     ],
   );
   if (inserted.rows.length === 0) {

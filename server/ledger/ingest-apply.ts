@@ -8,7 +8,8 @@
  * the goods are gone (DESIGN §5) — and becomes a shortfall that hotlists the account's cards.
  *
  * Points redeemed and count-card uses are applied by the same rule, with their own
- * shortfall alerts (ingest-redemptions.ts).
+ * shortfall alerts (ingest-redemptions.ts). A sale's entry confirms its online hold, and
+ * one whose hold was released before it arrived is applied as new (ingest-holds.ts).
  *
  * Round trips are what cost (TESTBED: batch by statement, not by transaction): a batch
  * is three statements — lock the accounts, insert journal rows and transactions, move
@@ -20,6 +21,7 @@ import type { Queryable } from "../db/db.js";
 import { toSafeInt } from "../db/int.js";
 import type { AlertInput } from "./alerts.js";
 import { addToHotlist, clearShortfallListing } from "./hotlist.js";
+import { settleHolds } from "./ingest-holds.js";
 import { applyCountUses, pointsShortfalls } from "./ingest-redemptions.js";
 import { findTransactions } from "./transactions.js";
 
@@ -63,6 +65,7 @@ export async function applyEntries(
   const freshSet = new Set(fresh);
   const repeats = entries.filter((e) => !freshSet.has(e));
   const alerts = await checkRepeats(tx, terminalId, repeats);
+  alerts.push(...(await settleHolds(tx, terminalId, fresh, repeats)));
   const { moves, shortfalls, unknown } = money(fresh, accounts);
   for (const e of unknown) alerts.push(unknownCardAlert(terminalId, e));
   for (const s of shortfalls) alerts.push(shortfallAlert(terminalId, s));

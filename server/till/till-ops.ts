@@ -12,6 +12,7 @@ import { pointsDelta, usesDelta } from "../../protocol/journal-entry.js";
 import { cardTypeOf } from "../../protocol/policy.js";
 import type {
   AppliedTxn,
+  HoldDoneReply,
   TillOpAnyReply,
   TillOpDeclineCode,
   TillOpReply,
@@ -19,11 +20,13 @@ import type {
 } from "../../protocol/till-ops.js";
 import { priceTopUp } from "../../protocol/top-up.js";
 import type { Db, Queryable } from "../db/db.js";
+import { confirmIfHeld } from "../ledger/holds.js";
 import { currentPolicy } from "../ledger/policy-store.js";
 import { loadCard } from "../ledger/rows.js";
 import { findTransaction, type StoredTxn } from "../ledger/transactions.js";
 import { handleCardOp } from "./card-ops.js";
 import { givenBackSoFar } from "./given-back.js";
+import { handleHold } from "./hold-op.js";
 import { handleMemberFind } from "./member-find.js";
 import { reversalOf } from "./reversals.js";
 import { checkTillOperator } from "./role-check.js";
@@ -31,12 +34,15 @@ import { checkTillOperator } from "./role-check.js";
 type Req<Op extends TillOpRequest["op"]> = Extract<TillOpRequest, { op: Op }>;
 
 /** Every operation but `find` answers with a card (TillOpReply); `find` with members. */
-export function handleTillOp(db: Db, req: Exclude<TillOpRequest, { op: "find" }>): Promise<TillOpReply>;
+export function handleTillOp(db: Db, req: Exclude<TillOpRequest, { op: "find" | "hold" }>): Promise<TillOpReply>;
+export function handleTillOp(db: Db, req: Extract<TillOpRequest, { op: "hold" }>): Promise<HoldDoneReply>;
 export function handleTillOp(db: Db, req: TillOpRequest): Promise<TillOpAnyReply>;
 export async function handleTillOp(db: Db, req: TillOpRequest): Promise<TillOpAnyReply> {
   switch (req.op) {
     case "find":
       return handleMemberFind(db, req);
+    case "hold":
+      return handleHold(db, req);
     case "balance": {
       const denied = await checkTillOperator(db, req);
       if (denied) return denied;
@@ -117,6 +123,8 @@ async function reverse(tx: Queryable, req: Req<"refund"> | Req<"void">): Promise
   const given = await givenBackSoFar(tx, original.txnId);
   const plan = reversalOf(req, original, given, card);
   if (!plan.ok) return refuse(req, plan.code, plan.message, card);
+  // Reversing a sale still held treats it as real: it can no longer be released (holds.ts).
+  await confirmIfHeld(tx, original.txnId, "reversal");
   await insertApplied(tx, req, card, plan.txn);
   return applied(req, card, plan.txn);
 }

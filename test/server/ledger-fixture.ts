@@ -34,6 +34,7 @@ const TABLES = [
   "hotlist_cards",
   "hotlist_changes",
   "alerts",
+  "released_holds",
 ];
 
 /** Empties the ledger and seeds the demo chain with terminals T001 and T002; resets the test terminals. */

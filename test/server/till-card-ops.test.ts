@@ -15,7 +15,7 @@ import { openTestDb } from "./ledger-fixture.js";
 
 let corr = 0;
 /** Card operations only: `find` answers with members, not a card (handleTillOp's overloads). */
-type CardTillOp = Exclude<TillOpRequest, { op: "find" }>;
+type CardTillOp = Exclude<TillOpRequest, { op: "find" | "hold" }>;
 const op = (body: Record<string, unknown>): CardTillOp =>
   ({
     v: 1,
