@@ -8,7 +8,7 @@
  * refused rather than silently taking the last.
  */
 import { Command, Option } from "commander";
-import type { CliSpec, CommandSpec, ParsedInput } from "./command-spec.js";
+import { type CliSpec, type CommandSpec, type ParsedInput, UsageError } from "./command-spec.js";
 
 export interface ProgramOutput {
   out: (text: string) => void;
@@ -54,6 +54,10 @@ export function buildProgram(cli: CliSpec, output: ProgramOutput): BuiltProgram 
     const values = collectValues(command, spec);
     command.action(() => {
       chosen = { spec, command, input: { values, args: [...command.args] } };
+      // Checked here rather than by commander, which would name a missing --config before
+      // the misspelt flag the user actually typed.
+      const missing = spec.options?.find((o) => o.required && values[longName(o.flags)] === undefined);
+      if (missing) throw new UsageError(`needs ${missing.flags.replace(/^-\w, /, "")}`);
     });
   }
   return { program, chosen: () => chosen };
@@ -74,8 +78,7 @@ function describe(command: Command, spec: CommandSpec): void {
   command.summary(spec.summary).description(spec.summary);
   for (const arg of spec.args ?? []) command.argument(arg);
   for (const o of spec.options ?? []) {
-    const option = new Option(o.flags, o.help);
-    if (o.required) option.makeOptionMandatory(true);
+    const option = new Option(o.flags, o.required ? `${o.help} (required)` : o.help);
     if (o.choices) option.choices(o.choices);
     if (o.conflicts) option.conflicts(o.conflicts.map(attributeOf));
     command.addOption(option);

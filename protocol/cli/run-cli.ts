@@ -72,7 +72,8 @@ async function parse(cli: CliSpec, argv: readonly string[], io: ProgramOutput): 
     await built.program.parseAsync([...argv], { from: "user" });
   } catch (err) {
     if (err instanceof CommanderError) return commanderExit(err, failedAt, io);
-    if (isUsageError(err)) return usageExit(err.message, failedAt, io);
+    // A check of the chosen command's own (a required option), or a group without its command.
+    if (isUsageError(err)) return usageExit(err.message, built.chosen()?.command ?? failedAt, io);
     throw err;
   }
   return built.chosen() ?? 0;

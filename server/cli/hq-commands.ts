@@ -199,8 +199,14 @@ const OPERATORS: CommandSpec[] = [
     flags: ["store"],
     examples: [`cardterm-hq operator list --store S01 ${DB}`],
   }),
-  ledger("operator disable", "stop an operator logging in", operator, { args: ["<id>"] }),
-  ledger("operator enable", "let a disabled operator log in again", operator, { args: ["<id>"] }),
+  ledger("operator disable", "stop an operator logging in", operator, {
+    args: ["<id>"],
+    examples: [`cardterm-hq operator disable C01 ${DB}`],
+  }),
+  ledger("operator enable", "let a disabled operator log in again", operator, {
+    args: ["<id>"],
+    examples: [`cardterm-hq operator enable C01 ${DB}`],
+  }),
   ledger("operator pin", "set an operator's PIN (on stdin)", operator, {
     args: ["<id>"],
     flags: ["pin-stdin"],
@@ -224,10 +230,19 @@ const REPORTS: CommandSpec[] = [
     help: { terminal: "one till" },
     examples: [`cardterm-hq report daily --from 2026-11-01 --to 2026-11-30 --store S01 ${DB}`],
   }),
-  ledger("report liability", "stored value owed to members, bonus issued, points outstanding", report, {}),
-  ledger("report shortfalls", "offline spends the account could not cover", report, { flags: ["open"] }),
-  ledger("report alerts", "what the server noticed: gaps, tampering, limits", report, {}),
-  ledger("report terminals", "each till: presence, heartbeat, pending, versions held", report, {}),
+  ledger("report liability", "stored value owed to members, bonus issued, points outstanding", report, {
+    examples: [`cardterm-hq report liability --json ${DB}`],
+  }),
+  ledger("report shortfalls", "offline spends the account could not cover", report, {
+    flags: ["open"],
+    examples: [`cardterm-hq report shortfalls --open ${DB}`],
+  }),
+  ledger("report alerts", "what the server noticed: gaps, tampering, limits", report, {
+    examples: [`cardterm-hq report alerts ${DB}`],
+  }),
+  ledger("report terminals", "each till: presence, heartbeat, pending, versions held", report, {
+    examples: [`cardterm-hq report terminals --database-url postgres://cardterm@db/cardterm`],
+  }),
 ];
 
 const COMPLETION: CommandSpec = {
