@@ -9,6 +9,7 @@ import { CARD_STATUSES } from "./card.js";
 import type { CountPackage } from "./count-card.js";
 import type { AnyDeclineCode } from "./decline-text.js";
 import type { JournalEntry } from "./journal-entry.js";
+import { type JournalIntegrity, journalIntegritySchema } from "./journal-integrity.js";
 import type { Minor } from "./money.js";
 import type { PolicyDocument } from "./policy.js";
 import { policyRolesSchema } from "./roles.js";
@@ -24,11 +25,24 @@ export interface JournalBatch {
   v: 1;
   terminalId: string;
   entries: JournalEntry[];
+  /**
+   * Sequence numbers below the batch's last entry that the till holds no verifiable
+   * entry for (its journal failed verification there: agent/journal/salvage-journal.ts).
+   * The server skips over them only when a later entry's own MAC holds, and records the
+   * gap (docs/reconciliation.md). Optional: absent from healthy and older tills.
+   */
+  gaps?: { seq: number; reason: string }[];
 }
+
+/** Most gaps one batch declares. */
+export const MAX_BATCH_GAPS = 100;
 
 export interface JournalAck {
   v: 1;
-  /** Highest sequence such that it and everything below it is applied at the server. */
+  /**
+   * Highest sequence such that it and everything below it is applied at the server, or
+   * recorded there as a gap the till declared and a later verified entry skipped over.
+   */
   ackedSeq: number;
   /** Sequences refused (bad MAC, conflicting content): the terminal must alert, not resend forever. */
   rejected: { seq: number; reason: string }[];
@@ -131,6 +145,11 @@ export interface Heartbeat {
    * null before it has one. Optional: tills older than this field still send heartbeats.
    */
   operatorsVersion?: number | null;
+  /**
+   * Whether the till's journal verified at start-up, and where it failed if not
+   * (protocol/journal-integrity.ts). Optional: older tills do not say (stored as unknown).
+   */
+  integrity?: JournalIntegrity;
   devices: Record<string, string>;
 }
 
@@ -249,7 +268,20 @@ const schemas = {
   journalBatch: {
     type: "object",
     required: ["v", "terminalId", "entries"],
-    properties: { v: { const: 1 }, terminalId: str, entries: { type: "array", maxItems: 1000, items: entry } },
+    properties: {
+      v: { const: 1 },
+      terminalId: str,
+      entries: { type: "array", maxItems: 1000, items: entry },
+      gaps: {
+        type: "array",
+        maxItems: MAX_BATCH_GAPS,
+        items: {
+          type: "object",
+          required: ["seq", "reason"],
+          properties: { seq: { type: "integer", minimum: 1 }, reason: { type: "string", maxLength: 500 } },
+        },
+      },
+    },
   },
   journalAck: {
     type: "object",
@@ -426,6 +458,7 @@ const schemas = {
       policyVersion: { anyOf: [{ type: "integer" }, { type: "null" }] },
       hotlistVersion: { anyOf: [{ type: "integer" }, { type: "null" }] },
       operatorsVersion: { anyOf: [{ type: "integer", minimum: 0 }, { type: "null" }] },
+      integrity: journalIntegritySchema,
       devices: { type: "object", maxProperties: 64, additionalProperties: { type: "string", maxLength: 40 } },
     },
   },

@@ -38,9 +38,10 @@ import {
   type JournalDoc,
   type JournalHead,
 } from "./journal-state.js";
-import { journalPaths, loadJournal, type Repair } from "./load-journal.js";
+import { journalPaths, loadJournal, type Repair, type SalvagedJournal } from "./load-journal.js";
+import type { JournalGap } from "./salvage-journal.js";
 import { headMac, sealCard } from "./seals.js";
-import { type Integrity, verifyCards } from "./verify-journal.js";
+import { broken, type Integrity, verifyCards } from "./verify-journal.js";
 
 /**
  * Cards remembered or moved since the last flush live in the journal head (small,
@@ -81,6 +82,8 @@ export class TerminalLedger {
   readonly accountLocks = new AccountLocks();
   /** The newest entry of each account acknowledged since start-up (see rememberCard). */
   private readonly ackedOnAccount = new Map<string, number>();
+  /** Sequence numbers above the acknowledged point with no entry that verifies (a journal that failed). */
+  private gapList: JournalGap[] = [];
 
   private constructor(
     private readonly terminalId: string,
@@ -110,25 +113,56 @@ export class TerminalLedger {
       format: 1,
       cards: {},
     });
+    let loaded: Awaited<ReturnType<typeof loadJournal>>;
     try {
-      const loaded = await loadJournal(fs, opts.dataDir, opts.terminalId, opts.key);
+      loaded = await loadJournal(fs, opts.dataDir, opts.terminalId, opts.key);
+    } catch (err) {
+      ledger.integrity = broken("log-invalid", (err as Error).message); // the files could not be read
+      return ledger;
+    }
+    if (!("doc" in loaded)) {
+      ledger.integrity = loaded.integrity;
+      ledger.salvaged(loaded.salvage);
+      await ledger.cache.read().catch(() => undefined); // only for looking cards up; never trusted for money
+      return ledger;
+    }
+    // The journal verified: its entries are the outbox whatever the card cache says.
+    ledger.doc = loaded.doc;
+    ledger.attestedSeq = loaded.doc.nextSeq - 1;
+    try {
       await ledger.cache.read();
-      if (!loaded.integrity.ok) {
-        ledger.integrity = loaded.integrity;
-        return ledger;
-      }
-      if (!("doc" in loaded)) return ledger;
-      ledger.doc = loaded.doc;
-      ledger.attestedSeq = loaded.doc.nextSeq - 1;
       ledger.integrity = firstProblem([
         () => verifyCards(Object.values(ledger.doc.cardOverlay), opts.key, "journal.json"),
         () => verifyCards(Object.values(ledger.cache.data.cards), opts.key, "cards.json"),
       ]);
-      if (ledger.integrity.ok && !opts.readOnly) await ledger.repair(loaded.repair);
     } catch (err) {
-      ledger.integrity = { ok: false, problem: (err as Error).message };
+      ledger.integrity = broken("card-edited", (err as Error).message);
+    }
+    if (!ledger.integrity.ok || opts.readOnly) return ledger;
+    try {
+      await ledger.repair(loaded.repair);
+    } catch (err) {
+      ledger.integrity = broken("write-uncertain", (err as Error).message);
     }
     return ledger;
+  }
+
+  /**
+   * A journal that failed verification: what still verifies becomes the outbox, so the
+   * uploader sends it and status and heartbeat count it (issue 13 defect 5). No file is
+   * written from here on (the evidence stays as found); the server's acks move the
+   * acknowledged point in memory only (acknowledgeNow).
+   */
+  private salvaged(s: SalvagedJournal): void {
+    const last = s.entries[s.entries.length - 1];
+    this.doc = {
+      ...emptyJournal(this.terminalId),
+      ackedSeq: s.ackedSeq,
+      ackedHash: s.ackedHash,
+      nextSeq: Math.max(last?.seq ?? 0, s.gaps[s.gaps.length - 1]?.seq ?? 0, s.ackedSeq) + 1,
+      pending: s.entries,
+    };
+    this.gapList = s.gaps;
   }
 
   /** Make the files ready for appends: what a power cut or an older version left is put right first. */
@@ -273,6 +307,7 @@ export class TerminalLedger {
       doc.lastContactAt = contactAt;
       return 0;
     }
+    if (!this.log && !this.integrity.ok) return this.acknowledgeInMemory(ackedSeq, contactAt);
     // Into every card of the entry's account: the other cards' snapshots lack it too.
     const folded = foldAcknowledged(
       done,
@@ -300,6 +335,21 @@ export class TerminalLedger {
     await this.compactIfDue();
     void this.flushCardsIfLarge();
     return done.length;
+  }
+
+  /**
+   * A journal that failed at start-up is not written to (the evidence stays as found): an
+   * ack only stops the uploader resending what the server holds. After a restart the
+   * same entries go up again and the server counts them as duplicates.
+   */
+  private acknowledgeInMemory(ackedSeq: number, contactAt: number): number {
+    const doc = this.doc;
+    const kept = doc.pending.filter((e) => e.seq > ackedSeq);
+    const trimmed = doc.pending.length - kept.length;
+    const last = doc.pending[trimmed - 1]!;
+    this.doc = { ...doc, ackedSeq: last.seq, ackedHash: last.hash, pending: kept, lastContactAt: contactAt };
+    this.gapList = this.gapList.filter((g) => g.seq > ackedSeq);
+    return trimmed;
   }
 
   /** Rewrite journal.log without its acknowledged lines, once they pile up (fewer needed when nothing is pending). */
@@ -365,11 +415,10 @@ export class TerminalLedger {
   }
 
   private failUncertain(): void {
-    this.integrity = {
-      ok: false,
-      problem:
-        "the journal could not be written and its state on disk is uncertain (disk full or failing); restart the agent once the disk is fixed",
-    };
+    this.integrity = broken(
+      "write-uncertain",
+      "the journal could not be written and its state on disk is uncertain (disk full or failing); restart the agent once the disk is fixed",
+    );
   }
 
   /**
@@ -508,6 +557,15 @@ export class TerminalLedger {
 
   pending(): readonly JournalEntry[] {
     return this.doc.pending;
+  }
+
+  /**
+   * Sequence numbers not yet acknowledged for which this journal holds no entry that
+   * verifies (only after it failed at start-up); the uploader declares them so the server
+   * can skip over them.
+   */
+  gaps(): readonly JournalGap[] {
+    return this.gapList;
   }
 
   lastContactAt(): number | null {

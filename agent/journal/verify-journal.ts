@@ -6,20 +6,40 @@
  */
 
 import { maskCardId } from "../../protocol/card.js";
-import { checkEntry, describeProblem, type JournalEntry } from "../../protocol/journal-entry.js";
+import { checkEntry, describeProblem, type EntryProblem, type JournalEntry } from "../../protocol/journal-entry.js";
+import type { IntegrityReason, JournalIntegrity } from "../../protocol/journal-integrity.js";
 import type { CachedCard, JournalHead } from "./journal-state.js";
 import { type Attestation, cardSealOk, headMac } from "./seals.js";
 
-export type Integrity = { ok: true } | { ok: false; problem: string };
+/** As the till reports it (protocol/journal-integrity.ts): the problem, its kind and the first entry in doubt. */
+export type Integrity = JournalIntegrity;
+export type IntegrityFailure = Extract<Integrity, { ok: false }>;
+
+export function broken(reason: IntegrityReason, problem: string, failedSeq: number | null = null): IntegrityFailure {
+  return { ok: false, problem, reason, failedSeq };
+}
+
+const ENTRY_REASONS: Record<EntryProblem["kind"], IntegrityReason> = {
+  "hash-mismatch": "entry-edited",
+  "mac-mismatch": "entry-forged",
+  "chain-broken": "chain-broken",
+  "sequence-gap": "sequence-gap",
+  "wrong-terminal": "wrong-terminal",
+};
+
+/** An entry that fails its check, as the integrity of the journal at sequence `seq` (the one expected there). */
+export function entryFailure(problem: EntryProblem, seq: number): IntegrityFailure {
+  return broken(ENTRY_REASONS[problem.kind], describeProblem(problem), seq);
+}
 
 /** Every cached card must carry its MAC: a raised balance or a reactivated lost card is refused. */
 export function verifyCards(cards: Iterable<CachedCard>, key: Buffer, where: string): Integrity {
   for (const card of cards) {
     if (!cardSealOk(card, key)) {
-      return {
-        ok: false,
-        problem: `cached card ${maskCardId(card.cardId)} in ${where} was edited (its MAC does not match)`,
-      };
+      return broken(
+        "card-edited",
+        `cached card ${maskCardId(card.cardId)} in ${where} was edited (its MAC does not match)`,
+      );
     }
   }
   return { ok: true };
@@ -27,10 +47,10 @@ export function verifyCards(cards: Iterable<CachedCard>, key: Buffer, where: str
 
 export function verifyHead(head: JournalHead, key: Buffer): Integrity {
   if (head.headMac === headMac(head, key)) return { ok: true };
-  return {
-    ok: false,
-    problem: `the journal head (acknowledged through entry #${head.ackedSeq}, attested through entry #${head.attestedSeq}) does not match its MAC: entries were cut or the head was edited`,
-  };
+  return broken(
+    "head-invalid",
+    `the journal head (acknowledged through entry #${head.ackedSeq}, attested through entry #${head.attestedSeq}) does not match its MAC: entries were cut or the head was edited`,
+  );
 }
 
 export interface Chain {
@@ -52,7 +72,7 @@ export function verifyChain(
   from: { terminalId: string; ackedSeq: number; ackedHash: string },
   attested: Attestation,
   key: Buffer,
-): { ok: true; chain: Chain } | { ok: false; problem: string } {
+): { ok: true; chain: Chain } | IntegrityFailure {
   let expected = { terminalId: from.terminalId, seq: from.ackedSeq + 1, prevHash: from.ackedHash };
   const pending: JournalEntry[] = [];
   let dropped = 0;
@@ -76,26 +96,35 @@ export function verifyChain(
       dropped = 1;
       break;
     }
-    return {
-      ok: false,
-      problem:
-        problem.kind === "unreadable"
-          ? `entry #${problem.seq} (line ${problem.line} of journal.log) is not readable JSON`
-          : describeProblem(problem),
-    };
+    return problem.kind === "unreadable"
+      ? broken(
+          "entry-unreadable",
+          `entry #${problem.seq} (line ${problem.line} of journal.log) is not readable JSON`,
+          problem.seq,
+        )
+      : entryFailure(problem, expected.seq);
   }
   const chain = { pending, nextSeq: expected.seq, headHash: expected.prevHash, dropped };
-  const attestedProblem = checkAttested(chain, from, attested);
-  return attestedProblem ? { ok: false, problem: attestedProblem } : { ok: true, chain };
+  return checkAttested(chain, from, attested) ?? { ok: true, chain };
 }
 
-function checkAttested(chain: Chain, from: { ackedSeq: number; ackedHash: string }, a: Attestation): string | null {
+function checkAttested(
+  chain: Chain,
+  from: { ackedSeq: number; ackedHash: string },
+  a: Attestation,
+): IntegrityFailure | null {
   const last = chain.nextSeq - 1;
   if (a.seq > last) {
-    return `entry #${last + 1} is missing: the journal attests entries through #${a.seq} but its last entry is #${last} (entries cut)`;
+    return broken(
+      "entries-missing",
+      `entry #${last + 1} is missing: the journal attests entries through #${a.seq} but its last entry is #${last} (entries cut)`,
+      last + 1,
+    );
   }
   if (a.seq < from.ackedSeq) return null; // an attestation older than the ack: nothing left to compare
   const hash = a.seq === from.ackedSeq ? from.ackedHash : chain.pending[a.seq - from.ackedSeq - 1]?.hash;
-  if (hash !== a.hash) return `entry #${a.seq} is not the entry the journal attested (replaced entries)`;
+  if (hash !== a.hash) {
+    return broken("entry-replaced", `entry #${a.seq} is not the entry the journal attested (replaced entries)`, a.seq);
+  }
   return null;
 }

@@ -1,8 +1,9 @@
 /**
- * The terminal's heartbeat (DESIGN §5): device states, journal queue depth and the
+ * The terminal's heartbeat (DESIGN §5): device states, journal queue depth and integrity, and the
  * policy, hotlist and operators versions held, published on every connect and every `intervalMs`.
  * QoS 0: a lost heartbeat is replaced by the next one; nothing depends on each.
  */
+import { forHeartbeat, type JournalIntegrity } from "../../protocol/journal-integrity.js";
 import type { Heartbeat } from "../../protocol/messages.js";
 import { topics } from "../../protocol/topics.js";
 import type { Logger } from "../logger.js";
@@ -15,6 +16,8 @@ export interface HeartbeatSource {
   operatorsVersion?(): number | null;
   /** Device id → state, e.g. { "reader:front": "present", "printer:receipt": "paper-out" }. */
   devices(): Record<string, string>;
+  /** The journal's integrity (TerminalLedger.checkIntegrity): head office alerts on a failure (issue 13 defect 5). */
+  integrity?(): JournalIntegrity;
 }
 
 export class HeartbeatPublisher {
@@ -44,6 +47,7 @@ export class HeartbeatPublisher {
       policyVersion: versions.policy,
       hotlistVersion: versions.hotlist,
       ...(this.source.operatorsVersion ? { operatorsVersion: this.source.operatorsVersion() } : {}),
+      ...(this.source.integrity ? { integrity: forHeartbeat(this.source.integrity()) } : {}),
       devices: this.source.devices(),
     };
     this.link.publish(topics.heartbeat(this.terminalId), JSON.stringify(message), { qos: 0 }).catch((err: Error) => {

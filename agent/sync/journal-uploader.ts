@@ -12,14 +12,15 @@
  * Acks that arrive while one is being written are folded into one write of the highest:
  * a long backlog is trimmed in a few journal writes, not one per batch.
  */
-import { decodeMessage, type JournalBatch } from "../../protocol/messages.js";
+import { decodeMessage, type JournalBatch, MAX_BATCH_GAPS } from "../../protocol/messages.js";
 import { topics } from "../../protocol/topics.js";
 import type { TerminalLedger } from "../journal/terminal-ledger.js";
 import type { Logger } from "../logger.js";
 import type { MqttLink } from "./mqtt-link.js";
 
 /** What the uploader needs of the terminal's ledger (TerminalLedger; benchmarks pass a stand-in). */
-export type UploadSource = Pick<TerminalLedger, "pending" | "acknowledge" | "summary">;
+export type UploadSource = Pick<TerminalLedger, "pending" | "acknowledge" | "summary"> &
+  Partial<Pick<TerminalLedger, "gaps">>;
 
 export interface UploaderOptions {
   terminalId: string;
@@ -72,20 +73,34 @@ export class JournalUploader {
       const upTo = entries[entries.length - 1]!.seq;
       this.inFlight.push(upTo);
       this.armStallTimer(false);
-      const batch: JournalBatch = { v: 1, terminalId: this.opts.terminalId, entries };
+      const batch: JournalBatch = { v: 1, terminalId: this.opts.terminalId, entries, ...this.gapsBefore(upTo) };
       this.link.publish(topics.journal(this.opts.terminalId), JSON.stringify(batch)).catch((err: Error) => {
         this.opts.log.warn({ err: err.message }, "journal batch not sent");
       });
     }
   }
 
-  /** The entries after the last one in flight; pending entries are contiguous, so this is a slice. */
+  /**
+   * The entries after the last one in flight. Pending entries are in sequence order, and
+   * contiguous unless the journal failed verification (then the gaps are declared).
+   */
   private nextBatch(pending: readonly { seq: number }[]): JournalBatch["entries"] {
     const first = pending[0];
     if (!first) return [];
     const after = this.inFlight[this.inFlight.length - 1] ?? first.seq - 1;
-    const start = Math.max(0, after + 1 - first.seq);
+    let start = Math.min(pending.length, Math.max(0, after + 1 - first.seq));
+    while (start > 0 && (pending[start - 1]?.seq ?? 0) > after) start--; // fewer entries than seqs: gaps
+    while (start < pending.length && pending[start]!.seq <= after) start++;
     return pending.slice(start, start + this.opts.batchSize) as JournalBatch["entries"];
+  }
+
+  /** The sequence numbers below `upTo` the journal cannot send (it failed verification there): the server skips over them. */
+  private gapsBefore(upTo: number): Pick<JournalBatch, "gaps"> {
+    const gaps = (this.ledger.gaps?.() ?? [])
+      .filter((g) => g.seq < upTo)
+      .slice(0, MAX_BATCH_GAPS)
+      .map((g) => ({ seq: g.seq, reason: g.reason.slice(0, 500) }));
+    return gaps.length > 0 ? { gaps } : {};
   }
 
   private async onAck(payload: Buffer): Promise<void> {
