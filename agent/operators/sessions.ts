@@ -2,15 +2,16 @@
  * Operator log-in at the till: by PIN (scrypt, protocol/pin.ts) or by operator card; a
  * session token the POS app or the web console sends as X-Cardterm-Session; log-out; and
  * an idle time-out so a till left logged in does not stay open. Five wrong PINs lock the
- * operator for five minutes. Sessions live in memory: a restart logs everyone out, which
- * is what a cashier expects of a rebooted till.
+ * operator for five minutes. Sessions outlive an agent restart while that is safe: each
+ * change is handed to `persist` (session-store.ts says why it is safe) and `restore` takes
+ * back only those still in their idle time-out whose operator holds the same role.
  *
  * Who may log in is the roster (roster.ts: config operators merged with head office's);
  * what a session may do is asked of the role table at each request (role-table.ts), so a
  * new policy or config holds at once. A session ends when its operator leaves the roster
  * or changes role — removed from the config, disabled or re-roled at head office.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { OperatorConfig } from "../../config/agent-config.js";
 import { CardtermError } from "../../protocol/errors.js";
 import type { HqOperatorEntry } from "../../protocol/operators-doc.js";
@@ -18,6 +19,7 @@ import { verifyPin } from "../../protocol/pin.js";
 import type { Permission, Role } from "./permissions.js";
 import { TillRoles } from "./role-table.js";
 import { mergeOperators, type TillOperator } from "./roster.js";
+import type { StoredSession } from "./session-store.js";
 
 export interface Operator {
   id: string;
@@ -37,9 +39,19 @@ const MAX_FAILURES = 5;
 const LOCK_MS = 5 * 60_000;
 /** Ended sessions remembered for their next request's message; a few hundred is plenty for one till. */
 const ENDED_KEPT = 500;
+/** A use moves lastUsedAt on disk at most this often (a crash then only shortens a session). */
+const TOUCH_WRITE_MS = 15_000;
+
+/** What a session is known by in memory and on disk: never the token itself. */
+const keyOf = (token: string) => createHash("sha256").update(token).digest("base64url");
 
 export class OperatorSessions {
-  private readonly sessions = new Map<string, Session>();
+  /** By keyOf(token). */
+  private readonly sessions = new Map<string, StoredSession>();
+  /** lastUsedAt as last handed to `persist`, by key. */
+  private readonly written = new Map<string, number>();
+  /** Where each change goes (the agent's SessionStore); none in unit tests. */
+  persist: (sessions: StoredSession[]) => void = () => {};
   private readonly failures = new Map<string, { count: number; lockedUntil: number }>();
   /** Why a session was ended by the till (not by log-out): told once, to its next request. */
   private readonly ended = new Map<string, string>();
@@ -115,22 +127,49 @@ export class OperatorSessions {
 
   /** The live session for a token, touched; throws CT_UNAUTHORIZED when missing or idle too long. */
   use(token: string | undefined): Session {
-    const session = token ? this.sessions.get(token) : undefined;
-    if (!session) {
-      const why = token ? this.ended.get(token) : undefined;
-      if (why && token) this.ended.delete(token);
+    const key = token ? keyOf(token) : undefined;
+    const session = key ? this.sessions.get(key) : undefined;
+    if (!session || !token || !key) {
+      const why = key ? this.ended.get(key) : undefined;
+      if (why && key) this.ended.delete(key);
       throw new CardtermError("CT_UNAUTHORIZED", why ? `${why}; log in again` : "log in first (X-Cardterm-Session)");
     }
     if (this.now() - session.lastUsedAt > this.idleTimeoutMs) {
-      this.sessions.delete(session.token);
+      this.drop(key);
       throw new CardtermError("CT_UNAUTHORIZED", "the session timed out; log in again");
     }
     session.lastUsedAt = this.now();
-    return session;
+    if (session.lastUsedAt - (this.written.get(key) ?? 0) >= TOUCH_WRITE_MS) this.changed();
+    return { token, operator: session.operator, lastUsedAt: session.lastUsedAt };
   }
 
   logOut(token: string | undefined): void {
-    if (token) this.sessions.delete(token);
+    if (token) this.drop(keyOf(token));
+  }
+
+  /**
+   * Sessions stored before a restart (session-store.ts): kept only while still inside the
+   * idle time-out counted from their last use — the time the agent was down is idle time —
+   * with a last use not in the future (a clock set back), and with their operator still on
+   * the roster in the same role; the roster's current name is taken.
+   */
+  restore(stored: readonly StoredSession[]): { restored: number; dropped: number } {
+    const now = this.now();
+    let restored = 0;
+    for (const s of stored) {
+      const op = this.roster.find((o) => o.id === s.operator.id);
+      const fresh = s.lastUsedAt <= now && now - s.lastUsedAt <= this.idleTimeoutMs;
+      if (!fresh || !op || op.role !== s.operator.role) continue;
+      this.sessions.set(s.key, { ...s, operator: operatorOf(op) });
+      restored++;
+    }
+    this.changed();
+    return { restored, dropped: stored.length - restored };
+  }
+
+  /** Every live session's state, for a write at a clean stop (exact last uses). */
+  snapshot(): StoredSession[] {
+    return [...this.sessions.values()].map((s) => ({ ...s, operator: { ...s.operator } }));
   }
 
   /** What this session's role may do now, in the table's order. */
@@ -151,29 +190,38 @@ export class OperatorSessions {
     const merged = mergeOperators(this.configOperators, this.hqOperators);
     this.roster = merged.operators;
     let ended = 0;
-    for (const [token, s] of this.sessions) {
+    for (const [key, s] of this.sessions) {
       const now = this.roster.find((o) => o.id === s.operator.id);
       if (now && now.role === s.operator.role) continue;
-      this.sessions.delete(token);
-      this.remember(token, why);
+      this.sessions.delete(key);
+      this.remember(key, why);
       ended++;
     }
+    if (ended > 0) this.changed();
     return { shadowed: merged.shadowed, ended };
   }
 
-  private remember(token: string, why: string): void {
-    this.ended.set(token, why);
+  private remember(key: string, why: string): void {
+    this.ended.set(key, why);
     if (this.ended.size > ENDED_KEPT) this.ended.delete(this.ended.keys().next().value as string);
   }
 
   private open(op: TillOperator): Session {
-    const session: Session = {
-      token: randomBytes(24).toString("base64url"),
-      operator: operatorOf(op),
-      lastUsedAt: this.now(),
-    };
-    this.sessions.set(session.token, session);
-    return session;
+    const token = randomBytes(24).toString("base64url");
+    const at = this.now();
+    this.sessions.set(keyOf(token), { key: keyOf(token), operator: operatorOf(op), openedAt: at, lastUsedAt: at });
+    this.changed();
+    return { token, operator: operatorOf(op), lastUsedAt: at };
+  }
+
+  private drop(key: string): void {
+    if (this.sessions.delete(key)) this.changed();
+  }
+
+  private changed(): void {
+    this.written.clear();
+    for (const [key, s] of this.sessions) this.written.set(key, s.lastUsedAt);
+    this.persist(this.snapshot());
   }
 }
 

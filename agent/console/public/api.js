@@ -4,6 +4,9 @@
 // screen can show the code and message instead of breaking.
 
 const auth = { token: null, session: null };
+// The session outlives a page reload in this tab (sessionStorage), not a new tab or a
+// browser restart; the agent still decides whether it is live (GET /api/v1/sessions/current).
+const SESSION_KEY = "cardterm.console.session";
 const recentErrors = [];
 let onUnauthorized = () => {};
 
@@ -13,6 +16,21 @@ export function setToken(token) {
 
 export function setSession(session) {
   auth.session = session;
+  try {
+    if (session) sessionStorage.setItem(SESSION_KEY, session);
+    else sessionStorage.removeItem(SESSION_KEY);
+  } catch {
+    // storage refused (a locked-down browser): the session lasts until the next reload
+  }
+}
+
+/** The session this tab held before a reload, or null. */
+export function storedSession() {
+  try {
+    return sessionStorage.getItem(SESSION_KEY);
+  } catch {
+    return null;
+  }
 }
 
 export function hasSession() {

@@ -6,7 +6,7 @@ import { initCards, openCards, relabelCards, resetCards } from "./cards.js";
 import { initClose, openClose, relabelClose } from "./close.js";
 import { $, show } from "./dom.js";
 import { language, setLanguage, t, translatePage } from "./i18n.js";
-import { initLogin, logOut } from "./login.js";
+import { initLogin, logOut, resumeSession } from "./login.js";
 import { currentOperator, describeOperator, setOperator } from "./operator.js";
 import { closeStatus, initStatus, openStatus, relabelStatus } from "./status.js";
 import { initTill, relabelTill, resetTill } from "./till.js";
@@ -35,7 +35,8 @@ async function start() {
   whenUnauthorized(() => logOut("login.expired"));
   for (const b of document.querySelectorAll("[data-screen]")) b.addEventListener("click", () => go(b.dataset.screen));
   $("lang").addEventListener("click", switchLanguage);
-  go("login");
+  // A reload keeps the cashier logged in (login.js resumeSession); otherwise the log-in.
+  if (!(await resumeSession())) go("login");
 }
 
 function go(name) {

@@ -3,7 +3,7 @@
 // left alone does not stay open. A session the agent ended (its own idle time-out) comes
 // back as a 401 on the next request, and app.js returns here with a message.
 
-import { call, hasSession, setSession } from "./api.js";
+import { call, hasSession, setSession, storedSession } from "./api.js";
 import { $, show } from "./dom.js";
 import { t } from "./i18n.js";
 import { errorText } from "./result.js";
@@ -54,6 +54,25 @@ async function attempt(body, waitingText, failedKey) {
     busy = false;
     setBusy(false);
   }
+}
+
+/**
+ * After a page reload: the tab's session again, if the agent still knows it (it may have
+ * timed out or been ended meanwhile). Resolves true when logged in, false at the log-in.
+ */
+export async function resumeSession() {
+  const session = storedSession();
+  if (!session) return false;
+  setSession(session);
+  const reply = await call("GET", "/api/v1/sessions/current");
+  if (reply.ok) {
+    finish({ ...reply.body, session });
+    return true;
+  }
+  setSession(null);
+  onOut(reply.status === 401 ? "login.expired" : undefined);
+  if (reply.status !== 401) $("login-message").textContent = `${reply.body.code}: ${reply.body.message}`;
+  return false;
 }
 
 function setBusy(on, waitingText = "") {
