@@ -6,6 +6,7 @@ import type { Queryable } from "../db/db.js";
 import { toSafeInt, toSafeIntOrNull } from "../db/int.js";
 import { hotlistVersion } from "../ledger/hotlist.js";
 import { currentPolicy } from "../ledger/policy-store.js";
+import { integrityOf, type TerminalStatus } from "../ledger/terminal-status.js";
 import { isoTime } from "./actor.js";
 
 export interface Liability {
@@ -75,6 +76,8 @@ export interface AlertReportRow {
   seq: number | null;
   txnId: string | null;
   detail: string;
+  /** When the state it reports ended (a journal-integrity alert once the till's journal verifies); null: open or an event. */
+  clearedAt: string | null;
 }
 
 export async function alertReport(
@@ -82,7 +85,7 @@ export async function alertReport(
   opts: { kind?: string; limit?: number } = {},
 ): Promise<AlertReportRow[]> {
   const { rows } = await q.query<Record<string, unknown>>(
-    `SELECT at, kind, terminal_id, seq, txn_id, detail FROM alerts WHERE $1::text IS NULL OR kind = $1
+    `SELECT at, kind, terminal_id, seq, txn_id, detail, cleared_at FROM alerts WHERE $1::text IS NULL OR kind = $1
      ORDER BY id DESC LIMIT $2`,
     [opts.kind ?? null, opts.limit ?? 100],
   );
@@ -93,6 +96,7 @@ export async function alertReport(
     seq: toSafeIntOrNull(r.seq),
     txnId: r.txn_id as string | null,
     detail: r.detail as string,
+    clearedAt: r.cleared_at == null ? null : isoTime(r.cleared_at as Date),
   }));
 }
 
@@ -107,6 +111,10 @@ export interface TerminalReportRow {
   pending: number | null;
   policyVersion: number | null;
   hotlistVersion: number | null;
+  /** The till's journal integrity, as its last heartbeat said (null: an older till that does not say). */
+  integrity: TerminalStatus["integrity"];
+  /** Sequence numbers skipped over in its chain and not filled since (journal-gaps.ts). */
+  openGaps: number[];
   /** The till holds an older policy or hotlist than the server's current one. */
   behind: boolean;
 }
@@ -116,7 +124,10 @@ export async function terminalReport(q: Queryable): Promise<TerminalReportRow[]>
   const hotlist = await hotlistVersion(q);
   const { rows } = await q.query<Record<string, unknown>>(
     `SELECT t.id, t.store_id, t.acked_seq, s.presence, s.presence_at, s.heartbeat_at, s.pending,
-       s.policy_version, s.hotlist_version
+       s.policy_version, s.hotlist_version, s.integrity_ok, s.integrity_failed_seq, s.integrity_reason,
+       s.integrity_problem, s.integrity_since,
+       (SELECT array_agg(g.seq ORDER BY g.seq) FROM journal_gaps g
+        WHERE g.terminal_id = t.id AND g.filled_at IS NULL) AS open_gaps
      FROM terminals t LEFT JOIN terminal_status s ON s.terminal_id = t.id ORDER BY t.id`,
   );
   return rows.map((r) => {
@@ -133,6 +144,8 @@ export async function terminalReport(q: Queryable): Promise<TerminalReportRow[]>
       policyVersion: pv,
       hotlistVersion: hv,
       behind: (policy !== null && pv !== null && pv < policy) || (hv !== null && hv < hotlist),
+      integrity: integrityOf(r),
+      openGaps: ((r.open_gaps as unknown[] | null) ?? []).map((seq) => toSafeInt(seq)),
     };
   });
 }

@@ -1,7 +1,13 @@
 /** `cardterm-hq report daily|liability|shortfalls|alerts|terminals`. */
 import { formatMoney } from "../../protocol/money.js";
 import { dailyReport } from "../backoffice/report-daily.js";
-import { alertReport, liabilityReport, shortfallReport, terminalReport } from "../backoffice/report-ledger.js";
+import {
+  alertReport,
+  liabilityReport,
+  shortfallReport,
+  type TerminalReportRow,
+  terminalReport,
+} from "../backoffice/report-ledger.js";
 import { operatorsVersions } from "../ledger/terminal-status.js";
 import { print, usage, type Values, withDb } from "./args.js";
 import { table } from "./table.js";
@@ -47,8 +53,8 @@ export async function report(v: Values, sub: string | undefined, rest: string[])
     const rows = await withDb(v, "report alerts", (db) => alertReport(db, {}));
     return print(v, rows, () =>
       table(
-        ["at", "kind", "terminal", "seq", "detail"],
-        rows.map((r) => [r.at, r.kind, r.terminalId, r.seq, r.detail]),
+        ["at", "kind", "terminal", "seq", "cleared", "detail"],
+        rows.map((r) => [r.at, r.kind, r.terminalId, r.seq, r.clearedAt, r.detail]),
       ),
     );
   }
@@ -60,7 +66,19 @@ export async function report(v: Values, sub: string | undefined, rest: string[])
     });
     return print(v, rows, () =>
       table(
-        ["terminal", "store", "acked", "presence", "heartbeat", "pending", "policy", "hotlist", "operators", "behind"],
+        [
+          "terminal",
+          "store",
+          "acked",
+          "presence",
+          "heartbeat",
+          "pending",
+          "policy",
+          "hotlist",
+          "journal",
+          "operators",
+          "behind",
+        ],
         rows.map((r) => [
           r.terminalId,
           r.storeId,
@@ -70,6 +88,7 @@ export async function report(v: Values, sub: string | undefined, rest: string[])
           r.pending,
           r.policyVersion,
           r.hotlistVersion,
+          journalCell(r),
           r.operatorsVersion,
           r.behind ? "BEHIND" : "",
         ]),
@@ -77,6 +96,15 @@ export async function report(v: Values, sub: string | undefined, rest: string[])
     );
   }
   throw usage(`unknown report: ${sub ?? "(none)"}; daily, liability, shortfalls, alerts or terminals`);
+}
+
+/** "FAILED at seq 2 (entry-edited), gaps #2": the terminals report's journal column; empty when the till never said. */
+function journalCell(r: TerminalReportRow): string {
+  const gaps = r.openGaps.length > 0 ? `, gaps ${r.openGaps.map((s) => `#${s}`).join(" ")}` : "";
+  if (!r.integrity) return gaps.slice(2);
+  if (r.integrity.ok) return `ok${gaps}`;
+  const at = r.integrity.failedSeq === null ? "" : ` at seq ${r.integrity.failedSeq}`;
+  return `FAILED${at} (${r.integrity.reason})${gaps}`;
 }
 
 async function daily(v: Values): Promise<void> {

@@ -330,6 +330,36 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    id: 13,
+    name: "journal integrity of each till, gaps skipped over, alerts that clear",
+    statements: [
+      // From the heartbeat (protocol/journal-integrity.ts); null: not said (an older till).
+      "ALTER TABLE terminal_status ADD COLUMN integrity_ok boolean",
+      "ALTER TABLE terminal_status ADD COLUMN integrity_failed_seq bigint",
+      "ALTER TABLE terminal_status ADD COLUMN integrity_reason text",
+      "ALTER TABLE terminal_status ADD COLUMN integrity_problem text",
+      // The till's time of the first heartbeat that reported this failure.
+      "ALTER TABLE terminal_status ADD COLUMN integrity_since text",
+      // An alert about a state (not an event) is cleared when the state ends; one open per till.
+      "ALTER TABLE alerts ADD COLUMN cleared_at timestamptz",
+      `CREATE UNIQUE INDEX alerts_open_journal_integrity ON alerts (terminal_id)
+        WHERE kind = 'journal-integrity' AND cleared_at IS NULL`,
+      // Sequence numbers a till declared it cannot send, skipped over when a later entry's
+      // own MAC held (docs/reconciliation.md). expected_hash: the prevHash of the entry
+      // right after, which the real entry must hash to; a gap is filled if it ever arrives.
+      `CREATE TABLE journal_gaps (
+        terminal_id text NOT NULL,
+        seq bigint NOT NULL,
+        expected_hash text,
+        reason text NOT NULL,
+        skipped_by_seq bigint NOT NULL,
+        skipped_at timestamptz NOT NULL DEFAULT now(),
+        filled_at timestamptz,
+        PRIMARY KEY (terminal_id, seq)
+      )`,
+    ],
+  },
 ];
 
 /** Any constant: serialises two servers migrating the same PostgreSQL at once. */

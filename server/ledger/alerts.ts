@@ -1,6 +1,7 @@
 /**
  * Alerts for head office: things the server refused or could not square (a forged or
- * conflicting journal entry, a shortfall of money, points or uses, an unknown terminal). Recorded, never thrown.
+ * conflicting journal entry, a shortfall of money, points or uses, an unknown terminal, a till message
+ * that fails its seal). Recorded, never thrown.
  */
 import type { Queryable } from "../db/db.js";
 
@@ -27,7 +28,21 @@ export type AlertKind =
   /** A till asked to release a hold that is not its own; nothing moved. */
   | "hold-release-refused"
   /** A journal entry arrived after its hold was released and was applied then (ingest-holds.ts). */
-  | "hold-applied-after-release";
+  | "hold-applied-after-release"
+  /**
+   * A till's journal failed verification (its heartbeat, or gaps it declared): one open
+   * per till, cleared when its heartbeat says the journal verifies (integrity-alert.ts).
+   */
+  | "journal-integrity"
+  /**
+   * A till's message refused before any handler saw it (server/mqtt/message-guard.ts,
+   * docs/security.md): no seal, a seal that does not match the terminal's key, a clock
+   * outside the window, an id already taken. Once per terminal and kind per minute.
+   */
+  | "message-unsigned"
+  | "message-forged"
+  | "message-stale"
+  | "message-replayed";
 
 export interface AlertInput {
   kind: AlertKind;

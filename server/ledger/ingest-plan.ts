@@ -8,6 +8,14 @@
  * hash and carries the terminal's MAC, and a conflict (rejected, original kept) when it
  * does not; the next entry must pass checkEntry (seq, prevHash, hash, MAC) or it is
  * rejected.
+ *
+ * Skip-over (issue 13 defect 5; docs/reconciliation.md, "A gap in a till's chain"): a
+ * till whose journal failed verification declares the sequence numbers it cannot send.
+ * An entry past them is applied only when every number between is declared and the
+ * entry's own seal holds (terminal, hash, MAC — only the till could have made it); the
+ * numbers are then skipped (recorded, nothing applied for them) and the chain goes on
+ * from that entry. A skipped number stays open: an entry that turns up for it later
+ * with its own seal and the hash the entry after it named fills it.
  */
 import { timingSafeEqual } from "node:crypto";
 import { checkEntry, describeProblem, hashBody, type JournalEntry, macOf } from "../../protocol/journal-entry.js";
@@ -20,13 +28,33 @@ export interface ChainHead {
   key: Buffer;
 }
 
+/** The gaps a batch declares (seq → the till's reason), and the open gaps (seq → expected hash) its repeats may fill. */
+export interface GapContext {
+  declared: ReadonlyMap<number, string>;
+  open: ReadonlyMap<number, string | null>;
+}
+
+export interface SkippedGap {
+  seq: number;
+  /** The hash the real entry must have: the prevHash of the entry right after it (null when that is a gap too). */
+  expectedHash: string | null;
+  reason: string;
+  /** The entry whose own seal allowed the skip. */
+  skippedBy: number;
+}
+
+const NO_GAPS: GapContext = { declared: new Map(), open: new Map() };
+
 export interface IngestPlan {
-  /** Entries to apply, in seq order; each follows the one before it. */
+  /** Entries to apply, in seq order; each follows the one before it, or a skipped gap, or fills one. */
   apply: JournalEntry[];
   rejected: { seq: number; reason: string }[];
   alerts: AlertInput[];
   duplicates: number;
   held: number;
+  /** Gaps skipped over by this batch, and earlier gaps it filled. */
+  skipped: SkippedGap[];
+  filled: number[];
   /** The chain head after applying `apply`. */
   head: { seq: number; hash: string };
 }
@@ -35,6 +63,7 @@ export function planBatch(
   chain: ChainHead,
   entries: readonly JournalEntry[],
   storedHashes: ReadonlyMap<number, string>,
+  gaps: GapContext = NO_GAPS,
 ): IngestPlan {
   const plan: IngestPlan = {
     apply: [],
@@ -42,15 +71,62 @@ export function planBatch(
     alerts: [],
     duplicates: 0,
     held: 0,
+    skipped: [],
+    filled: [],
     head: { seq: chain.ackedSeq, hash: chain.lastHash },
   };
   const known = new Map(storedHashes);
   for (const entry of [...entries].sort((a, b) => a.seq - b.seq)) {
-    if (entry.seq <= plan.head.seq) judgeRepeat(plan, chain, entry, known.get(entry.seq));
-    else if (entry.seq > plan.head.seq + 1) plan.held++;
-    else if (extend(plan, chain, entry)) known.set(entry.seq, entry.hash);
+    if (entry.seq <= plan.head.seq) {
+      if (fillsGap(plan, chain, entry, gaps.open)) known.set(entry.seq, entry.hash);
+      else judgeRepeat(plan, chain, entry, known.get(entry.seq));
+    } else if (entry.seq > plan.head.seq + 1) {
+      if (!skipOver(plan, chain, entry, gaps.declared)) plan.held++;
+    } else if (extend(plan, chain, entry)) known.set(entry.seq, entry.hash);
   }
   return plan;
+}
+
+/** An entry for a gap skipped earlier: applied if its own seal holds and it is the entry the next one named. */
+function fillsGap(
+  plan: IngestPlan,
+  chain: ChainHead,
+  entry: JournalEntry,
+  open: ReadonlyMap<number, string | null>,
+): boolean {
+  if (!open.has(entry.seq) || plan.filled.includes(entry.seq)) return false;
+  const expected = open.get(entry.seq);
+  if (ownSealProblem(entry, chain) || (expected != null && entry.hash !== expected)) return false;
+  plan.apply.push(entry);
+  plan.filled.push(entry.seq);
+  return true;
+}
+
+/** Past declared gaps to an entry whose own seal holds: skip them and go on from it. */
+function skipOver(
+  plan: IngestPlan,
+  chain: ChainHead,
+  entry: JournalEntry,
+  declared: ReadonlyMap<number, string>,
+): boolean {
+  for (let seq = plan.head.seq + 1; seq < entry.seq; seq++) if (!declared.has(seq)) return false;
+  const problem = ownSealProblem(entry, chain);
+  if (problem) {
+    reject(plan, chain, entry, describeProblem(problem), "entry-rejected");
+    return true;
+  }
+  for (let seq = plan.head.seq + 1; seq < entry.seq; seq++) {
+    const expectedHash = seq === entry.seq - 1 ? entry.prevHash : null;
+    plan.skipped.push({ seq, expectedHash, reason: declared.get(seq)!, skippedBy: entry.seq });
+  }
+  plan.apply.push(entry);
+  plan.head = { seq: entry.seq, hash: entry.hash };
+  return true;
+}
+
+/** The entry on its own — terminal, hash, MAC — not against the entry before it. */
+function ownSealProblem(entry: JournalEntry, chain: ChainHead) {
+  return checkEntry(entry, { terminalId: chain.terminalId, seq: entry.seq, prevHash: entry.prevHash }, chain.key);
 }
 
 function judgeRepeat(plan: IngestPlan, chain: ChainHead, entry: JournalEntry, storedHash: string | undefined): void {

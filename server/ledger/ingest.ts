@@ -10,6 +10,7 @@ import { toSafeInt } from "../db/int.js";
 import { type AlertInput, recordAlerts } from "./alerts.js";
 import { applyEntries } from "./ingest-apply.js";
 import { type ChainHead, planBatch } from "./ingest-plan.js";
+import { gapContext, recordGaps } from "./journal-gaps.js";
 
 export type IngestOutcome =
   | {
@@ -34,8 +35,10 @@ export async function ingestBatch(db: Db, topicTerminalId: string, batch: Journa
       return { ok: false, reason };
     }
     if (batch.terminalId !== topicTerminalId) return refuseBatch(tx, chain, batch);
-    const plan = planBatch(chain, batch.entries, await storedHashes(tx, chain, batch));
+    const gaps = await gapContext(tx, chain.terminalId, chain.ackedSeq, batch);
+    const plan = planBatch(chain, batch.entries, await storedHashes(tx, chain, batch), gaps);
     const applied = plan.apply.length > 0 ? await applyEntries(tx, chain.terminalId, plan.apply, plan.head) : undefined;
+    await recordGaps(tx, chain.terminalId, plan.skipped, plan.filled);
     await recordAlerts(tx, [...plan.alerts, ...(applied?.alerts ?? [])]);
     return {
       ok: true,

@@ -13,6 +13,7 @@ import { ledgerQueries } from "../../server/ledger/queries.js";
 import { postgresUnavailable, startPostgres } from "../helpers/postgres.js";
 import { authoriseCases } from "./authorise-cases.js";
 import { ingestCases } from "./ingest-cases.js";
+import { ingestGapCases } from "./ingest-gaps-cases.js";
 import { resetLedger, T1, T2 } from "./ledger-fixture.js";
 import { demoBalance } from "./test-terminal.js";
 
@@ -27,6 +28,7 @@ if (why) {
   t.equal(db.kind, "postgres");
   t.test("ingest on PostgreSQL 15", async (t) => ingestCases(t, db));
   t.test("online authorisation on PostgreSQL 15", async (t) => authoriseCases(t, db));
+  t.test("journal gaps on PostgreSQL 15", async (t) => ingestGapCases(t, db));
   t.test("concurrent ingests and authorisations on one account settle exactly", async (t) => {
     await resetLedger(db);
     const q = ledgerQueries(db);
