@@ -69,7 +69,6 @@ interface Run {
 
 const netOf = (i: number, gross: number) => priceSale(gross, cardTypeOf(policy, CARDS[i]!.cardType)!).net;
 const indexOf = (cardId: string) => CARDS.findIndex((c) => c.cardId === cardId);
-const onA = (i: number) => CARDS[i]!.accountId === "A1";
 
 /** The central server for this till: the two accounts, the sub-card's day, what it applied. */
 class ServerModel {
@@ -305,7 +304,7 @@ async function applyStep(w: World, s: Step): Promise<string[]> {
     case "burst": {
       // Taps on several readers at once, on cards of one account.
       const ds = await Promise.all(s.sales.map((x) => w.sell(x)));
-      ds.forEach((d, j) => w.record(d, s.sales[j]!));
+      for (const [j, d] of ds.entries()) w.record(d, s.sales[j]!);
       return ds.flatMap((d, j) => (d.approved ? decisionProblems(w, s.sales[j]!, d, w.facts(s.sales[j]!)) : []));
     }
     case "link":
