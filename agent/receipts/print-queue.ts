@@ -10,12 +10,16 @@
  *
  * - A job is marked printed durably only after the printer accepted its bytes. A crash
  *   between the two loses nothing but may print the receipt again after the restart.
- * - So before each attempt the job is written with `inFlight: true`. On start-up an
+ * - Each attempt asks the printer before and after it (checked-print.ts): a receipt is
+ *   printed only when the printer still says it can print once it has the bytes.
+ * - Before each attempt the job is written with `inFlight: true`. On start-up an
  *   in-flight job is one whose outcome nobody knows; it is printed again with the REPRINT
- *   mark. The same goes for an attempt that failed after bytes may have reached the
- *   printer (a cable pulled mid-receipt): the next copy is marked.
+ *   mark. The same goes for an attempt where the printer took every byte but could not
+ *   be asked afterwards whether it printed them.
  * - An attempt that failed before any byte could reach the printer (connection refused,
- *   device missing) leaves no mark: the receipt that prints later is the first one.
+ *   paper out before the job), or whose receipt was torn short (the connection dropped
+ *   mid-receipt, the paper ran out under it), leaves no mark: the customer never got a
+ *   receipt, so the one that prints later is the original (issue 15, item 5).
  *
  * At most once was the alternative: never print a job whose attempt was interrupted. It
  * would lose the receipt of exactly the sales where something went wrong, which the
@@ -25,10 +29,11 @@
  * first attempt and then reports the receipt as "queued"; a failure to store the job
  * durably (disk full) still prints it from memory.
  */
-import { canTakeJobs, mayHavePrinted, type ReceiptPrinter } from "../../drivers/printer/receipt-printer.js";
+import { canTakeJobs, type ReceiptPrinter } from "../../drivers/printer/receipt-printer.js";
 import { CardtermError } from "../../protocol/errors.js";
 import { type DurableFs, nodeDurableFs } from "../store/durable-file.js";
 import { Backoff } from "../sync/backoff.js";
+import { CheckedPrint, mayBeCompleteOnPaper } from "./checked-print.js";
 import type { PrintQueueStatus, QueueLog, ReceiptOutcome, StoredJob } from "./print-job.js";
 import { PrintJobFiles } from "./print-job-files.js";
 import type { ReceiptRequest } from "./receipt-data.js";
@@ -50,6 +55,12 @@ export interface PrintQueueOptions {
   /** How long printed receipts are kept for reprint. Default 7 days. */
   keepForMs?: number;
   /**
+   * A receipt could not print (printer away, paper out): the printer monitor should look
+   * now, and often until it clears, so status and heartbeat show it at once and the
+   * receipt prints within a poll of the paper coming back.
+   */
+  onHeld?: () => void;
+  /**
    * Start printing waiting receipts at once (default). `false` for a one-off command that
    * prints one receipt with `printOnce` and leaves the rest to the agent.
    */
@@ -67,6 +78,7 @@ export class PrintQueue {
   private readonly files: PrintJobFiles;
   private readonly now: () => number;
   private readonly backoff: Backoff;
+  private readonly checked: CheckedPrint;
   private pumping: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private nextRetryAt: number | null = null;
@@ -79,6 +91,7 @@ export class PrintQueue {
     this.files = new PrintJobFiles(opts.dir, opts.fs ?? nodeDurableFs, opts.log);
     this.now = opts.now ?? Date.now;
     this.backoff = new Backoff(opts.retry ?? { baseMs: 2_000, capMs: 60_000 });
+    this.checked = new CheckedPrint(opts.printer);
   }
 
   /** Load the stored jobs, prune old ones, and start printing what is pending. */
@@ -232,6 +245,8 @@ export class PrintQueue {
       this.rekick = false;
       const job = this.ordered().find((j) => j.state === "pending");
       if (!job || this.closed) return;
+      // The state may be one a job's own check set long ago: ask again before waiting on.
+      if (!this.printerTakesJobs()) await this.opts.printer.refreshStatus?.();
       if (!this.printerTakesJobs()) {
         this.lastError = this.opts.printer.status().detail ?? this.opts.printer.status().state;
         this.scheduleRetry();
@@ -255,7 +270,7 @@ export class PrintQueue {
     }
     const markup = receiptMarkup(job.request, this.opts.layout, { reprint: job.mayBeOnPaper || job.prints > 0 });
     try {
-      const result = await this.opts.printer.print({ id: job.id, markup, openDrawer: job.openDrawer });
+      const result = await this.checked.print({ id: job.id, markup, openDrawer: job.openDrawer });
       Object.assign(job, { state: "printed", inFlight: false, openDrawer: false, lastError: null });
       job.prints += 1;
       job.printedAt = new Date(this.now()).toISOString();
@@ -266,11 +281,12 @@ export class PrintQueue {
       const message = (err as Error).message;
       // The drawer opens with the sale or not at all: never later, with nobody at the till.
       Object.assign(job, { inFlight: false, openDrawer: false, lastError: message });
-      job.mayBeOnPaper ||= mayHavePrinted(err);
+      job.mayBeOnPaper ||= mayBeCompleteOnPaper(err);
       this.lastError = message;
       await this.persist(job);
       this.opts.log?.warn({ job: job.id, attempts: job.attempts, err: message }, "receipt kept for printing later");
       this.settle(job.id, { printed: "queued", error: message });
+      this.opts.onHeld?.();
       return false;
     }
   }

@@ -61,11 +61,32 @@ export class PrinterMonitor extends EventEmitter<{ status: [PrinterStatus] }> {
     return this.running;
   }
 
+  /**
+   * A receipt could not print: the state a job's own status check found is shown now
+   * (a `status` event) instead of at the next quiet poll, and the next poll comes at the
+   * busy cadence. Not a poll at once: a printer that drops every job would otherwise be
+   * asked, found ready and handed the job again in a tight loop.
+   */
+  nudge(): void {
+    if (this.stopped) return;
+    this.note(this.opts.printer.status());
+    if (!this.timer) return; // a poll is running: it picks the busy cadence itself
+    clearTimeout(this.timer);
+    this.schedule(this.busyMs());
+  }
+
   private async poll(): Promise<void> {
     const status = await this.refresh();
     if (this.stopped) return;
     const busy = !canTakeJobs(status.state) || status.state === "offline" || this.opts.pending() > 0;
-    const delay = busy ? (this.opts.busyMs ?? Math.min(this.opts.intervalMs, 5_000)) : this.opts.intervalMs;
+    this.schedule(busy ? this.busyMs() : this.opts.intervalMs);
+  }
+
+  private busyMs(): number {
+    return this.opts.busyMs ?? Math.min(this.opts.intervalMs, 5_000);
+  }
+
+  private schedule(delay: number): void {
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.poll();
@@ -75,20 +96,21 @@ export class PrinterMonitor extends EventEmitter<{ status: [PrinterStatus] }> {
 
   private async ask(): Promise<PrinterStatus> {
     const { printer } = this.opts;
-    const before = this.last;
     const now = printer.refreshStatus ? await printer.refreshStatus() : printer.status();
-    this.last = now;
-    if (now.state !== before.state || now.detail !== before.detail) {
-      if (now.state !== before.state) {
-        this.opts.log?.info(
-          { printer: now.id, from: before.state, to: now.state, detail: now.detail },
-          "printer state",
-        );
-      }
-      this.emit("status", now);
-    }
+    this.note(now);
     // The printer answered and can print: waiting receipts need not sit out the backoff.
     if (canTakeJobs(now.state) && now.state !== "offline" && this.opts.pending() > 0) this.opts.onReady();
     return now;
+  }
+
+  /** Log and emit a change from the last status seen. */
+  private note(now: PrinterStatus): void {
+    const before = this.last;
+    this.last = now;
+    if (now.state === before.state && now.detail === before.detail) return;
+    if (now.state !== before.state) {
+      this.opts.log?.info({ printer: now.id, from: before.state, to: now.state, detail: now.detail }, "printer state");
+    }
+    this.emit("status", now);
   }
 }

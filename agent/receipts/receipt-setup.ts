@@ -70,6 +70,7 @@ export async function startReceipts(opts: {
   start?: boolean;
 }): Promise<Receipts> {
   const p = opts.config.printer;
+  let monitor: PrinterMonitor | undefined; // built after the queue it watches
   const queue = await PrintQueue.open({
     dir: printQueueDir(opts.config),
     printer: opts.printer,
@@ -80,12 +81,13 @@ export async function startReceipts(opts: {
     retry: opts.retry,
     start: opts.start,
     keepForMs: p.type === "none" ? undefined : (p.keepForMs ?? PRINTER_DEFAULTS.keepForMs),
+    onHeld: () => monitor?.nudge(),
   });
   const intervalMs =
     p.type === "network" || p.type === "serial" || p.type === "usb"
       ? (p.statusIntervalMs ?? PRINTER_DEFAULTS.statusIntervalMs)
       : PRINTER_DEFAULTS.statusIntervalMs;
-  const monitor = new PrinterMonitor({
+  monitor = new PrinterMonitor({
     printer: opts.printer,
     intervalMs,
     pending: () => queue.status().pending,

@@ -46,6 +46,7 @@ export async function startLiveReceipts(opts: LiveReceiptsOptions): Promise<Live
   const printer = new SwappablePrinter(build(opts.config), log);
   const layout: ReceiptLayout = receiptLayout(opts.config, log);
   const p = opts.config.printer;
+  let held: () => void = () => undefined; // the monitor is started after the queue it watches
   const queue = await PrintQueue.open({
     dir: printQueueDir(opts.config),
     printer,
@@ -55,6 +56,7 @@ export async function startLiveReceipts(opts: LiveReceiptsOptions): Promise<Live
     log,
     retry: opts.retry,
     keepForMs: p.type === "none" ? undefined : (p.keepForMs ?? PRINTER_DEFAULTS.keepForMs),
+    onHeld: () => held(),
   });
   const live: LiveReceipts = {
     queue,
@@ -70,6 +72,7 @@ export async function startLiveReceipts(opts: LiveReceiptsOptions): Promise<Live
       queue.printerReady();
     },
   };
+  held = () => live.monitor.nudge();
   return live;
 }
 

@@ -60,8 +60,9 @@ export function canTakeJobs(state: PrinterState): boolean {
  * Whether a failed print may have put (part of) the receipt on paper. Drivers say
  * `details.mayHavePrinted: false` when nothing reached the device (connection refused,
  * device missing); anything else — bytes written and then the link dropped, a timeout
- * with data in flight, an error of unknown origin — counts as "maybe", so the next copy
- * carries the REPRINT mark rather than risk two unmarked receipts for one payment.
+ * with data in flight, an error of unknown origin — counts as "maybe". Part of a receipt
+ * is not a receipt: whether the next copy says REPRINT is the print queue's call
+ * (agent/receipts/checked-print.ts).
  */
 export function mayHavePrinted(err: unknown): boolean {
   return !(isCardtermError(err) && err.details?.mayHavePrinted === false);

@@ -48,6 +48,11 @@ export class TcpPrinterStandIn {
   cutAfterBytes = 256;
   answers: StatusAnswers | null = { replies: { 2: STATUS.n2(), 4: STATUS.n4() } };
   readonly connections: Connection[] = [];
+  /**
+   * Called after each chunk a connection sent, before it is answered: lets a test change
+   * the printer under a job (the paper runs out while it prints).
+   */
+  onData: ((conn: Connection) => void) | null = null;
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -128,6 +133,7 @@ export class TcpPrinterStandIn {
     socket.on("data", (chunk: Buffer) => {
       conn.firstByteAt ??= performance.now();
       conn.bytes = Buffer.concat([conn.bytes, chunk]);
+      this.onData?.(conn);
       if (conn.bytes.length >= cut) {
         conn.bytes = conn.bytes.subarray(0, cut);
         socket.resetAndDestroy();
