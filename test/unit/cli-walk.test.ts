@@ -27,6 +27,15 @@ function walk(tool: string): WalkResult[] {
     .map((l) => JSON.parse(l) as WalkResult);
 }
 
+t.test(
+  "cardterm-hq run --help names the broker user flag and the password's variable (docs/deploy-broker.md uses both)",
+  async (t) => {
+    const help = walk("hq").find((r) => r.kind === "help" && r.argv.join(" ") === "run --help");
+    t.match(help?.stdout, /--mqtt-username <name>/);
+    t.match(help?.stdout, /CARDTERM_HQ_MQTT_PASSWORD/);
+  },
+);
+
 for (const [tool, name] of [
   ["agent", "cardterm"],
   ["hq", "cardterm-hq"],
