@@ -95,6 +95,7 @@ async function main(): Promise<void> {
         5_000,
       );
       if (reply === "timeout") throw new Error("authorisation timed out");
+      if ("refused" in reply) throw new Error(`head office refused the till: ${reply.detail}`);
       if (!reply.approved) declined++;
     });
     await link.close();

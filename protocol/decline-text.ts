@@ -5,7 +5,14 @@
 import { type DeclineDetail, detailedText } from "./decline-detail.js";
 import type { DeclineCode } from "./offline-rules.js";
 
-export type OnlineDeclineCode = "CARD_NOT_FOUND" | "CARD_NOT_ACTIVE" | "INSUFFICIENT_BALANCE" | "NO_POLICY";
+export type OnlineDeclineCode =
+  | "CARD_NOT_FOUND"
+  | "CARD_NOT_ACTIVE"
+  | "INSUFFICIENT_BALANCE"
+  | "NO_POLICY"
+  /** Head office refused the till's request (protocol/refusal-notice.ts, docs/security.md). */
+  | "TERMINAL_NOT_REGISTERED"
+  | "CLOCK_SKEW";
 
 /**
  * Declines of the card rules shared by agent and server (issue 3): count cards, sub-card
@@ -118,6 +125,14 @@ const TEXT: Record<AnyDeclineCode, { "zh-CN": string; en: string }> = {
   LOOKUP_LIMIT: {
     "zh-CN": "查询过于频繁，请稍后再试",
     en: "Too many member lookups at this till; try again in a few minutes",
+  },
+  TERMINAL_NOT_REGISTERED: {
+    "zh-CN": "总部不认可本机（未登记或密钥不符），请联系实施工程师",
+    en: "Head office does not recognise this till (not registered, or another key); call the technician",
+  },
+  CLOCK_SKEW: {
+    "zh-CN": "本机时钟与总部相差过大，请校准时间后再试",
+    en: "This till's clock is too far from head office's; set the time and try again",
   },
 };
 

@@ -30,6 +30,9 @@ export const ERROR_CODES = {
   // link to the central server
   CT_SERVER_TIMEOUT: "the central server did not answer in time",
   CT_MESSAGE_INVALID: "an MQTT message was malformed and was dropped",
+  CT_MESSAGE_REFUSED:
+    "a message failed its seal check (no seal, a wrong key, outside the time window, replayed) and was refused",
+  CT_TERMINAL_NOT_REGISTERED: "head office does not know this till, or holds another key for it",
   CT_BROKER_UNREACHABLE: "the MQTT broker cannot be reached, or refused the connection",
   // diagnostics (`cardterm doctor`)
   CT_CLOCK_SKEW: "this box's clock is far from the central server's",
@@ -41,6 +44,7 @@ export const ERROR_CODES = {
   // operators at the till
   CT_LOGIN_FAILED: "an operator log-in was refused (wrong number or PIN, or locked)",
   CT_FORBIDDEN: "the operator logged in may not do this operation",
+  CT_NO_OPERATORS: "no operators are configured: the till takes sales without any log-in",
   CT_POLICY_INVALID: "a policy document to publish is invalid",
   // decisions (declines): shown to cashiers
   CT_DECLINED: "the transaction was declined",

@@ -11,6 +11,7 @@ import { operatorDocuments } from "./backoffice/operator-docs.js";
 import type { Db } from "./db/db.js";
 import { openDb } from "./db/open-db.js";
 import { checkHttpOptions, type HqHttp, type HqHttpOptions, startHqHttp } from "./http/hq-http.js";
+import { recordAlerts } from "./ledger/alerts.js";
 import { authorise, DEFAULT_HOLD_TTL_MS } from "./ledger/authorise.js";
 import { HoldExpiry } from "./ledger/hold-expiry.js";
 import { type HotlistRetention, hotlistDelta, hotlistDocument } from "./ledger/hotlist.js";
@@ -18,6 +19,7 @@ import { ingestBatch } from "./ledger/ingest.js";
 import { currentPolicy } from "./ledger/policy-store.js";
 import { type LedgerQueries, ledgerQueries } from "./ledger/queries.js";
 import { type DemoTerminal, seedDemo } from "./ledger/seed-demo.js";
+import { terminalKeyOf } from "./ledger/terminal-keys.js";
 import { recordHeartbeat, recordPresence } from "./ledger/terminal-status.js";
 import { connectHqLink, type HqLedger, type HqLink } from "./mqtt/hq-link.js";
 import type { MemberLookupLimit } from "./till/lookup-limit.js";
@@ -58,6 +60,8 @@ export interface HqServerOptions {
   timeZone?: string | undefined;
   /** Member lookups one till may make per rolling window (server/till/lookup-limit.ts); default 30 per 10 min. */
   memberLookupLimit?: MemberLookupLimit | undefined;
+  /** Take unsealed messages from tills older than the seal check, while they are upgraded (docs/security.md); default false. */
+  acceptUnsignedTills?: boolean | undefined;
   /** How long an online approval stays held without the till's word (ledger/holds.ts); default 15 min. */
   holdTtlMs?: number | undefined;
   /** How often the expiry job looks for holds past their deadline; default 1 min. */
@@ -71,6 +75,8 @@ export interface HqServer {
   readonly http: HqHttp | undefined;
   /** Publishes the current policy, hotlist and changed operators documents again (retained), e.g. after a back-office change. */
   republish(): Promise<void>;
+  /** Till messages refused by the seal check, by reason, since start (docs/security.md). */
+  messageRefusals(): Record<string, number>;
   /** Resolves when every MQTT message received so far has been handled and answered. */
   idle(): Promise<void>;
   /** Ends the MQTT client (after in-flight work), then the database. Safe to call twice. */
@@ -105,6 +111,7 @@ export async function startHqServer(opts: HqServerOptions): Promise<HqServer> {
       ...(opts.reconnectPeriodMs === undefined ? {} : { reconnectPeriodMs: opts.reconnectPeriodMs }),
       ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
       ledger: ledgerOver(db, opts.memberLookupLimit, opts.holdTtlMs ?? DEFAULT_HOLD_TTL_MS),
+      acceptUnsignedTills: opts.acceptUnsignedTills,
       log,
     });
     const docs = new DocWatch(db, link, log, { pollMs: opts.docPollMs, retention: opts.hotlistRetention });
@@ -131,6 +138,7 @@ export async function startHqServer(opts: HqServerOptions): Promise<HqServer> {
     republish: async () => {
       await Promise.all([link.publishPolicy(), link.publishHotlist(), link.publishOperators()]);
     },
+    messageRefusals: () => link.messageRefusals(),
     idle: () => link.idle(),
     close: () => {
       closing ??= (async () => {
@@ -167,6 +175,8 @@ function ledgerOver(db: Db, lookupLimit: MemberLookupLimit | undefined, holdTtlM
     },
     presence: (terminalId, p) => recordPresence(db, terminalId, p),
     heartbeat: (terminalId, h) => recordHeartbeat(db, terminalId, h),
+    terminalKey: (terminalId) => terminalKeyOf(db, terminalId),
+    alert: (a) => recordAlerts(db, [a]),
     policy: () => currentPolicy(db),
     hotlist: () => hotlistDocument(db),
     hotlistDelta: (from, to) => hotlistDelta(db, from, to),

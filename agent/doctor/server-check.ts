@@ -3,17 +3,27 @@
  * by the server, and the server's clock must agree with this box's. Receipt times, the
  * business day and the offline age limit (DESIGN §4 rule 7) all trust the box's clock:
  * beyond `warnSkewMs` the row warns, beyond `failSkewMs` it fails, with the NTP fix.
+ *
+ * The ping goes sealed with this till's key and only a sealed pong counts (docs/security.md),
+ * so the row also proves head office knows this till and holds its key; when it does not,
+ * the server's refusal notice fails the row with TERMINAL_NOT_REGISTERED and what head
+ * office said, instead of a time-out that reads like a network fault.
  */
 import { randomUUID } from "node:crypto";
 import type { AgentConfig } from "../../config/agent-config.js";
+import { MESSAGE_WINDOW_MS } from "../../protocol/message-mac.js";
 import { clockSkewMs, decodePing, type PingRequest } from "../../protocol/ping.js";
+import type { RefusalNotice } from "../../protocol/refusal-notice.js";
 import { topics } from "../../protocol/topics.js";
+import { silentLogger } from "../logger.js";
+import { LinkSeal } from "../sync/link-seal.js";
 import type { AgentStatusView } from "./agent-probe.js";
 import type { CheckContext, DoctorCheck, Finding, Say } from "./doctor-row.js";
 import { pause, sayIn, shortDuration } from "./doctor-row.js";
 import { brokerUnreachable, connectProbe } from "./mqtt-probe.js";
 
-export const SKEW_LIMITS = { warnMs: 30_000, failMs: 5 * 60_000 };
+/** Beyond MESSAGE_WINDOW_MS head office refuses the till's online requests (protocol/message-mac.ts): that is a failure. */
+export const SKEW_LIMITS = { warnMs: 30_000, failMs: MESSAGE_WINDOW_MS };
 
 export interface ServerCheckOptions {
   config: AgentConfig;
@@ -43,18 +53,23 @@ async function run(o: ServerCheckOptions, ctx: CheckContext): Promise<Finding> {
     await client.subscribeAsync(topics.pong(id), { qos: 1 });
     const corr = randomUUID();
     const sentAt = ctx.now();
-    const answered = new Promise<{ serverTimeMs: number; receivedAt: number }>((resolve) => {
+    const seal = new LinkSeal(o.config.terminal.key, ctx.now, silentLogger());
+    const answered = new Promise<{ serverTimeMs: number; receivedAt: number } | RefusalNotice>((resolve) => {
       client.on("message", (topic, payload) => {
         if (topic !== topics.pong(id)) return;
-        const pong = decodePing("pingReply", payload);
+        const got = seal.incoming(topic, payload);
+        if (got.kind === "notice" && got.notice.corr === corr) resolve(got.notice);
+        if (got.kind !== "verified") return;
+        const pong = decodePing("pingReply", got.payload);
         if (pong.ok && pong.value.corr === corr)
           resolve({ serverTimeMs: pong.value.serverTimeMs, receivedAt: ctx.now() });
       });
     });
     const ping: PingRequest = { v: 1, corr, terminalId: id, sentAt: new Date(sentAt).toISOString() };
-    await client.publishAsync(topics.ping(id), JSON.stringify(ping), { qos: 1 });
+    await client.publishAsync(topics.ping(id), seal.outgoing(topics.ping(id), JSON.stringify(ping)), { qos: 1 });
     const pong = await Promise.race([answered, pause(o.waitMs, ctx.signal).then(() => null)]);
     if (!pong) return noAnswer(o, say);
+    if ("refused" in pong) return refused(pong, id, say);
     const skew = clockSkewMs(sentAt, pong.receivedAt, pong.serverTimeMs);
     return judgeSkew(skew, pong.receivedAt - sentAt, o.skew ?? SKEW_LIMITS, say, lastContact(o.agent, ctx, say));
   } finally {
@@ -87,6 +102,22 @@ function judgeSkew(
   if (Math.abs(skewMs) > limits.failMs) return { verdict: "FAIL", via: "direct", code: "CT_CLOCK_SKEW", detail, fix };
   if (Math.abs(skewMs) > limits.warnMs) return { verdict: "WARN", via: "direct", code: "CT_CLOCK_SKEW", detail, fix };
   return { verdict: "PASS", via: "direct", detail };
+}
+
+function refused(notice: RefusalNotice, id: string, say: Say): Finding {
+  return {
+    verdict: "FAIL",
+    via: "direct",
+    code: "CT_TERMINAL_NOT_REGISTERED",
+    detail: say(
+      `中心服务器应答了，但不认可本机 ${id}（${notice.refused}）：${notice.detail}`,
+      `the central server answered but does not recognise till ${id} (${notice.refused}): ${notice.detail}`,
+    ),
+    fix: say(
+      `请总部登记本机或重新生成配置：cardterm-hq terminal add ${id}（已登记则加 --force），然后安装它打印的配置`,
+      `have head office register this till or provision it again: cardterm-hq terminal add ${id} (with --force if it is registered), then install the config it prints`,
+    ),
+  };
 }
 
 function noAnswer(o: ServerCheckOptions, say: Say): Finding {

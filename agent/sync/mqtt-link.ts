@@ -12,14 +12,20 @@
  *   never this client.
  * - mqtts://: the broker's certificate is checked against `tls.ca` (the chain's own CA)
  *   or, without one, the system's trust store; a client certificate is sent when given.
+ * - With the terminal's key, requests leave sealed and the server's replies are taken only
+ *   when their seal verifies (link-seal.ts, docs/security.md): every message type, old and
+ *   new, passes here, so none needs signing code of its own.
  */
 import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import mqtt, { type MqttClient } from "mqtt";
 import type { Presence } from "../../protocol/messages.js";
+import type { RefusalNotice } from "../../protocol/refusal-notice.js";
 import { topics } from "../../protocol/topics.js";
 import type { Logger } from "../logger.js";
 import { Backoff } from "./backoff.js";
+import { LinkSeal } from "./link-seal.js";
+import { ServerStanding, StandingProbe, type StandingView } from "./server-standing.js";
 
 export interface MqttLinkOptions {
   url: string;
@@ -34,6 +40,8 @@ export interface MqttLinkOptions {
   now?: () => number;
   backoff?: { baseMs: number; capMs: number };
   protocolVersion?: 4 | 5;
+  /** The terminal's 32-byte key: requests are sealed with it and replies checked (docs/security.md). */
+  key?: Buffer | undefined;
 }
 
 export interface MqttTlsFiles {
@@ -48,6 +56,8 @@ export interface MqttLinkEvents {
   connected: [];
   disconnected: [];
   message: [topic: string, payload: Buffer];
+  /** Head office refused a request (protocol/refusal-notice.ts): for the client waiting on its corr. */
+  refused: [topic: string, notice: RefusalNotice];
 }
 
 export class MqttLink extends EventEmitter<MqttLinkEvents> {
@@ -64,11 +74,21 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
    * keeps subscriptions), so they are unsubscribed at the next connect.
    */
   private readonly unsubscribeOnConnect = new Set<string>();
+  private readonly seal: LinkSeal | undefined;
+  private readonly probe: StandingProbe | undefined;
+  /** Whether head office takes this till's messages (server-standing.ts). */
+  readonly standing: ServerStanding;
 
   constructor(private readonly opts: MqttLinkOptions) {
     super();
     this.backoff = new Backoff(opts.backoff ?? { baseMs: 1000, capMs: 30_000 });
     this.subscribed = new Set(opts.subscriptions);
+    const now = opts.now ?? Date.now;
+    this.standing = new ServerStanding(now, opts.log);
+    if (opts.key) {
+      this.seal = new LinkSeal(opts.key, now, opts.log);
+      this.probe = new StandingProbe(this, opts.terminalId, this.standing, { now, log: opts.log });
+    }
   }
 
   start(): void {
@@ -111,7 +131,7 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
       opts.log.info({ url: redactUrl(opts.url) }, "connected to broker");
       this.emit("connected");
     });
-    client.on("message", (topic, payload) => this.emit("message", topic, payload));
+    client.on("message", (topic, payload) => this.receive(topic, payload));
     client.on("error", (err) => {
       this.lastError = err.message;
       opts.log.warn({ err: err.message }, "broker connection error");
@@ -124,6 +144,17 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
       }
       this.scheduleReconnect();
     });
+  }
+
+  private receive(topic: string, payload: Buffer): void {
+    const got = this.seal ? this.seal.incoming(topic, payload) : { kind: "plain" as const, payload };
+    if (got.kind === "dropped") return;
+    if (got.kind === "notice") {
+      this.emit("refused", topic, got.notice);
+      return;
+    }
+    if (got.kind === "verified") this.standing.noteVerified(/\/down\/(auth|op)$/.test(topic));
+    this.emit("message", topic, got.payload);
   }
 
   private scheduleReconnect(): void {
@@ -147,12 +178,23 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
     };
   }
 
+  /** What the status says of head office (server-standing.ts) and of replies dropped for a bad seal. */
+  serverView(): StandingView & { repliesDropped: number } {
+    return { ...this.standing.view(), repliesDropped: this.seal?.counts().forged ?? 0 };
+  }
+
   /** Publish (QoS 1 unless told); resolves on the broker's PUBACK, which is never taken as the server's ack. */
   publish(topic: string, payload: string, opts: { retain?: boolean; qos?: 0 | 1 } = {}): Promise<void> {
     const client = this.client;
     if (!client?.connected) return Promise.reject(new Error("not connected"));
+    let sealed: string;
+    try {
+      sealed = this.seal ? this.seal.outgoing(topic, payload) : payload;
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return new Promise((resolve, reject) => {
-      client.publish(topic, payload, { qos: opts.qos ?? 1, retain: opts.retain ?? false }, (err) =>
+      client.publish(topic, sealed, { qos: opts.qos ?? 1, retain: opts.retain ?? false }, (err) =>
         err ? reject(err) : resolve(),
       );
     });
@@ -191,6 +233,7 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.probe?.close();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     const client = this.client;
     if (!client) return;

@@ -4,12 +4,12 @@
  * authorisation and the till operations; a reply after the deadline finds no waiter.
  */
 export class ReplyWaiters<T> {
-  private readonly waiting = new Map<string, (reply: T) => void>();
+  private readonly waiting = new Map<string, { resolve: (reply: T) => void; reject: (err: Error) => void }>();
 
-  /** Run `send`, then wait for the reply to `corr`: the reply, or "timeout". */
+  /** Run `send`, then wait for the reply to `corr`: the reply, or "timeout"; throws what fail() gives it. */
   async wait(corr: string, timeoutMs: number, send: () => void): Promise<T | "timeout"> {
     let timer: NodeJS.Timeout | undefined;
-    const replied = new Promise<T>((resolve) => this.waiting.set(corr, resolve));
+    const replied = new Promise<T>((resolve, reject) => this.waiting.set(corr, { resolve, reject }));
     const deadline = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), timeoutMs);
     });
@@ -24,8 +24,15 @@ export class ReplyWaiters<T> {
 
   /** Hand a reply to its waiter; false when nobody waits for it any more (a late reply). */
   settle(corr: string, reply: T): boolean {
-    const resolve = this.waiting.get(corr);
-    resolve?.(reply);
-    return resolve !== undefined;
+    const waiter = this.waiting.get(corr);
+    waiter?.resolve(reply);
+    return waiter !== undefined;
+  }
+
+  /** End the wait for `corr` with `err` (head office refused the request); false when nobody waits for it. */
+  fail(corr: string, err: Error): boolean {
+    const waiter = this.waiting.get(corr);
+    waiter?.reject(err);
+    return waiter !== undefined;
   }
 }

@@ -18,6 +18,7 @@ import { topics } from "../../protocol/topics.js";
 import type { Logger } from "../logger.js";
 import type { MqttLink } from "./mqtt-link.js";
 import { ReplyWaiters } from "./reply-waiters.js";
+import { refusalError } from "./server-standing.js";
 
 /** The operations answered with a card (TillOpReply): all but `find` and `hold`. */
 type CardReplyRequest = Exclude<TillOpRequest, { op: "find" | "hold" }>;
@@ -63,6 +64,12 @@ export class TillOpClient implements TillOpServer {
   ) {
     link.on("message", (topic, payload) => {
       if (topic === topics.tillOpReply(terminalId)) this.onReply(payload);
+    });
+    // Head office refused the request (docs/security.md): the call throws its code at once.
+    link.on("refused", (topic, notice) => {
+      if (topic !== topics.tillOpReply(terminalId)) return;
+      if (this.replies.fail(notice.corr, refusalError(notice))) link.standing.noteRefused(notice);
+      else log.warn({ refused: notice.refused }, "refusal notice for a request this till is not waiting for: ignored");
     });
   }
 

@@ -23,9 +23,11 @@ import {
 } from "../../protocol/messages.js";
 import type { TillOpAnyReply, TillOpRequest } from "../../protocol/till-ops.js";
 import { isTerminalId, serverSubscriptions, terminalIdOf, topics } from "../../protocol/topics.js";
+import type { AlertInput } from "../ledger/alerts.js";
 import type { AuthOutcome } from "../ledger/authorise.js";
 import type { IngestOutcome } from "../ledger/ingest.js";
 import { InFlight } from "./in-flight.js";
+import { MessageGuard } from "./message-guard.js";
 import { answerPing } from "./ping-handler.js";
 import { type DocumentSource, RetainedDocs } from "./retained-docs.js";
 import { waitForConnect } from "./wait-connect.js";
@@ -38,6 +40,10 @@ export interface HqLedger extends DocumentSource {
   tillOp(req: TillOpRequest): Promise<TillOpAnyReply | undefined>;
   presence(terminalId: string, presence: Presence): Promise<void>;
   heartbeat(terminalId: string, heartbeat: Heartbeat): Promise<void>;
+  /** The terminal's key, which its messages' seals are checked against (message-guard.ts); undefined = not registered. */
+  terminalKey(terminalId: string): Promise<Buffer | undefined>;
+  /** Records an alert for head office (a refused message). */
+  alert(alert: AlertInput): Promise<void>;
 }
 
 export interface HqLinkOptions {
@@ -53,8 +59,10 @@ export interface HqLinkOptions {
   connectTimeoutMs?: number;
   ledger: HqLedger;
   log: Logger;
-  /** The clock a ping is answered with (`cardterm doctor`'s clock-skew row); default Date.now. */
+  /** The clock a ping is answered with (`cardterm doctor`'s clock-skew row) and requests are judged fresh by; default Date.now. */
   now?: () => number;
+  /** Take unsealed messages from older tills during an upgrade (docs/security.md); default false. */
+  acceptUnsignedTills?: boolean | undefined;
 }
 
 export interface MqttTls {
@@ -69,6 +77,8 @@ export interface HqLink {
   publishHotlist(): Promise<void>;
   /** Publishes each till's operators document whose contents changed (retained, on the till's own topic). */
   publishOperators(): Promise<void>;
+  /** Till messages refused by the seal check (and unsealed ones accepted), by reason, since start. */
+  messageRefusals(): Record<string, number>;
   /** Resolves when every message received so far has been handled and its answer PUBACKed (tests). */
   idle(): Promise<void>;
   /**
@@ -109,6 +119,7 @@ class Link implements HqLink {
   /** Journal batches waiting per terminal; present while that terminal's batches are being applied. */
   readonly #mailboxes = new Map<string, JournalBatch[]>();
   readonly #docs: RetainedDocs;
+  readonly #guard: MessageGuard;
   #closing: Promise<void> | undefined;
   /** Settles after the first subscribe + publish of retained documents. */
   ready: Promise<void>;
@@ -119,6 +130,13 @@ class Link implements HqLink {
     private readonly log: Logger,
   ) {
     this.#docs = new RetainedDocs(opts.ledger, (topic, payload, retain) => this.publish(topic, payload, retain));
+    this.#guard = new MessageGuard({
+      keyOf: (id) => opts.ledger.terminalKey(id),
+      alert: (a) => opts.ledger.alert(a),
+      now: opts.now ?? Date.now,
+      acceptUnsigned: opts.acceptUnsignedTills === true,
+      log,
+    });
     let markReady: (err?: Error) => void = () => {};
     this.ready = new Promise((resolve, reject) => {
       markReady = (err) => (err ? reject(err) : resolve());
@@ -160,6 +178,17 @@ class Link implements HqLink {
       this.drop(topic, "no valid terminal id in topic");
       return;
     }
+    // Nothing a till sends reaches a handler before its seal is checked (message-guard.ts).
+    const admitted = this.#guard.admit(topic, terminalId, payload).then((a) => {
+      if (a.ok) this.dispatch(topic, terminalId, typeof a.payload === "string" ? Buffer.from(a.payload) : a.payload);
+      else if (a.notice) this.publish(a.notice.topic, a.notice.payload, false);
+    });
+    this.#work.track(
+      admitted.catch((err: Error) => this.log.error({ terminalId, err: err.message }, "message not admitted")),
+    );
+  }
+
+  private dispatch(topic: string, terminalId: string, payload: Buffer): void {
     if (topic === topics.journal(terminalId)) this.onJournal(topic, terminalId, payload);
     else if (topic === topics.authRequest(terminalId)) this.onAuth(topic, terminalId, payload);
     else if (topic === topics.tillOp(terminalId)) this.onTillOp(topic, terminalId, payload);
@@ -338,7 +367,8 @@ class Link implements HqLink {
    * JournalAck is harmless (the terminal resends and is acked again).
    */
   private publish(topic: string, payload: string, retain: boolean): void {
-    const sent = this.client.publishAsync(topic, payload, { qos: 1, retain }).then(
+    // Replies a till checks are sealed with its down key (message-guard.ts); others go as they are.
+    const sent = this.client.publishAsync(topic, this.#guard.seal(topic, payload), { qos: 1, retain }).then(
       () => {},
       (err: Error) => this.log.warn({ topic, err: err.message }, "publish failed"),
     );
@@ -347,6 +377,10 @@ class Link implements HqLink {
 
   private drop(topic: string, reason: string): void {
     this.log.warn({ code: "CT_MESSAGE_INVALID", topic, reason }, "malformed MQTT message dropped");
+  }
+
+  messageRefusals(): Record<string, number> {
+    return this.#guard.counts();
   }
 
   async idle(): Promise<void> {

@@ -15,6 +15,7 @@ import { openDb } from "../../server/db/open-db.js";
 import { startHqServer } from "../../server/hq-server.js";
 import { hotlistDelta, hotlistDocument } from "../../server/ledger/hotlist.js";
 import { currentPolicy } from "../../server/ledger/policy-store.js";
+import { terminalKeyOf } from "../../server/ledger/terminal-keys.js";
 import type { HqLedger } from "../../server/mqtt/hq-link.js";
 import { decodeEscPos } from "../helpers/escpos-decode.js";
 import { freePort } from "../helpers/free-port.js";
@@ -161,6 +162,8 @@ export function documentsOnly(db: Awaited<ReturnType<typeof openDb>>): HqLedger 
     tillOp: async () => undefined,
     presence: async () => {},
     heartbeat: async () => {},
+    terminalKey: (id) => terminalKeyOf(db, id),
+    alert: async () => {},
     policy: () => currentPolicy(db),
     hotlist: () => hotlistDocument(db),
     hotlistDelta: (from, to) => hotlistDelta(db, from, to),

@@ -67,9 +67,10 @@ t.test("online authorisation over MQTT: approved with the card's discount, decli
 t.test("the same auth request published twice is debited once and answered alike", async (t) => {
   const { term, server } = await rig(t);
   const req = T1.authRequest(ZHANG, parseMoney("10.00"));
-  const payload = JSON.stringify(req);
-  await term.client.publishAsync(topics.authRequest(T1.id), payload, { qos: 1 });
-  await term.client.publishAsync(topics.authRequest(T1.id), payload, { qos: 1 });
+  // Sealed twice, as a till resending it would (the same bytes twice are a replay: message-mac.test.ts).
+  const topic = topics.authRequest(T1.id);
+  await term.client.publishAsync(topic, term.sealed(topic, req), { qos: 1 });
+  await term.client.publishAsync(topic, term.sealed(topic, req), { qos: 1 });
   const both = await term.waitFor(() => (term.replies.length >= 2 ? term.replies : undefined), "two replies");
   t.same(both[0], both[1]);
   t.match(both[0], { approved: true, balanceAfter: demoBalance(ZHANG) - 880 });
@@ -126,10 +127,12 @@ t.test("an ack is published only after the batch is committed", async (t) => {
 t.test("malformed payloads are logged and dropped; the server keeps answering", async (t) => {
   const { term, logs } = await rig(t);
   const pub = (topic: string, payload: string) => term.client.publishAsync(topic, payload, { qos: 1 });
+  // Sealed with T001's key, so each reaches the schema check (an unsealed one is refused before it).
+  const sealedPub = (topic: string, body: object) => pub(topic, term.sealed(topic, body));
   await pub(topics.journal(T1.id), "not json {");
-  await pub(topics.journal(T1.id), JSON.stringify({ v: 1, terminalId: T1.id, entries: [{ seq: "one" }] }));
-  await pub(topics.authRequest(T1.id), JSON.stringify({ v: 1, corr: "x" }));
-  await pub(topics.authRequest(T1.id), JSON.stringify(T2.authRequest(ZHANG, 100))); // names another terminal
+  await sealedPub(topics.journal(T1.id), { v: 1, terminalId: T1.id, entries: [{ seq: "one" }] });
+  await sealedPub(topics.authRequest(T1.id), { v: 1, corr: "x" });
+  await sealedPub(topics.authRequest(T1.id), T2.authRequest(ZHANG, 100)); // names another terminal
   await pub("cardterm/v1/t/bad id!/up/journal", JSON.stringify(T1.batch([])));
   await term.waitFor(() => (invalidCount(logs) >= 5 ? true : undefined), "five drops");
   const reasons = logs.filter((l) => l.code === "CT_MESSAGE_INVALID").map((l) => String(l.reason));

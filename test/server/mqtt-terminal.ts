@@ -1,9 +1,12 @@
 /**
  * An MQTT client playing a terminal against the server: publishes journal batches and
- * auth requests on its own topics, collects acks and replies, and waits for them.
+ * auth requests on its own topics, sealed with the terminal's key as a till seals them
+ * (protocol/message-mac.ts), collects acks and replies whose seal verifies (their seal
+ * taken off), and waits for them. `unverified` counts replies that came without a valid seal.
  */
 import mqtt, { type MqttClient } from "mqtt";
 import type { JournalEntry } from "../../protocol/journal-entry.js";
+import { deriveMessageKeys, openPayload, sealMatches, sealPayload } from "../../protocol/message-mac.js";
 import { type AuthReply, type AuthRequest, decodeMessage, type JournalAck } from "../../protocol/messages.js";
 import { topics } from "../../protocol/topics.js";
 import type { TestTerminal } from "./test-terminal.js";
@@ -11,13 +14,25 @@ import type { TestTerminal } from "./test-terminal.js";
 export class MqttTerminal {
   readonly acks: JournalAck[] = [];
   readonly replies: AuthReply[] = [];
+  unverified = 0;
   readonly #waiters = new Set<() => void>();
+  readonly #keys;
 
   private constructor(
     readonly client: MqttClient,
     readonly terminal: TestTerminal,
   ) {
-    client.on("message", (topic, payload) => {
+    this.#keys = deriveMessageKeys(terminal.key);
+    client.on("message", (topic, sealed) => {
+      const opened = openPayload(sealed);
+      const verified =
+        opened.ok && opened.seal && sealMatches(this.#keys.down, "down", topic, opened.body, opened.seal);
+      if (!opened.ok || !verified) {
+        this.unverified += 1;
+        for (const w of this.#waiters) w();
+        return;
+      }
+      const payload = JSON.stringify(opened.body);
       if (topic === topics.ack(terminal.id)) {
         const d = decodeMessage("journalAck", payload);
         if (d.ok) this.acks.push(d.value);
@@ -39,14 +54,19 @@ export class MqttTerminal {
     return new MqttTerminal(client, terminal);
   }
 
+  /** `body` as this terminal seals it for `topic`, now (a new id each time: a resend, not a replay). */
+  sealed(topic: string, body: object, at = Date.now()): string {
+    return sealPayload(this.#keys.up, "up", topic, body as Record<string, unknown>, at);
+  }
+
   async sendBatch(entries: JournalEntry[]): Promise<void> {
-    await this.client.publishAsync(topics.journal(this.terminal.id), JSON.stringify(this.terminal.batch(entries)), {
-      qos: 1,
-    });
+    const topic = topics.journal(this.terminal.id);
+    await this.client.publishAsync(topic, this.sealed(topic, this.terminal.batch(entries)), { qos: 1 });
   }
 
   async auth(req: AuthRequest): Promise<AuthReply> {
-    await this.client.publishAsync(topics.authRequest(this.terminal.id), JSON.stringify(req), { qos: 1 });
+    const topic = topics.authRequest(this.terminal.id);
+    await this.client.publishAsync(topic, this.sealed(topic, req), { qos: 1 });
     return this.waitFor(() => this.replies.find((r) => r.corr === req.corr), `auth reply ${req.corr}`);
   }
 
