@@ -58,6 +58,10 @@ export const OPTIONS = {
     flags: "--hold-ttl <duration>",
     help: "how long an online approval the till never confirms stays held (default 15m)",
   },
+  "accept-unsigned-tills": {
+    flags: "--accept-unsigned-tills",
+    help: "while upgrading: take unsealed messages from older tills (alerted; docs/security.md). Off by default",
+  },
   terminal: { flags: "--terminal <id>", help: "a till (may be repeated)", multiple: true },
   json: { flags: "--json", help: "print JSON instead of a table" },
   actor: {

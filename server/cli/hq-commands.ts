@@ -62,6 +62,7 @@ const RUN: CommandSpec = {
       "terminal",
       "member-lookups-per-10min",
       "hold-ttl",
+      "accept-unsigned-tills",
     ],
     { terminal: "with --seed-demo: a demo till as ID:KEYHEX (may be repeated)" },
   ),

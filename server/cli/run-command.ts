@@ -24,6 +24,7 @@ export async function run(v: Values): Promise<void> {
     http: httpOptions(v),
     memberLookupLimit: memberLookupLimit(v),
     holdTtlMs: holdTtl(v),
+    acceptUnsignedTills: v["accept-unsigned-tills"] === true,
   });
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
