@@ -20,10 +20,13 @@ import { registerMetricsRoute } from "./api/metrics-routes.js";
 import { CountedTillOperations } from "./api/metrics-till-ops.js";
 import { closeSource } from "./close/close-source.js";
 import { registerConsoleRoutes } from "./console/console-routes.js";
+import { IntentLog } from "./journal/intent-log.js";
 import { JournalArchive } from "./journal/journal-archive.js";
 import { TerminalLedger } from "./journal/terminal-ledger.js";
 import { createLogger, type Logger } from "./logger.js";
+import { warnIfOpenTill } from "./operators/open-till.js";
 import { TillRoles } from "./operators/role-table.js";
+import { SessionStore } from "./operators/session-store.js";
 import { OperatorSessions } from "./operators/sessions.js";
 import type { SelfTestDoctorRow } from "./receipts/receipt-data.js";
 import { selfTestData } from "./receipts/receipt-setup.js";
@@ -34,11 +37,13 @@ import { ConfigReloader } from "./runtime/reload.js";
 import type { ReloadReport, ReloadTrigger } from "./runtime/reload-report.js";
 import { businessDay } from "./sale/business-day.js";
 import { Decider, deciderSettings } from "./sale/decider.js";
+import { saleIntents } from "./sale/sale-intents.js";
 import { SaleService } from "./sale/sale-service.js";
 import { TapSource } from "./sale/tap-source.js";
 import type { DurableFs } from "./store/durable-file.js";
 import { AuthClient } from "./sync/auth-client.js";
 import { HeartbeatPublisher } from "./sync/heartbeat.js";
+import { HoldResolver } from "./sync/hold-resolver.js";
 import { JournalUploader } from "./sync/journal-uploader.js";
 import { MqttLink } from "./sync/mqtt-link.js";
 import { OperatorsCache } from "./sync/operators-cache.js";
@@ -61,6 +66,13 @@ export interface AgentDeps {
   printRetry?: { baseMs: number; capMs: number };
   /** How long a sale's reply waits for its receipt to print (default 1 s). */
   receiptWaitMs?: number;
+  /**
+   * Internal, not in the technician's YAML: `intentLog: false` skips the durable intent
+   * before each online ask (docs/reconciliation.md). Only for bench/sale-api-latency.ts, to
+   * measure what the step costs in one run; a till run that way can be debited for a sale
+   * it never recorded (issue 13, defect 1), until the hold expires.
+   */
+  sale?: { intentLog?: boolean };
 }
 
 export interface RunningAgent {
@@ -114,7 +126,16 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   });
   await archive.prune(businessDay(now(), config.terminal.timeZone));
   const integrity = ledger.checkIntegrity();
-  if (!integrity.ok) log.error({ problem: integrity.problem }, "CT_JOURNAL_CORRUPT: approvals are refused");
+  if (!integrity.ok) {
+    const { failedSeq, reason, problem } = integrity;
+    const salvaged = ledger.pending().length;
+    log.error(
+      { failedSeq, reason, problem, salvaged },
+      "CT_JOURNAL_CORRUPT: approvals are refused; verified entries upload",
+    );
+  }
+  // Intents a crash left open are read here and resolved with the server once it is reachable.
+  const intentLog = deps.sale?.intentLog === false ? undefined : await IntentLog.open(config.terminal.dataDir, deps.fs);
   const policies = await PolicyCache.open(config.terminal.dataDir, log.child({ c: "policy" }), deps.fs);
   const hqOperators = await OperatorsCache.open(
     config.terminal.dataDir,
@@ -129,6 +150,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     username: config.server.username,
     password: config.server.password,
     tls: config.server.tls,
+    // Requests sealed with it, replies checked against it (docs/security.md).
+    key: config.terminal.key,
     // The policy and hotlist topics are PolicyCache's: it subscribes to what it needs (attach).
     subscriptions: [topics.ack(terminalId), topics.authReply(terminalId), topics.tillOpReply(terminalId)],
     log: log.child({ c: "mqtt" }),
@@ -137,6 +160,17 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   });
   const contact = () => ledger.noteContact(now());
   const auth = new AuthClient(link, terminalId, log.child({ c: "auth" }), contact);
+  const tillOpClient = new TillOpClient(link, terminalId, log.child({ c: "till-op" }), contact);
+  const holds =
+    intentLog &&
+    new HoldResolver({
+      intents: intentLog,
+      server: tillOpClient,
+      journalHas: (txnId) => ledger.pending().some((e) => e.txnId === txnId),
+      log: log.child({ c: "holds" }),
+      timeoutMs: Math.max(config.server.authTimeoutMs, 3_000),
+    });
+  link.on("connected", () => holds?.kick());
   const uploader = new JournalUploader(link, ledger, {
     terminalId,
     batchSize: config.server.uploadBatchSize,
@@ -181,6 +215,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     hotlist: () => hotlist.view(),
     now,
     log: log.child({ c: "decide" }),
+    intents: intentLog && holds && saleIntents(intentLog, holds, log.child({ c: "intents" })),
     settings: deciderSettings(config),
   });
   const sales = new SaleService({
@@ -198,7 +233,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const tillOps = new CountedTillOperations(
     {
       ledger,
-      server: new TillOpClient(link, terminalId, log.child({ c: "till-op" }), contact),
+      server: tillOpClient,
       taps,
       receipts: receipts.queue,
       newTxnId: deps.newTxnId ?? randomUUID,
@@ -225,6 +260,15 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     const { shadowed, ended } = sessions.setHqOperators(doc.operators);
     log.info({ version: doc.version, shadowed, sessionsEnded: ended }, "head office's operators in force");
   });
+  warnIfOpenTill({ loginRequired: sessions.loginRequired, token: config.api.token, host: config.api.host }, log);
+  // Sessions from before a restart, once the roster (config + head office's stored) is known.
+  const { store: sessionStore, stored } = await SessionStore.open(
+    config.terminal.dataDir,
+    log.child({ c: "sessions" }),
+    deps.fs,
+  );
+  sessions.persist = (list) => sessionStore.save(list);
+  log.info(sessions.restore(stored), "operator sessions from before the restart");
   const events = new EventHub();
   const today = () => businessDay(now(), live.current.terminal.timeZone);
   const reloader = new ConfigReloader({
@@ -242,7 +286,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     terminalId,
     journal: { ...ledger.summary(), integrity: ledger.checkIntegrity(), ...uploader.status() },
     broker: link.status(),
-    server: { lastContactAt: isoOrNull(ledger.lastContactAt()) },
+    server: { lastContactAt: isoOrNull(ledger.lastContactAt()), ...link.serverView() },
     policy: policies.versions(),
     operators: { version: hqOperators.version(), loginRequired: sessions.loginRequired },
     readers: readers.map((r) => r.status()),
@@ -260,11 +304,13 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       versions: () => policies.versions(),
       operatorsVersion: () => hqOperators.version(),
       devices: deviceStates,
+      integrity: () => ledger.checkIntegrity(),
     },
     { intervalMs: deps.heartbeatMs ?? 30_000, now, log: log.child({ c: "heartbeat" }) },
   );
 
   for (const reader of readers) await reader.start();
+  holds?.resolveLeftOver();
   link.start();
   heartbeat.start();
   const selfTest = (doctor?: SelfTestDoctorRow[]) =>
@@ -376,6 +422,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       await api.close();
       heartbeat.close();
       uploader.close();
+      holds?.close();
       await link.close();
       await Promise.all(readers.map((r) => r.close()));
       receipts.queue.close();
@@ -383,6 +430,9 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       await printer.close();
       await receipts.queue.idle();
       await ledger.flushCards().catch((err: Error) => log.warn({ err: err.message }, "card cache not flushed"));
+      sessionStore.save(sessions.snapshot()); // exact last uses, so the idle time-out goes on where it was
+      await sessionStore.flush();
+      await intentLog?.close();
       await ledger.close();
     },
   };

@@ -17,7 +17,9 @@ import type { AuthReply, AuthRequest } from "../../protocol/messages.js";
 import type { OfflineLimits } from "../../protocol/offline-rules.js";
 import { afterCheck, pinRequired, verifyPin } from "../../protocol/pin.js";
 import { cardTypeOf, type PolicyDocument, pinRulesOf } from "../../protocol/policy.js";
+import type { RefusalNotice } from "../../protocol/refusal-notice.js";
 import type { CountUseAsk } from "../../protocol/sale-rules.js";
+import { crashPoint } from "../faults/crash-points.js";
 import { onlineEntryBetween } from "../journal/account-cards.js";
 import type { CachedCard } from "../journal/journal-state.js";
 import type { TerminalLedger } from "../journal/terminal-ledger.js";
@@ -26,14 +28,18 @@ import { businessDay } from "./business-day.js";
 import type { Decision } from "./decision.js";
 import { judgeOfflineSale } from "./offline-judgement.js";
 import { offlineSaleEntry, onlineSaleEntry } from "./sale-entry.js";
+import type { SaleIntents } from "./sale-intents.js";
 import { SerialLock } from "./serial-lock.js";
 import { unsyncedOffline } from "./unsynced-spend.js";
 
 /** The link to the server as the decider sees it. */
 export interface OnlineAuthoriser {
   isConnected(): boolean;
-  /** Resolves with the server's reply, or "timeout" when none arrives within `timeoutMs`. */
-  authorise(req: Omit<AuthRequest, "corr" | "v">, timeoutMs: number): Promise<AuthReply | "timeout">;
+  /**
+   * Resolves with the server's reply, "timeout" when none arrives within `timeoutMs`, or
+   * head office's refusal of this till (protocol/refusal-notice.ts).
+   */
+  authorise(req: Omit<AuthRequest, "corr" | "v">, timeoutMs: number): Promise<AuthReply | "timeout" | RefusalNotice>;
 }
 
 export interface DeciderDeps {
@@ -44,6 +50,12 @@ export interface DeciderDeps {
   hotlist: () => ReadonlySet<string>;
   now: () => number;
   log: Logger;
+  /**
+   * The intent made durable before every online ask (issue 13, defect 1: no debit without
+   * the till's record; sale-intents.ts). Absent only when the agent runs with its internal
+   * `sale.intentLog: false`, which the benchmark uses to measure what the step costs.
+   */
+  intents?: SaleIntents | undefined;
   settings: {
     offline: OfflineLimits;
     authTimeoutMs: number;
@@ -106,17 +118,61 @@ export class Decider {
     this.deps.ledger.assertUsable();
     const at = this.deps.now();
     const day = businessDay(at, settings.timeZone);
-    if (this.deps.online.isConnected()) {
-      const { nextSeq, ackedSeq } = this.deps.ledger.summary();
+    if (this.deps.online.isConnected()) return this.decideOnline(req, at, day, settings);
+    return this.lock.run(() => this.decideOffline(req, at, day, settings));
+  }
+
+  /**
+   * Intent first (durable, or the till never asks), then the ask. Its outcome settles the
+   * intent: the journal entry (online, or offline after a timeout with the same txnId — the
+   * server confirms any hold by it) or the server's decline. Anything else — declined
+   * offline after a timeout, a commit that failed, an error — leaves the server perhaps
+   * holding money for a sale this till will not record: the resolver releases it.
+   */
+  private async decideOnline(
+    req: SaleRequest,
+    at: number,
+    day: string,
+    settings: DeciderDeps["settings"],
+  ): Promise<Decision> {
+    const { intents, ledger } = this.deps;
+    const request = this.authRequest(req, at, day);
+    const intent = {
+      txnId: req.txnId,
+      cardId: req.cardId,
+      accountId: ledger.accountOf(req.cardId) ?? null,
+      amount: req.gross,
+      operatorId: req.operatorId,
+      businessDay: day,
+      at: request.at,
+    };
+    await intents?.record(intent);
+    crashPoint("sale:after-intent");
+    let settled = false;
+    try {
+      const { nextSeq, ackedSeq } = ledger.summary();
       const asked = { onlineThrough: nextSeq - 1, ackedAtAsk: ackedSeq };
-      const reply = await this.deps.online.authorise(this.authRequest(req, at, day), settings.authTimeoutMs);
-      if (reply !== "timeout") return this.fromOnline(req, reply, day, asked, settings.language);
+      const reply = await this.deps.online.authorise(request, settings.authTimeoutMs);
+      // Head office refused this till (not registered, another key, its clock): declined in
+      // its words, not decided offline, and — an unsealed word — no contact noted, nothing cached.
+      if (reply !== "timeout" && "refused" in reply)
+        return this.declined(req, "online", reply.refused, null, settings.language);
+      if (reply !== "timeout") {
+        const decision = await this.fromOnline(req, reply, day, asked, settings.language);
+        settled = true;
+        return decision;
+      }
       this.deps.log.warn(
         { txnId: req.txnId },
         "online authorisation timed out; deciding offline with the same transaction id",
       );
+      const decision = await this.lock.run(() => this.decideOffline(req, at, day, settings));
+      settled = decision.approved;
+      return decision;
+    } finally {
+      if (settled) intents?.settled(req.txnId);
+      else intents?.release(intent);
     }
-    return this.lock.run(() => this.decideOffline(req, at, day, settings));
   }
 
   /** What the server is asked, with what this till spent offline and has not uploaded yet (DESIGN §4 rule 8). */
@@ -178,6 +234,8 @@ export class Decider {
       if (reply.card) await this.remember(reply.card, seen);
       return this.declined(req, "online", reply.code, reply.card, language);
     }
+    // Approved and held at the server; until this commit the till has no record of it.
+    crashPoint("sale:after-approval-before-commit");
     const entry = await this.lock.run(() =>
       ledger.commit(onlineSaleEntry(req, reply, new Date(now()).toISOString(), day), now()),
     );
