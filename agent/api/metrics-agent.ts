@@ -23,7 +23,7 @@ export interface MetricSources {
     /** Unacknowledged entries, oldest first. */
     pending(): readonly { at: string }[];
     lastContactAt(): number | null;
-    checkIntegrity(): { ok: boolean };
+    checkIntegrity(): { ok: true } | { ok: false; failedSeq: number | null };
   };
   printQueueDepth: () => number;
   /** Each reader and the printer: "reader:id" / "printer:id" and its state. */
@@ -109,6 +109,14 @@ export class AgentMetrics {
     );
     r.gauge("cardterm_journal_ok", "1 while the journal takes approvals, 0 when it refuses them.", () =>
       src.ledger.checkIntegrity().ok ? 1 : 0,
+    );
+    r.gauge(
+      "cardterm_journal_failed_seq",
+      "The first journal entry that failed verification (0: the journal verifies, or the failure is not one entry's).",
+      () => {
+        const integrity = src.ledger.checkIntegrity();
+        return integrity.ok ? 0 : (integrity.failedSeq ?? 0);
+      },
     );
     r.gauge("cardterm_print_queue_depth", "Receipts waiting to print.", src.printQueueDepth);
     r.gauge("cardterm_device_up", "1 when the device works (state label: its state now), else 0.", () =>

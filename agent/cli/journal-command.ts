@@ -58,7 +58,14 @@ async function journal(sub: string, input: ParsedInput, out: Out): Promise<numbe
   if (sub === "verify") {
     const s = ledger.summary();
     if (!integrity.ok) {
-      console.error(`CT_JOURNAL_CORRUPT: ${dataDir}/journal: ${integrity.problem}`);
+      const at = integrity.failedSeq === null ? "" : ` at seq ${integrity.failedSeq}`;
+      console.error(
+        `CT_JOURNAL_CORRUPT: ${dataDir}/journal: ${integrity.problem} (integrity failed${at}: ${integrity.reason})`,
+      );
+      const gaps = ledger.gaps().map((g) => `#${g.seq}`);
+      console.error(
+        `${s.pending} entries still verify and are uploaded by the agent${gaps.length > 0 ? `; no verifiable entry for ${gaps.join(", ")}` : ""}`,
+      );
       return 1;
     }
     out(`journal OK: terminal ${id}, next #${s.nextSeq}, acknowledged through #${s.ackedSeq}, ${s.pending} pending`);

@@ -28,11 +28,19 @@ async function run(o: JournalCheckOptions, ctx: CheckContext): Promise<Finding> 
   try {
     const integrity = ledger.checkIntegrity();
     if (!integrity.ok) {
+      // Where it failed, and what still verifies and goes to the server (issue 13 defect 5).
+      const at =
+        integrity.failedSeq === null ? "" : say(`于第 ${integrity.failedSeq} 笔`, ` at seq ${integrity.failedSeq}`);
+      // The running agent's count when it answers: its acks are in memory only (the files stay as found).
+      const pending = o.agent?.journal.pending ?? ledger.pending().length;
       return {
         verdict: "FAIL",
         via,
         code: "CT_JOURNAL_CORRUPT",
-        detail: `${dataDir}: ${integrity.problem}`,
+        detail: [
+          `${dataDir}: ${say("交易日志校验失败", "journal integrity failed")}${at} (${integrity.reason}): ${integrity.problem}`,
+          say(`${pending} 笔校验无误的交易待上传`, `${pending} verified entries pending upload`),
+        ].join("; "),
         fix: say(
           "不要删除交易日志，其中有未上传的金额；把这一行的内容告诉总部技术支持（cardterm journal verify 可再次检查）",
           "do not delete the journal: it holds unsynced money. Call head office support with this line (cardterm journal verify checks again)",

@@ -121,6 +121,12 @@ function linksTable(s) {
   ]);
 }
 
+/** "FAILED #3: entry #3 was edited…": where the journal failed, when it is one entry's (issue 13 defect 5). */
+function integrityText(integrity) {
+  const at = typeof integrity.failedSeq === "number" ? ` #${integrity.failedSeq}` : "";
+  return `${t("status.bad")}${at}: ${integrity.problem ?? ""}`;
+}
+
 function journalTable(s) {
   const j = s.journal ?? {};
   const integrity = j.integrity ?? {};
@@ -130,7 +136,7 @@ function journalTable(s) {
     [t("status.nextSeq"), String(j.nextSeq ?? "—")],
     [t("status.ackedSeq"), String(j.ackedSeq ?? "—")],
     [t("status.lastSync"), clock(j.lastSyncAt)],
-    [t("status.integrity"), integrity.ok === false ? `${t("status.bad")}: ${integrity.problem ?? ""}` : t("status.ok")],
+    [t("status.integrity"), integrity.ok === false ? integrityText(integrity) : t("status.ok")],
   ];
   if (exposure && typeof exposure === "object") {
     rows.push([t("status.exposure"), `${exposure.count ?? "—"} · ${formatFen(exposure.minor)}`]);
