@@ -25,6 +25,8 @@ export interface AgentStatusView {
   server: { lastContactAt: string | null };
   readers: ReaderStatus[];
   printer: PrinterStatus & { queue?: { pending: number } };
+  /** Whether anyone must log in (config + head office's operators); older agents leave it out. */
+  operators?: { loginRequired: boolean };
 }
 
 export type AgentProbe =

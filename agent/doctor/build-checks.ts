@@ -1,6 +1,6 @@
 /**
- * The doctor's rows for one config: one per reader, then printer, broker, server, disk
- * and journal — each built to ask the running agent or to open the device itself,
+ * The doctor's rows for one config: one per reader, then printer, broker, server,
+ * operators, disk and journal — each built to ask the running agent or to open the device itself,
  * depending on whether the agent answered (agent-probe.ts).
  */
 import type { AgentConfig, Language } from "../../config/agent-config.js";
@@ -16,6 +16,7 @@ import { brokerCheck } from "./broker-check.js";
 import { diskCheck } from "./disk-check.js";
 import { type DoctorCheck, sayIn } from "./doctor-row.js";
 import { journalCheck } from "./journal-check.js";
+import { operatorsCheck } from "./operators-check.js";
 import { printerCheck } from "./printer-check.js";
 import { readerCheck } from "./reader-check.js";
 import { serverCheck } from "./server-check.js";
@@ -27,6 +28,7 @@ const LABELS = {
     printer: "打印机",
     broker: "消息服务器",
     server: "中心服务器",
+    operators: "操作员",
     disk: "磁盘",
     journal: "交易日志",
   },
@@ -36,6 +38,7 @@ const LABELS = {
     printer: "printer",
     broker: "broker",
     server: "server",
+    operators: "operators",
     disk: "disk",
     journal: "journal",
   },
@@ -126,6 +129,7 @@ export function buildChecks(
         }),
     brokerCheck({ config, label: rowLabel(o.lang, "broker"), agent: status, waitMs: o.waitMs }),
     serverCheck({ config, label: rowLabel(o.lang, "server"), agent: status, waitMs: o.waitMs }),
+    operatorsCheck({ config, label: rowLabel(o.lang, "operators"), agent: status }),
     diskCheck({
       dataDir: config.terminal.dataDir,
       label: rowLabel(o.lang, "disk"),

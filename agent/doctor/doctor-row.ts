@@ -24,7 +24,7 @@ export interface Finding {
 }
 
 export interface DoctorRow extends Finding {
-  /** Stable id: config, reader:<id>, printer, broker, server, disk, journal. */
+  /** Stable id: config, reader:<id>, printer, broker, server, operators, disk, journal. */
   check: string;
   /** The row's name in the table's language, e.g. "读卡器 front". */
   label: string;

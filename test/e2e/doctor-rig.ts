@@ -89,6 +89,8 @@ export function tapWhenAsked(pty: PtyPair): (stderr: string) => void {
 /** The rows other than `except` all passed (or were skipped for a reason given). */
 export function othersPass(t: Test, run: Run, except: string[]): void {
   for (const [check, row] of Object.entries(run.rows)) {
+    // The rig's till has no operators: that row WARNs CT_NO_OPERATORS (doctor.test.ts checks it).
+    if (check === "operators") continue;
     if (!except.includes(check)) t.equal(row.verdict, "PASS", `${check} still passes: ${row.detail}`);
   }
 }

@@ -27,7 +27,9 @@ t.test(
     await t.test("all green: a card tapped on request, the self-test page printed, exit 0", async (t) => {
       const run = await doctor(r.config, ["--wait-tap", "10"], tapWhenAsked(r.pty));
       t.equal(run.code, 0, run.stderr);
-      t.equal(Object.keys(run.rows).length, 7, "config, one reader, printer, broker, server, disk, journal");
+      t.equal(Object.keys(run.rows).length, 8, "config, one reader, printer, broker, server, operators, disk, journal");
+      t.equal(run.code, 0, "no operators is a warning, not a fault, while the API is on loopback");
+      t.match(run.rows.operators, { verdict: "WARN", via: "direct", code: "CT_NO_OPERATORS", fix: /operator add/ });
       othersPass(t, run, []);
       t.match(run.rows["reader:front"], { via: "direct", detail: /read card id:0012\*+5678/ });
       t.match(run.rows.printer, { via: "direct", detail: /ready; self-test page printed/ });
@@ -252,6 +254,7 @@ t.test(
       const anonymous = await doctor(withOperators);
       t.equal(anonymous.code, 0, "a page not printed for want of a log-in is a warning, not a fault");
       t.match(anonymous.rows.printer, { verdict: "WARN", code: "CT_UNAUTHORIZED", fix: /--operator/ });
+      t.match(anonymous.rows.operators, { verdict: "PASS", via: "agent", detail: /log-in required/ });
       const pages = r.pages().length;
       const loggedIn = await doctor(
         withOperators,
