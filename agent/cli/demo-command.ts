@@ -1,4 +1,4 @@
-/** `cardterm demo`: everything on embedded defaults (README's quick start). */
+/** `cardterm demo`: everything on embedded defaults, configured by config/examples/demo.yaml (README's quick start). */
 import type { CommandSpec, ParsedInput } from "../../protocol/cli/command-spec.js";
 import { textOf, UsageError } from "../../protocol/cli/command-spec.js";
 import { runDemo } from "../demo/run-demo.js";
@@ -8,30 +8,37 @@ export const DEMO_COMMAND: CommandSpec = {
   path: "demo",
   summary: "run the demo: embedded broker, central server on PGlite, simulated reader, web console",
   options: [
-    { flags: "--api-port <n>", help: "the agent's HTTP API and console port (default 7070)" },
+    { flags: "--api-port <n>", help: "the agent's HTTP API and console port (default 7070, from demo.yaml)" },
     { flags: "--api-host <addr>", help: "the address the API listens on (default 127.0.0.1)" },
     { flags: "--mqtt-port <n>", help: "the embedded broker's port (default 1883)" },
-    { flags: "--dir <dir>", help: "where the demo keeps its state (default ./var/demo)" },
+    { flags: "--hq-port <n>", help: "head office's HTTP API port, on 127.0.0.1 (default 7071)" },
+    { flags: "--dir <dir>", help: "where the demo keeps its state (default the repository's var/demo)" },
+    { flags: "--config <file>", help: "the till config the demo runs (default config/examples/demo.yaml)" },
   ],
-  examples: ["cardterm demo", "cardterm demo --api-port 8080 --mqtt-port 11883 --dir /tmp/cardterm-demo"],
+  examples: [
+    "cardterm demo",
+    "cardterm demo --api-port 8080 --mqtt-port 11883 --hq-port 8081 --dir /tmp/cardterm-demo",
+  ],
   run: (input) => demo(input),
 };
 
 async function demo(input: ParsedInput): Promise<number> {
   const running = await runDemo({
-    apiPort: port(input, "api-port", 7070),
+    apiPort: port(input, "api-port"),
     apiHost: textOf(input, "api-host"),
-    mqttPort: port(input, "mqtt-port", 1883),
-    dir: textOf(input, "dir") ?? "var/demo",
+    mqttPort: port(input, "mqtt-port"),
+    hqPort: port(input, "hq-port"),
+    dir: textOf(input, "dir"),
+    configFile: textOf(input, "config"),
   });
   await untilSignal();
   await running.close();
   return 0;
 }
 
-function port(input: ParsedInput, name: string, fallback: number): number {
+function port(input: ParsedInput, name: string): number | undefined {
   const text = textOf(input, name);
-  if (text === undefined) return fallback;
+  if (text === undefined) return undefined;
   if (!/^[0-9]{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`--${name} ${text} is not a port`);
   return Number(text);
 }

@@ -1,72 +1,90 @@
 /**
  * `npm start`: the whole system on one box with nothing installed — the embedded MQTT
- * broker (aedes), the central server on PGlite with demo members and cards, and the
- * agent with a simulated reader and a preview printer (receipts as PNG/SVG/ESC-POS
- * files). State lives under `dir` and survives restarts of the demo.
+ * broker (aedes), the central server on PGlite with demo members, cards and a count
+ * package, serving head office's HTTP API on 127.0.0.1, and the agent with a simulated
+ * reader and a preview printer (receipts as PNG/SVG/ESC-POS files), configured by
+ * config/examples/demo.yaml — the file README and `cardterm doctor` point at. State
+ * lives under var/demo (or `dir`) and survives restarts of the demo.
  */
 
 import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { AgentConfig } from "../../config/agent-config.js";
+import { loadConfig } from "../../config/load-config.js";
 import { startHqServer } from "../../server/hq-server.js";
 import { startAgent } from "../agent.js";
 import { createLogger } from "../logger.js";
-import { DEMO_CARDS } from "./demo-cards.js";
-import { DEMO_OPERATORS } from "./demo-operators.js";
+import { seedDemoPackage } from "./demo-package.js";
+import { demoWelcome } from "./demo-welcome.js";
 import { startEmbeddedBroker } from "./embedded-broker.js";
 
 export interface DemoOptions {
-  apiPort: number;
-  apiHost?: string;
-  mqttPort: number;
-  dir: string;
+  /** Replace the config's api.port / api.host. */
+  apiPort?: number | undefined;
+  apiHost?: string | undefined;
+  /** The embedded broker's port (default: the port of the config's server.mqttUrl). */
+  mqttPort?: number | undefined;
+  /** Head office's HTTP API port (default 7071; 0 = any free one). */
+  hqPort?: number | undefined;
+  /** Keep the demo's state here instead of the config's var/demo. */
+  dir?: string | undefined;
+  /** The config file (default config/examples/demo.yaml of this installation). */
+  configFile?: string | undefined;
 }
 
-export async function runDemo(opts: DemoOptions): Promise<{ close(): Promise<void> }> {
-  const dir = resolve(opts.dir);
+export interface RunningDemo {
+  /** The agent's API and console origin. */
+  url: string;
+  /** Head office's HTTP API origin. */
+  hqUrl: string;
+  close(): Promise<void>;
+}
+
+export async function runDemo(opts: DemoOptions = {}): Promise<RunningDemo> {
+  const file = opts.configFile ?? demoConfigFile();
+  // The key file is the one secret the demo's config names: it may not exist yet (the demo
+  // makes it below), so the loader is handed a stand-in and told where the file is.
+  let keyFile = "";
+  const loaded = await loadConfig(file, {
+    readFile: (p) => {
+      if (resolve(p) === resolve(file)) return readFileSync(p);
+      keyFile = resolve(p);
+      return "00".repeat(32);
+    },
+  });
+  // The config's own state directory (var/demo: its dataDir's parent), or the one asked for.
+  const ownDir = dirname(loaded.terminal.dataDir);
+  const dir = opts.dir === undefined ? ownDir : resolve(opts.dir);
   await mkdir(dir, { recursive: true });
   // The demo keeps its terminal readable: warnings and errors only, unless asked for more.
   const log = createLogger({ name: "cardterm-demo", level: process.env.CARDTERM_LOG_LEVEL ?? "warn" });
-  const key = await demoKey(`${dir}/terminal.key`);
+  const key = await demoKey(dir === ownDir && keyFile ? keyFile : join(dir, "terminal.key"));
+  const config = demoConfig(loaded, { dir, ownDir, key, opts });
 
-  const broker = await startEmbeddedBroker(opts.mqttPort);
+  const broker = await startEmbeddedBroker(opts.mqttPort ?? Number(new URL(config.server.mqttUrl).port || 1883));
   const hq = await startHqServer({
     mqttUrl: broker.url,
-    dataDir: `${dir}/hq`,
-    seedDemo: { terminals: [{ id: "T001", keyHex: key.toString("hex") }] },
+    dataDir: join(dir, "hq"),
+    seedDemo: { terminals: [{ id: config.terminal.id, keyHex: key.toString("hex") }] },
+    // Head office's API beside the till's: the `cardterm-hq` commands cannot open the demo's
+    // PGlite ledger while the demo holds it (one process at a time), the API can.
+    http: { host: "127.0.0.1", port: opts.hqPort ?? 7071 },
     log: log.child({ side: "hq" }), // "side", not "c": each side names its parts with "c" itself
   });
-  const config = demoConfig({
-    dir,
-    key,
-    mqttUrl: broker.url,
-    apiPort: opts.apiPort,
-    apiHost: opts.apiHost ?? "127.0.0.1",
-  });
-  const agent = await startAgent(config, { log: log.child({ side: "agent" }) });
-
-  const card = DEMO_CARDS[0]!;
-  console.log(`
-cardterm demo is running.
-  web console    ${agent.url}/console/   (cashier 001 / PIN 1234, supervisor 900 / PIN 9999)
-  local API      ${agent.url}   (OpenAPI: ${agent.url}/api/v1/openapi.json)
-  MQTT broker    ${broker.url} (embedded)
-  central server PGlite in ${dir}/hq, demo members seeded
-  receipts       ${dir}/receipts (PNG, SVG and ESC/POS bytes)
-
-Log in as the demo cashier (001, PIN 1234; the supervisor is 900, PIN 9999), then make a
-first sale — ¥25.00 on ${card.memberName}'s ${card.level} card:
-  S=$(curl -s -X POST ${agent.url}/api/v1/sessions -H 'content-type: application/json' -d '{"operatorId": "001", "pin": "1234"}' | sed -E 's/.*"session":"([^"]+)".*/\\1/')
-  curl -s -X POST ${agent.url}/api/v1/sales -H 'content-type: application/json' -H "x-cardterm-session: $S" -d '{"amount": 2500, "cardUid": "${card.uid}"}'
-
-Other demo cards: ${DEMO_CARDS.slice(1)
-    .map((c) => `${c.uid} (${c.memberName}, ${c.level})`)
-    .join(", ")}
-Status:  curl -s ${agent.url}/api/v1/status
-Stop with Ctrl-C.
-`);
+  await seedDemoPackage(hq.db);
+  const agent = await startAgent(
+    { ...config, server: { ...config.server, mqttUrl: broker.url } },
+    {
+      log: log.child({ side: "agent" }),
+    },
+  );
+  const hqUrl = hq.http?.url ?? "";
+  console.log(demoWelcome({ agentUrl: agent.url, hqUrl, brokerUrl: broker.url, dir, file }));
   return {
+    url: agent.url,
+    hqUrl,
     async close() {
       await agent.close();
       await hq.close();
@@ -75,38 +93,35 @@ Stop with Ctrl-C.
   };
 }
 
-function demoConfig(o: { dir: string; key: Buffer; mqttUrl: string; apiPort: number; apiHost: string }): AgentConfig {
+/** The loaded file with what the command line asked for instead: state directory, ports. */
+function demoConfig(
+  loaded: AgentConfig,
+  o: { dir: string; ownDir: string; key: Buffer; opts: DemoOptions },
+): AgentConfig {
+  const under = `${o.ownDir}/`;
+  const moved = (p: string) => (o.dir === o.ownDir || !p.startsWith(under) ? p : join(o.dir, p.slice(under.length)));
+  const printer =
+    loaded.printer.type === "preview"
+      ? { ...loaded.printer, previewDir: moved(loaded.printer.previewDir) }
+      : loaded.printer;
   return {
-    source: "<demo defaults>",
-    version: 1,
-    terminal: {
-      id: "T001",
-      storeId: "S001",
-      storeName: "卡易通示范门店",
-      key: o.key,
-      dataDir: `${o.dir}/agent`,
-      language: "zh-CN",
-      timeZone: "Asia/Shanghai",
-      operatorId: "001",
-    },
-    api: { host: o.apiHost, port: o.apiPort, token: null, idleTimeoutMs: 15 * 60_000 },
-    operators: DEMO_OPERATORS,
-    readers: [{ id: "sim", type: "simulated" }],
-    printer: { type: "preview", previewDir: `${o.dir}/receipts`, paperWidth: 80 },
-    server: { mqttUrl: o.mqttUrl, authTimeoutMs: 2000, uploadBatchSize: 100 },
-    offline: {
-      enabled: true,
-      perTransactionMinor: 30_000,
-      perCardMinor: 50_000,
-      perCardCount: 5,
-      terminalMinor: 300_000,
-      terminalCount: 300,
-      maxOfflineAgeMs: 24 * 3600_000,
-      allowUnknownCards: false,
-    },
-    tapTimeoutMs: 30_000,
-    archiveDays: 90,
+    ...loaded,
+    terminal: { ...loaded.terminal, key: o.key, dataDir: moved(loaded.terminal.dataDir) },
+    api: { ...loaded.api, port: o.opts.apiPort ?? loaded.api.port, host: o.opts.apiHost ?? loaded.api.host },
+    printer,
   };
+}
+
+/** config/examples/demo.yaml of this installation: found from here up (source tree, dist/, the package). */
+export function demoConfigFile(): string {
+  let at = import.meta.dirname;
+  for (;;) {
+    const candidate = join(at, "config/examples/demo.yaml");
+    if (existsSync(candidate)) return candidate;
+    const up = dirname(at);
+    if (up === at) throw new Error("config/examples/demo.yaml is missing from this installation");
+    at = up;
+  }
 }
 
 /** The demo terminal's MAC key: made once, kept with the demo's state. */

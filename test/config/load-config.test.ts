@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { Ajv } from "ajv";
 import t, { type Test } from "tap";
 import { checkDevicePaths, loadConfig, parseConfigText } from "../../config/load-config.js";
@@ -396,15 +396,33 @@ t.test("the technician's annotated example loads with the right minor units and 
   t.equal(config.tapTimeoutMs, 30_000);
 });
 
-t.test("the demo config loads with paths under the base directory it is given", async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), "cardterm-demo-"));
-  mkdirSync(join(dir, "var/demo"), { recursive: true });
-  writeFileSync(join(dir, "var/demo/terminal.key"), KEY_HEX);
-  const config = await loadConfig("config/examples/demo.yaml", { env: {}, baseDir: dir });
-  t.equal(config.terminal.dataDir, join(dir, "var/demo/agent"));
-  t.same(config.printer, { type: "preview", previewDir: join(dir, "var/demo/receipts"), paperWidth: 80 });
+t.test("the demo config is the demo's: T001, its operators, paths in the repository's var/demo", async (t) => {
+  const repo = resolve(import.meta.dirname, "../..");
+  const read: string[] = [];
+  const config = await loadConfig(join(repo, "config/examples/demo.yaml"), {
+    env: {},
+    readFile: (p) => {
+      read.push(p);
+      return p.endsWith("terminal.key") ? KEY_HEX : readFileSync(p);
+    },
+  });
+  t.equal(config.terminal.id, "T001", "the id the demo's head office registers");
+  t.equal(
+    config.terminal.dataDir,
+    join(repo, "var/demo/agent"),
+    "relative to the file: doctor sees the demo's journal",
+  );
+  t.ok(read.includes(join(repo, "var/demo/terminal.key")), "the key the demo makes");
+  t.same(config.printer, { type: "preview", previewDir: join(repo, "var/demo/receipts"), paperWidth: 80 });
   t.same(config.readers, [{ id: "sim", type: "simulated" }]);
   t.equal(config.server.mqttUrl, "mqtt://127.0.0.1:1883");
+  t.same(
+    config.operators.map((o) => [o.id, o.role]),
+    [
+      ["001", "cashier"],
+      ["900", "supervisor"],
+    ],
+  );
   t.equal(config.terminal.key.toString("hex"), KEY_HEX);
 });
 
