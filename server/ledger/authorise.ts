@@ -3,7 +3,9 @@
  * type, checks the card's rules — points redemption, count-card use, a sub-card's own
  * limits (protocol/sale-rules.ts) — the balance and the PIN, and debits it: the checks and
  * the debit in one transaction with the account row locked, so two tills can never both
- * spend the same money, points or uses.
+ * spend the same money, points or uses. The debit is a hold (holds.ts,
+ * docs/reconciliation.md): the till's journal entry confirms it; a till that never
+ * recorded the sale, or the expiry job, releases it.
  *
  * Exactly once by txnId: a request whose txnId is already in the ledger (a repeat after
  * a lost reply, or the same sale already journaled offline) gets the stored figures back
