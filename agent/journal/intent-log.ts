@@ -68,8 +68,10 @@ export class IntentLog {
   ) {}
 
   /**
-   * Read what a previous run left (its open intents) and open a fresh file with only those.
-   * A failed rewrite (a full disk) is retried at the first intent: until then none is written.
+   * Read what a previous run left (its open intents) and open the file for appends. Only a
+   * missing file, or one ending in a torn line, is written now (a fresh file with the open
+   * intents); a failed write (a full disk) is retried at the first intent, and until then
+   * none is written, so the till does not ask.
    */
   static async open(dataDir: string, fs: DurableFs = nodeDurableFs): Promise<IntentLog> {
     const log = new IntentLog(fs, `${dataDir}/intents.log`);
@@ -78,7 +80,13 @@ export class IntentLog {
       if (line.k === "intent") log.open.set(line.txnId, stripKind(line));
       else log.open.delete(line.txnId);
     }
-    await log.rewriteWith([...log.open.values()]).catch(() => undefined);
+    const clean = text !== null && (text === "" || text.endsWith("\n"));
+    if (clean) {
+      log.file = await fs.openForUpdate(log.path);
+      log.size = Buffer.byteLength(text);
+    } else {
+      await log.rewriteWith([...log.open.values()]).catch(() => undefined);
+    }
     return log;
   }
 
