@@ -4,12 +4,7 @@
  */
 import { ROUTE_PERMISSIONS } from "../operators/permissions.js";
 import { cardRequestSchemas } from "./card-routes.js";
-
-const errorBody = {
-  type: "object",
-  required: ["code", "message"],
-  properties: { code: { type: "string" }, message: { type: "string" } },
-};
+import { errorBody } from "./error-body.js";
 
 const cardView = {
   type: "object",

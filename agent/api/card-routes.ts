@@ -32,30 +32,38 @@ const cardType = { type: "string", minLength: 1, maxLength: 64 };
 const params = { type: "object", required: ["cardUid"], properties: { cardUid: uid } };
 
 export const cardRequestSchemas = {
+  // allOf, so the fields are checked before the choice: a misspelt "members" is named as
+  // an unknown field, not reported as "neither member nor memberId" (ajv checks oneOf first).
   issue: {
-    type: "object",
-    additionalProperties: false,
-    required: ["cardType"],
-    properties: {
-      cardUid: uid,
-      readerId: uid,
-      cardType,
-      member: {
+    allOf: [
+      {
         type: "object",
         additionalProperties: false,
-        required: ["name"],
+        required: ["cardType"],
         properties: {
-          name: { type: "string", minLength: 1, maxLength: 100 },
-          phone: { type: "string", pattern: "^\\+?[0-9][0-9 -]{4,24}$" },
-          birthday: { type: "string", pattern: "^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$" },
+          cardUid: uid,
+          readerId: uid,
+          cardType,
+          member: {
+            type: "object",
+            additionalProperties: false,
+            required: ["name"],
+            properties: {
+              name: { type: "string", minLength: 1, maxLength: 100 },
+              phone: { type: "string", pattern: "^\\+?[0-9][0-9 -]{4,24}$" },
+              birthday: { type: "string", pattern: "^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$" },
+            },
+          },
+          memberId: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" },
+          pin,
         },
       },
-      memberId: { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" },
-      pin,
-    },
-    oneOf: [
-      { required: ["member"], not: { required: ["memberId"] } },
-      { required: ["memberId"], not: { required: ["member"] } },
+      {
+        oneOf: [
+          { required: ["member"], not: { required: ["memberId"] } },
+          { required: ["memberId"], not: { required: ["member"] } },
+        ],
+      },
     ],
   },
   subcard: {
@@ -132,7 +140,9 @@ function idempotencyKey(req: FastifyRequest): string | undefined {
   const key = req.headers["idempotency-key"];
   if (key === undefined) return undefined;
   if (typeof key !== "string" || !KEY.test(key)) {
-    throw new CardtermError("CT_BAD_REQUEST", "Idempotency-Key must be 1–128 printable characters, no spaces");
+    throw new CardtermError("CT_BAD_REQUEST", "Idempotency-Key must be 1–128 printable characters, no spaces", {
+      details: { field: "Idempotency-Key" },
+    });
   }
   return key;
 }

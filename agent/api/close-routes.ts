@@ -49,8 +49,9 @@ export function registerCloseRoutes(app: FastifyInstance, deps: CloseRouteDeps):
   app.get<{ Querystring: { day?: string; format?: string } }>("/api/v1/close", async (req, reply) => {
     const day = req.query.day ?? deps.today();
     const format = req.query.format ?? "json";
-    if (!isBusinessDay(day)) return badRequest(reply, `day ${JSON.stringify(day)} is not a date like 2026-11-22`);
-    if (!isFormat(format)) return badRequest(reply, `format must be one of ${CLOSE_FORMATS.join(", ")}`);
+    if (!isBusinessDay(day))
+      return badRequest(reply, `day ${JSON.stringify(day)} is not a date like 2026-11-22`, "day");
+    if (!isFormat(format)) return badRequest(reply, `format must be one of ${CLOSE_FORMATS.join(", ")}`, "format");
     const report = await build(day);
     if (format === "json") return report;
     const file = closeFile(report, format);
@@ -65,10 +66,12 @@ export function registerCloseRoutes(app: FastifyInstance, deps: CloseRouteDeps):
     if (!print) {
       return reply.status(404).send({ code: "CT_NOT_FOUND", message: "this terminal has no receipt printer" });
     }
+    const problem = printBodyProblem(req.body);
+    if (problem) return badRequest(reply, problem.message, problem.field);
     const day = req.body?.day ?? deps.today();
-    const operatorId = deps.operatorOf?.(req) ?? req.body?.operatorId ?? "-";
-    if (!isBusinessDay(day)) return badRequest(reply, `day ${JSON.stringify(day)} is not a date like 2026-11-22`);
-    if (typeof operatorId !== "string") return badRequest(reply, "operatorId must be a string");
+    const operatorId = deps.operatorOf?.(req) ?? (req.body?.operatorId as string | undefined) ?? "-";
+    if (!isBusinessDay(day))
+      return badRequest(reply, `day ${JSON.stringify(day)} is not a date like 2026-11-22`, "day");
     const data = closeReceiptData(await build(day), { storeName: deps.storeName ?? "", operatorId });
     return { day, printed: await print(data) };
   });
@@ -78,6 +81,40 @@ function isFormat(format: string): format is CloseFormat {
   return (CLOSE_FORMATS as readonly string[]).includes(format);
 }
 
-function badRequest(reply: FastifyReply, message: string): FastifyReply {
-  return reply.status(400).send({ code: "CT_BAD_REQUEST", message: `CT_BAD_REQUEST: ${message}` });
+/** The print body as closePrintBodySchema has it, checked by hand (see the top): unknown fields refused. */
+function printBodyProblem(body: unknown): { field?: string; message: string } | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body !== "object" || Array.isArray(body))
+    return { message: "the body must be an object { day?, operatorId? }" };
+  const b = body as Record<string, unknown>;
+  const extra = Object.keys(b).find((k) => !(k in closePrintBodySchema.properties));
+  if (extra !== undefined)
+    return { field: extra, message: `${extra} is not a known field; the fields allowed here are day, operatorId` };
+  if ("day" in b && !isBusinessDay(b.day)) return { field: "day", message: "day must be a date like 2026-11-22" };
+  const id = b.operatorId;
+  if ("operatorId" in b && (typeof id !== "string" || id.length < 1 || id.length > 64)) {
+    return { field: "operatorId", message: "operatorId must be text of 1–64 characters" };
+  }
+  return undefined;
+}
+
+/** What POST /api/v1/close/print takes, for the OpenAPI document (openapi.ts). */
+export const closePrintBodySchema = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    day: { type: "string", pattern: "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description: "Business day; default today" },
+    operatorId: {
+      type: "string",
+      minLength: 1,
+      maxLength: 64,
+      description: "Named on the slip when no operator is logged in (a logged-in one wins)",
+    },
+  },
+} as const;
+
+function badRequest(reply: FastifyReply, message: string, field?: string): FastifyReply {
+  return reply
+    .status(400)
+    .send({ code: "CT_BAD_REQUEST", message: `CT_BAD_REQUEST: ${message}`, ...(field === undefined ? {} : { field }) });
 }

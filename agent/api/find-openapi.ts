@@ -3,12 +3,8 @@
  * or member number (member-routes.ts) and a card by a tap (card-read-route.ts).
  */
 import { cardReadBodySchema } from "./card-read-route.js";
+import { errorBody } from "./error-body.js";
 
-const errorBody = {
-  type: "object",
-  required: ["code", "message"],
-  properties: { code: { type: "string" }, message: { type: "string" } },
-};
 const error = (description: string) => ({ description, content: { "application/json": { schema: errorBody } } });
 const status = { enum: ["active", "lost", "frozen", "cancelled", "replaced"] };
 

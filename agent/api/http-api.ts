@@ -2,8 +2,9 @@
  * The local HTTP API for the POS app, on 127.0.0.1 (default port 7070). Every error is
  * `{ code, message }` with a stable code; a declined sale is not an error but a decision.
  */
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { type ErrorCode, isCardtermError } from "../../protocol/errors.js";
+import { refusedField, STRICT_AJV_OPTIONS, validationRefusal } from "../../protocol/request-validation.js";
 import type { Logger } from "../logger.js";
 import type { PrintQueue, ReceiptOutcome } from "../receipts/print-queue.js";
 import type { SelfTestDoctorRow } from "../receipts/receipt-data.js";
@@ -15,6 +16,7 @@ import { type EventHub, eventRoutes } from "./events.js";
 import { openApiDocument } from "./openapi.js";
 import { saleRoute } from "./sale-route.js";
 import { type TillRouteDeps, tillRoutes } from "./till-routes.js";
+import { noBodySchema } from "./till-schemas.js";
 
 export interface ApiDeps {
   sales: SaleService;
@@ -48,20 +50,34 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   CT_LOGIN_FAILED: 401,
   CT_FORBIDDEN: 403,
   CT_SERVER_TIMEOUT: 504,
+  // Head office refused the till (docs/security.md): the service is unavailable until someone fixes it.
+  CT_TERMINAL_NOT_REGISTERED: 503,
+  CT_CLOCK_SKEW: 503,
   CT_JOURNAL_CORRUPT: 503,
   CT_STORE_WRITE_FAILED: 503,
 };
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
   // Force-close on shutdown: an open event stream must not hold the agent's exit.
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, forceCloseConnections: true });
+  // Bodies are never coerced ("25.00" is not 25 fen) and unknown fields are refused, not
+  // dropped (issue 13 defect 3; protocol/request-validation.ts).
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024,
+    forceCloseConnections: true,
+    ajv: { customOptions: STRICT_AJV_OPTIONS },
+  });
 
-  app.setErrorHandler((err, _req, reply) => {
+  app.setErrorHandler((caught, _req, reply) => {
+    const err = validationRefusal(caught) ?? caught;
     if (isCardtermError(err)) {
-      return reply.status(HTTP_STATUS[err.code] ?? 500).send({ code: err.code, message: err.message });
+      const field = refusedField(err);
+      return reply
+        .status(HTTP_STATUS[err.code] ?? 500)
+        .send({ code: err.code, message: err.message, ...(field === undefined ? {} : { field }) });
     }
-    const e = err as { validation?: unknown; statusCode?: number; message: string };
-    if (e.validation || (e.statusCode !== undefined && e.statusCode < 500)) {
+    const e = err as { statusCode?: number; message: string };
+    if (e.statusCode !== undefined && e.statusCode < 500) {
       return reply.status(400).send({ code: "CT_BAD_REQUEST", message: e.message });
     }
     deps.log.error({ err: e.message }, "API request failed");
@@ -99,11 +115,18 @@ function receiptRoutes(app: FastifyInstance, receipts: NonNullable<ApiDeps["rece
       lastError: j.lastError,
     })),
   }));
-  app.post<{ Params: { jobId: string } }>("/api/v1/receipts/:jobId/reprint", async (req) =>
-    receipts.queue.reprint(req.params.jobId),
+  // A POST with no body at all is an empty one; anything in it is still checked (issue 13 defect 3).
+  const noBodyIsEmpty = async (req: FastifyRequest) => {
+    req.body ??= {};
+  };
+  app.post<{ Params: { jobId: string } }>(
+    "/api/v1/receipts/:jobId/reprint",
+    { schema: { body: noBodySchema }, preValidation: noBodyIsEmpty },
+    async (req) => receipts.queue.reprint(req.params.jobId),
   );
   app.post("/api/v1/receipts/self-test", async (req) => {
     operatorFor(req, auth, "selftest"); // a technician's or supervisor's (permissions.ts)
-    return receipts.selfTest(parseSelfTestBody(req.body)); // self-test-body.ts: the doctor's rows, bounded
+    // Checked by hand, never coerced, unknown keys refused naming the field (self-test-body.ts).
+    return receipts.selfTest(parseSelfTestBody(req.body));
   });
 }

@@ -1,12 +1,32 @@
 /** The OpenAPI 3.1 description of the local API, served at /api/v1/openapi.json. */
 import { cardPaths, withPermissions } from "./card-openapi.js";
+import { closePrintBodySchema } from "./close-routes.js";
+import { errorBody } from "./error-body.js";
 import { findPaths } from "./find-openapi.js";
+import { noBodySchema, tillRequestSchemas } from "./till-schemas.js";
 
-const errorBody = {
+/** The body `cardterm doctor --print` sends (self-test-body.ts checks it further: no control characters). */
+export const selfTestBodySchema = {
   type: "object",
-  required: ["code", "message"],
-  properties: { code: { type: "string", example: "CT_BAD_REQUEST" }, message: { type: "string" } },
-};
+  additionalProperties: false,
+  properties: {
+    doctor: {
+      type: "array",
+      maxItems: 20,
+      items: {
+        type: "object",
+        additionalProperties: false,
+        required: ["name", "result", "detail"],
+        properties: {
+          name: { type: "string", minLength: 1, maxLength: 40 },
+          result: { enum: ["PASS", "WARN", "FAIL", "SKIP"] },
+          detail: { type: "string", maxLength: 240, description: "no control characters" },
+          code: { type: "string", pattern: "^CT_[A-Z_]{1,40}$" },
+        },
+      },
+    },
+  },
+} as const;
 
 export const saleRequestSchema = {
   type: "object",
@@ -130,6 +150,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         post: {
           summary: "Print a kept receipt again, marked REPRINT (a waiting one prints now)",
           parameters: [{ name: "jobId", in: "path", required: true, schema: { type: "string" } }],
+          requestBody: { required: false, content: { "application/json": { schema: noBodySchema } } },
           responses: {
             "200": { description: '{ jobId, printed: true | "queued", previewPng?, error? }' },
             "404": {
@@ -147,29 +168,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           requestBody: {
             required: false,
             content: {
-              "application/json": {
-                schema: {
-                  type: "object",
-                  additionalProperties: false,
-                  properties: {
-                    doctor: {
-                      type: "array",
-                      maxItems: 20,
-                      items: {
-                        type: "object",
-                        additionalProperties: false,
-                        required: ["name", "result", "detail"],
-                        properties: {
-                          name: { type: "string", minLength: 1, maxLength: 40 },
-                          result: { enum: ["PASS", "WARN", "FAIL", "SKIP"] },
-                          detail: { type: "string", maxLength: 240, description: "no control characters" },
-                          code: { type: "string", pattern: "^CT_[A-Z_]{1,40}$" },
-                        },
-                      },
-                    },
-                  },
-                },
-              },
+              "application/json": { schema: selfTestBodySchema },
             },
           },
           responses: {
@@ -200,8 +199,12 @@ export function openApiDocument(version: string): Record<string, unknown> {
 
 /** The till's operations (till-routes.ts, close-routes.ts, events.ts). */
 function tillPaths(): Record<string, unknown> {
-  const json = (schema: Record<string, unknown>) => ({ required: true, content: { "application/json": { schema } } });
+  const json = (schema: object) => ({ required: true, content: { "application/json": { schema } } });
   const errors = {
+    "400": {
+      description: "CT_BAD_REQUEST: the body is not as its schema says; `field` names the field",
+      content: { "application/json": { schema: errorBody } },
+    },
     "401": {
       description: "CT_UNAUTHORIZED (token or session) or CT_LOGIN_FAILED",
       content: { "application/json": { schema: errorBody } },
@@ -219,88 +222,46 @@ function tillPaths(): Record<string, unknown> {
     "200": { description: "{ approved, mode, txnId, code?, reason?, card, transaction?, balanceAfter?, receipt? }" },
     ...errors,
   };
-  const amount = { type: "integer", minimum: 1, description: "Minor units (fen)" };
   return {
     "/api/v1/sessions": {
       post: {
         summary: "Operator log-in by PIN or operator card → { session, operator, permissions, idleTimeoutS }",
-        requestBody: json({
-          type: "object",
-          properties: {
-            operatorId: { type: "string" },
-            pin: { type: "string" },
-            cardUid: { type: "string" },
-            tap: {
-              type: "boolean",
-              description: "Wait for the next operator card tapped (CT_NO_TAP after the tap time-out)",
-            },
-            readerId: { type: "string", description: "With tap: only this reader" },
-          },
-        }),
+        requestBody: json(tillRequestSchemas.session),
         responses: { "200": { description: "The session token for X-Cardterm-Session" }, ...errors },
       },
     },
     "/api/v1/sessions/current": {
       get: {
         summary: "Who is logged in",
-        responses: { "200": { description: "{ operator, permissions }" }, ...errors },
+        responses: { "200": { description: "{ operator, permissions, idleTimeoutS }" }, ...errors },
       },
       delete: { summary: "Log out", responses: { "204": { description: "Logged out" } } },
     },
     "/api/v1/topups": {
       post: {
         summary: "Top-up with the card type's bonus tier (online only)",
-        requestBody: json({
-          type: "object",
-          required: ["amount", "payment"],
-          properties: {
-            amount,
-            cardUid: { type: "string" },
-            readerId: { type: "string" },
-            payment: { enum: ["cash", "wechat", "alipay", "bankcard"] },
-          },
-        }),
+        requestBody: json(tillRequestSchemas.topUp),
         responses: decided,
       },
     },
     "/api/v1/refunds": {
       post: {
         summary: "Refund part or all of a sale (supervisor; online only)",
-        requestBody: json({
-          type: "object",
-          required: ["originalTxnId"],
-          properties: {
-            originalTxnId: { type: "string" },
-            amount: {
-              ...amount,
-              minimum: 0,
-              description:
-                "Stored value to give back, fen; omitted: all that is left. Redeemed points go back in the same share, rounded down. 0: none (uses only)",
-            },
-            uses: { type: "integer", minimum: 1, description: "Count-card uses to give back; only when named" },
-          },
-        }),
+        requestBody: json(tillRequestSchemas.refund),
         responses: decided,
       },
     },
     "/api/v1/voids": {
       post: {
         summary: "Void a sale or top-up of today, whole (supervisor; online only)",
-        requestBody: json({
-          type: "object",
-          required: ["originalTxnId"],
-          properties: { originalTxnId: { type: "string" } },
-        }),
+        requestBody: json(tillRequestSchemas.void),
         responses: decided,
       },
     },
     "/api/v1/balance": {
       post: {
         summary: "Balance and points of a tapped card: online, or the till's cached copy said to be so",
-        requestBody: json({
-          type: "object",
-          properties: { cardUid: { type: "string" }, readerId: { type: "string" } },
-        }),
+        requestBody: json(tillRequestSchemas.balance),
         responses: { "200": { description: "{ card, balance, points, source: online | cached, asOf }" }, ...errors },
       },
     },
@@ -330,6 +291,7 @@ function tillPaths(): Record<string, unknown> {
     "/api/v1/close/print": {
       post: {
         summary: "Print the 日结单 (supervisor)",
+        requestBody: { required: false, content: { "application/json": { schema: closePrintBodySchema } } },
         responses: { "200": { description: "The receipt outcome" }, ...errors },
       },
     },

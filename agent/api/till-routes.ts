@@ -10,10 +10,7 @@ import { reversibility } from "../till/reversibility.js";
 import type { TillOperations, TillOutcome } from "../till/till-operations.js";
 import { type ApiAuth, operatorFor, sessionToken } from "./api-auth.js";
 import type { EventHub } from "./events.js";
-
-const amount = { type: "integer", minimum: 1, maximum: 10_000_000_000 };
-const uid = { type: "string", minLength: 1, maxLength: 80 };
-const txnId = { type: "string", minLength: 1, maxLength: 200 };
+import { tillRequestSchemas as schemas } from "./till-schemas.js";
 
 export interface TillRouteDeps {
   auth: ApiAuth;
@@ -29,22 +26,7 @@ export interface TillRouteDeps {
 export function tillRoutes(app: FastifyInstance, d: TillRouteDeps): void {
   app.post<{ Body: { operatorId?: string; pin?: string; cardUid?: string; tap?: boolean; readerId?: string } }>(
     "/api/v1/sessions",
-    {
-      schema: {
-        body: {
-          type: "object",
-          additionalProperties: false,
-          properties: {
-            operatorId: { type: "string", maxLength: 64 },
-            pin: { type: "string", maxLength: 12 },
-            cardUid: uid,
-            // Log in with the next operator card tapped on any reader (or readerId), within the tap time-out.
-            tap: { type: "boolean" },
-            readerId: uid,
-          },
-        },
-      },
-    },
+    { schema: { body: schemas.session } },
     async (req) => {
       const { operatorId, pin, cardUid, tap, readerId } = req.body;
       const tapped = tap === true ? (await d.ops.nextTap(readerId)).cardId : undefined;
@@ -64,7 +46,12 @@ export function tillRoutes(app: FastifyInstance, d: TillRouteDeps): void {
   );
   app.get("/api/v1/sessions/current", async (req) => {
     const s = d.auth.sessions.use(sessionToken(req));
-    return { operator: s.operator, permissions: d.auth.sessions.permissionsOf(s) };
+    // idleTimeoutS too: a console reloaded mid-session re-arms its own idle log-out from it.
+    return {
+      operator: s.operator,
+      permissions: d.auth.sessions.permissionsOf(s),
+      idleTimeoutS: Math.round(d.auth.sessions.idleTimeoutMs / 1000),
+    };
   });
   app.delete("/api/v1/sessions/current", async (req, reply) => {
     d.auth.sessions.logOut(sessionToken(req));
@@ -73,59 +60,20 @@ export function tillRoutes(app: FastifyInstance, d: TillRouteDeps): void {
 
   app.post<{ Body: { amount: number; cardUid?: string; readerId?: string; payment: PaymentMethod } }>(
     "/api/v1/topups",
-    {
-      schema: {
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["amount", "payment"],
-          properties: {
-            amount,
-            cardUid: uid,
-            readerId: uid,
-            payment: { enum: ["cash", "wechat", "alipay", "bankcard"] },
-          },
-        },
-      },
-    },
+    { schema: { body: schemas.topUp } },
     async (req) => reply(d, await d.ops.topUp(req.body, operatorFor(req, d.auth, "topup"))),
   );
   app.post<{ Body: { originalTxnId: string; amount?: number; uses?: number } }>(
     "/api/v1/refunds",
-    {
-      schema: {
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["originalTxnId"],
-          // amount 0 with uses: count uses given back without money (server/till/reversals.ts).
-          properties: {
-            originalTxnId: txnId,
-            amount: { ...amount, minimum: 0 },
-            uses: { type: "integer", minimum: 1, maximum: 1000 },
-          },
-        },
-      },
-    },
+    { schema: { body: schemas.refund } },
     async (req) => reply(d, await d.ops.refund(req.body, operatorFor(req, d.auth, "refund"))),
   );
-  app.post<{ Body: { originalTxnId: string } }>(
-    "/api/v1/voids",
-    {
-      schema: {
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["originalTxnId"],
-          properties: { originalTxnId: txnId },
-        },
-      },
-    },
-    async (req) => reply(d, await d.ops.voidTxn(req.body, operatorFor(req, d.auth, "void"))),
+  app.post<{ Body: { originalTxnId: string } }>("/api/v1/voids", { schema: { body: schemas.void } }, async (req) =>
+    reply(d, await d.ops.voidTxn(req.body, operatorFor(req, d.auth, "void"))),
   );
   app.post<{ Body: { cardUid?: string; readerId?: string } }>(
     "/api/v1/balance",
-    { schema: { body: { type: "object", additionalProperties: false, properties: { cardUid: uid, readerId: uid } } } },
+    { schema: { body: schemas.balance } },
     async (req) => {
       const b = await d.ops.balance(req.body ?? {}, operatorFor(req, d.auth, "balance"));
       const card = {
