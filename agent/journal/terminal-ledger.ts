@@ -301,13 +301,13 @@ export class TerminalLedger {
   }
 
   private async acknowledgeNow(ackedSeq: number, contactAt: number): Promise<number> {
+    if (!this.log && !this.integrity.ok) return this.acknowledgeInMemory(ackedSeq, contactAt);
     const doc = this.doc;
     const done = doc.pending.filter((e) => e.seq <= ackedSeq);
     if (done.length === 0) {
       doc.lastContactAt = contactAt;
       return 0;
     }
-    if (!this.log && !this.integrity.ok) return this.acknowledgeInMemory(ackedSeq, contactAt);
     // Into every card of the entry's account: the other cards' snapshots lack it too.
     const folded = foldAcknowledged(
       done,
@@ -346,8 +346,15 @@ export class TerminalLedger {
     const doc = this.doc;
     const kept = doc.pending.filter((e) => e.seq > ackedSeq);
     const trimmed = doc.pending.length - kept.length;
-    const last = doc.pending[trimmed - 1]!;
-    this.doc = { ...doc, ackedSeq: last.seq, ackedHash: last.hash, pending: kept, lastContactAt: contactAt };
+    const last = doc.pending[trimmed - 1];
+    this.doc = {
+      ...doc,
+      // The ack may cover gaps past the last entry trimmed: the server recorded them.
+      ackedSeq: Math.max(doc.ackedSeq, ackedSeq),
+      ackedHash: last?.hash ?? doc.ackedHash,
+      pending: kept,
+      lastContactAt: contactAt,
+    };
     this.gapList = this.gapList.filter((g) => g.seq > ackedSeq);
     return trimmed;
   }

@@ -128,6 +128,9 @@ t.test("after an ack the salvage starts above it; the newest entry edited is a g
   t.same(seqs(ledger), [3, 4]);
   t.same(gapSeqs(ledger), [5], "attested on disk, so known to be missing");
   t.match(ledger.summary(), { ackedSeq: 2, pending: 2, nextSeq: 6 });
+  t.equal(await ledger.acknowledge(4, NOW), 2);
+  t.same(gapSeqs(ledger), [5], "the server cannot skip a gap with nothing after it");
+  t.match(ledger.summary(), { ackedSeq: 4, pending: 0 });
 });
 
 t.test("a head whose MAC fails: no acknowledged point to trust, every verified line goes up", async (t) => {
