@@ -62,6 +62,8 @@ export interface HqServerOptions {
   memberLookupLimit?: MemberLookupLimit | undefined;
   /** Take unsealed messages from tills older than the seal check, while they are upgraded (docs/security.md); default false. */
   acceptUnsignedTills?: boolean | undefined;
+  /** The clock till messages are judged fresh by and pings answered with (tests move it); default Date.now. */
+  now?: (() => number) | undefined;
   /** How long an online approval stays held without the till's word (ledger/holds.ts); default 15 min. */
   holdTtlMs?: number | undefined;
   /** How often the expiry job looks for holds past their deadline; default 1 min. */
@@ -112,6 +114,7 @@ export async function startHqServer(opts: HqServerOptions): Promise<HqServer> {
       ...(opts.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: opts.connectTimeoutMs }),
       ledger: ledgerOver(db, opts.memberLookupLimit, opts.holdTtlMs ?? DEFAULT_HOLD_TTL_MS),
       acceptUnsignedTills: opts.acceptUnsignedTills,
+      ...(opts.now ? { now: opts.now } : {}),
       log,
     });
     const docs = new DocWatch(db, link, log, { pollMs: opts.docPollMs, retention: opts.hotlistRetention });

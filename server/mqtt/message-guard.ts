@@ -27,7 +27,7 @@ import {
   topicTail,
   UPLINKS,
 } from "../../protocol/message-mac.js";
-import type { RefusalCode, RefusalNotice } from "../../protocol/refusal-notice.js";
+import { looksLikeNotice, type RefusalCode, type RefusalNotice } from "../../protocol/refusal-notice.js";
 import { terminalIdOf, topics } from "../../protocol/topics.js";
 import type { AlertInput, AlertKind } from "../ledger/alerts.js";
 import { ReplayCache } from "./replay-cache.js";
@@ -116,7 +116,11 @@ export class MessageGuard {
       return payload;
     const keys = this.#keys.get(terminalId)?.keys;
     if (!keys) return payload;
-    return sealPayload(keys.down, "down", topic, JSON.parse(payload) as Record<string, unknown>, this.deps.now());
+    const body = JSON.parse(payload) as Record<string, unknown>;
+    // A refusal notice stays unsealed: it answers a sender the server could not trust, and a
+    // till takes a sealed message on these topics for a reply (protocol/refusal-notice.ts).
+    if (looksLikeNotice(body)) return payload;
+    return sealPayload(keys.down, "down", topic, body, this.deps.now());
   }
 
   /** Messages refused (and unsealed ones accepted) since start, by reason: the server's metric. */
