@@ -3,9 +3,15 @@
  * id travels in the payload (MQTT 3.1.1 has no response-topic property). A reply that
  * comes after the deadline is dropped: the decider has moved on to the offline rules
  * with the same transaction id, which the server recognises.
+ *
+ * Head office's refusal of the request (protocol/refusal-notice.ts: a till it does not
+ * know, a clock outside the window) ends the wait at once and is returned as it is: the
+ * sale is declined with its code, never approved offline on a server's say-so it cannot
+ * check, and the till's standing shows it (server-standing.ts).
  */
 import { randomUUID } from "node:crypto";
 import { type AuthReply, type AuthRequest, decodeMessage } from "../../protocol/messages.js";
+import type { RefusalNotice } from "../../protocol/refusal-notice.js";
 import { topics } from "../../protocol/topics.js";
 import type { Logger } from "../logger.js";
 import type { OnlineAuthoriser } from "../sale/decider.js";
@@ -13,7 +19,7 @@ import type { MqttLink } from "./mqtt-link.js";
 import { ReplyWaiters } from "./reply-waiters.js";
 
 export class AuthClient implements OnlineAuthoriser {
-  private readonly replies = new ReplyWaiters<AuthReply>();
+  private readonly replies = new ReplyWaiters<AuthReply | RefusalNotice>();
 
   constructor(
     private readonly link: MqttLink,
@@ -24,13 +30,21 @@ export class AuthClient implements OnlineAuthoriser {
     link.on("message", (topic, payload) => {
       if (topic === topics.authReply(terminalId)) this.onReply(payload);
     });
+    link.on("refused", (topic, notice) => {
+      if (topic !== topics.authReply(terminalId)) return;
+      if (this.replies.settle(notice.corr, notice)) link.standing.noteRefused(notice);
+      else log.warn({ refused: notice.refused }, "refusal notice for a request this till is not waiting for: ignored");
+    });
   }
 
   isConnected(): boolean {
     return this.link.isConnected();
   }
 
-  async authorise(req: Omit<AuthRequest, "corr" | "v">, timeoutMs: number): Promise<AuthReply | "timeout"> {
+  async authorise(
+    req: Omit<AuthRequest, "corr" | "v">,
+    timeoutMs: number,
+  ): Promise<AuthReply | "timeout" | RefusalNotice> {
     const corr = randomUUID();
     const request: AuthRequest = { v: 1, corr, ...req };
     return this.replies.wait(corr, timeoutMs, () => {
