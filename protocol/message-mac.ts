@@ -111,7 +111,7 @@ export function sealPayload(
   key: Buffer,
   direction: Direction,
   topic: string,
-  body: Record<string, unknown>,
+  body: object,
   at: number,
   id: string = randomBytes(16).toString("hex"),
 ): string {

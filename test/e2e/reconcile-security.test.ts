@@ -15,6 +15,7 @@ import { startAgent } from "../../agent/agent.js";
 import { silentLogger } from "../../agent/logger.js";
 import { parseConfigText } from "../../config/load-config.js";
 import { type JournalEntry, macOf, sealEntry } from "../../protocol/journal-entry.js";
+import { deriveMessageKeys, sealPayload } from "../../protocol/message-mac.js";
 import { decodeMessage, type JournalAck, type JournalBatch } from "../../protocol/messages.js";
 import { topics } from "../../protocol/topics.js";
 import { type HqServer, startHqServer } from "../../server/hq-server.js";
@@ -199,8 +200,16 @@ t.test("a terminal publishing as another is dropped by the broker: the server ne
   await t2.publishAsync(topics.journal(T1.id), JSON.stringify(forgedBatch), { qos: 1 });
   await t2.publishAsync(topics.authRequest(T1.id), JSON.stringify(T1.authRequest(ZHANG, 10_000)), { qos: 1 });
   t.pass("MQTT 3.1.1: the broker PUBACKs the denied publishes and drops them silently");
-  // Then something T002 may do: its own batch. Once its ack is back, anything before it was seen.
-  await t2.publishAsync(topics.journal(T2.id), JSON.stringify(T2.batch([T2.topup("id:0012345678", 100)])), { qos: 1 });
+  // Then something T002 may do: its own batch, sealed with its key. Once its ack is back, anything before it was seen.
+  const ownTopic = topics.journal(T2.id);
+  const own = sealPayload(
+    deriveMessageKeys(T2.key).up,
+    "up",
+    ownTopic,
+    T2.batch([T2.topup("id:0012345678", 100)]),
+    Date.now(),
+  );
+  await t2.publishAsync(ownTopic, own, { qos: 1 });
   await waitFor("T002's own batch acked", () => t2Acks.length > 0);
   await hq.idle();
   t.match(broker.log(), /Denied PUBLISH from intruder-T002 .*'cardterm\/v1\/t\/T001\/up\/journal'/);
@@ -270,16 +279,22 @@ t.test("a replayed batch changes nothing; a tampered entry is rejected, alerted 
   const { hash: _h, mac: _m, ...body } = last;
   const forged = sealEntry({ ...body, seq: 26, prevHash: last.hash, txnId: "forged-26", net: 1 }, Buffer.alloc(32, 9));
   t.not(forged.mac, macOf(forged.hash, T1.key));
+  // With T001's broker password alone the batch is refused whole before the ledger (no
+  // message seal: docs/security.md). Sealed as T001 itself would upload entries edited on
+  // its disk, it reaches the ingest, whose per-entry checks catch both.
+  const tampered = { v: 1, terminalId: T1.id, entries: [edited, forged] };
+  const journalTopic = topics.journal(T1.id);
+  await thief.publishAsync(journalTopic, JSON.stringify(tampered), { qos: 1 });
+  await waitFor("the unsealed batch refused", async () => (await hq.ledger.listAlerts()).length >= 1);
   await thief.publishAsync(
-    topics.journal(T1.id),
-    JSON.stringify({ v: 1, terminalId: T1.id, entries: [edited, forged] }),
-    {
-      qos: 1,
-    },
+    journalTopic,
+    sealPayload(deriveMessageKeys(T1.key).up, "up", journalTopic, tampered, Date.now()),
+    { qos: 1 },
   );
-  await waitFor("the alerts", async () => (await hq.ledger.listAlerts()).length >= 2);
+  await waitFor("the alerts", async () => (await hq.ledger.listAlerts()).length >= 3);
   await hq.idle();
   t.match(await hq.ledger.listAlerts(), [
+    { kind: "message-unsigned", terminalId: T1.id, detail: /up\/journal: refused, never applied/ },
     { kind: "seq-conflict", terminalId: T1.id, seq: 5, detail: /differs from the entry #5 already applied/ },
     { kind: "entry-rejected", terminalId: T1.id, seq: 26, detail: /MAC that does not match/ },
   ]);
