@@ -29,6 +29,8 @@ export interface MetricSources {
   /** Each reader and the printer: "reader:id" / "printer:id" and its state. */
   devices: () => { device: string; state: string }[];
   brokerConnected: () => boolean;
+  /** Whether head office takes this till's messages, and replies dropped for a bad seal (docs/security.md). */
+  server?: () => { standing: string; repliesDropped: number };
   lastReload: () => ReloadReport | null;
 }
 
@@ -127,6 +129,22 @@ export class AgentMetrics {
     r.gauge("cardterm_broker_connected", "1 while connected to the MQTT broker.", () =>
       src.brokerConnected() ? 1 : 0,
     );
+    const server = src.server;
+    if (server) {
+      r.gauge(
+        "cardterm_server_standing",
+        "1 while head office takes this till's messages (standing label: registered, TERMINAL_NOT_REGISTERED, CLOCK_SKEW, unknown).",
+        () => {
+          const { standing } = server();
+          return [{ labels: { standing }, value: standing === "registered" ? 1 : 0 }];
+        },
+      );
+      r.gauge(
+        "cardterm_replies_dropped",
+        "Replies on this till's auth, till-operation, ack and pong topics dropped since start: no valid seal.",
+        () => server().repliesDropped,
+      );
+    }
     r.gauge("cardterm_sync_lag_seconds", "Age of the oldest journal entry not yet acknowledged (0: none).", () => {
       const oldest = src.ledger.pending()[0];
       return oldest ? seconds(src.now() - Date.parse(oldest.at)) : 0;

@@ -267,6 +267,9 @@ t.test("forged replies to a till — a decline, a till-op rejection, an ack with
     return v.server.repliesDropped >= 6 ? v : undefined;
   });
   t.same(s.journal.rejected, [], "no forged rejection in the status");
+  const metrics = await (await fetch(`${real.agent.url}/metrics`)).text();
+  const dropped = Number(/^cardterm_replies_dropped (\d+)$/m.exec(metrics)?.[1]);
+  t.ok(dropped >= 6, `${dropped} drops in /metrics`);
   t.equal(s.journal.pending, 3, "nothing trimmed on a forged ack");
   t.not(s.server.standing, "registered");
 });
@@ -280,6 +283,8 @@ t.test("a till head office does not know says TERMINAL_NOT_REGISTERED in status,
     return v.server.standing === "TERMINAL_NOT_REGISTERED" ? v : undefined;
   });
   t.match(s.server.standingDetail, /head office has no terminal T009: register it with cardterm-hq terminal add T009/);
+  const metrics = await (await fetch(`${stranger.agent.url}/metrics`)).text();
+  t.match(metrics, /^cardterm_server_standing\{standing="TERMINAL_NOT_REGISTERED"\} 0$/m, "and in /metrics");
 
   const started = Date.now();
   const sale = await postSale(stranger.agent.url, { amount: 2_500, cardUid: ZHANG.slice(3) });
