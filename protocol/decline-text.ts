@@ -53,6 +53,10 @@ const TEXT: Record<AnyDeclineCode, { "zh-CN": string; en: string }> = {
   },
   CARD_NOT_FOUND: { "zh-CN": "卡号不存在", en: "Card not found" },
   CARD_HOTLISTED: { "zh-CN": "此卡已挂失或冻结，不能消费", en: "This card is reported lost or frozen" },
+  CARD_IN_DEBT: {
+    "zh-CN": "此卡欠款（此前离线消费超出余额），请先充值补足欠款",
+    en: "This card owes money (an earlier offline payment went past its balance); top it up first",
+  },
   CARD_NOT_ACTIVE: {
     "zh-CN": "此卡状态不可用（挂失/冻结/注销）",
     en: "This card is not active (lost, frozen or cancelled)",

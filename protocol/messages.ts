@@ -8,6 +8,7 @@ import type { CardSnapshot } from "./card.js";
 import { CARD_STATUSES } from "./card.js";
 import type { CountPackage } from "./count-card.js";
 import type { AnyDeclineCode } from "./decline-text.js";
+import { type HotlistReasons, hotlistReasonsSchema } from "./hotlist-reason.js";
 import type { JournalEntry } from "./journal-entry.js";
 import { type JournalIntegrity, journalIntegritySchema } from "./journal-integrity.js";
 import type { Minor } from "./money.js";
@@ -156,6 +157,8 @@ export interface Heartbeat {
 export interface HotlistDocument {
   version: number;
   cards: string[];
+  /** Why each card is listed (protocol/hotlist-reason.ts); optional: older servers send none. */
+  reasons?: HotlistReasons;
 }
 
 /**
@@ -170,6 +173,8 @@ export interface HotlistDelta {
   toVersion: number;
   added: string[];
   removed: string[];
+  /** Why each added card is listed; a card already listed whose reason changed comes again in `added`. */
+  reasons?: HotlistReasons;
 }
 
 const minor = { type: "integer", minimum: 0, maximum: 10_000_000_000 };
@@ -430,7 +435,11 @@ const schemas = {
   hotlist: {
     type: "object",
     required: ["version", "cards"],
-    properties: { version: { type: "integer", minimum: 0 }, cards: { type: "array", items: str } },
+    properties: {
+      version: { type: "integer", minimum: 0 },
+      cards: { type: "array", items: str },
+      reasons: hotlistReasonsSchema,
+    },
   },
   hotlistDelta: {
     type: "object",
@@ -441,6 +450,7 @@ const schemas = {
       toVersion: { type: "integer", minimum: 0 },
       added: { type: "array", items: str },
       removed: { type: "array", items: str },
+      reasons: hotlistReasonsSchema,
     },
   },
   presence: {
@@ -496,4 +506,9 @@ export function decodeMessage<N extends MessageName>(name: N, payload: Buffer | 
 
 export function encodeMessage<N extends MessageName>(_name: N, value: MessageTypes[N]): string {
   return JSON.stringify(value);
+}
+
+/** The JSON Schema of a message, read-only: head office publishes the policy's, closed (server/http/schemas.ts). */
+export function messageSchema(name: MessageName): Readonly<Record<string, unknown>> {
+  return schemas[name];
 }

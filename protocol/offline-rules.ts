@@ -5,6 +5,7 @@
  * check and the durable commit are one step; this function only judges them.
  */
 import type { CardSnapshot } from "./card.js";
+import type { HotlistReason } from "./hotlist-reason.js";
 import type { Minor } from "./money.js";
 import type { CardTypePolicy } from "./policy.js";
 
@@ -25,6 +26,8 @@ export interface OfflineFacts {
   card: CardSnapshot | undefined;
   cardType: CardTypePolicy | undefined;
   onHotlist: boolean;
+  /** Why it is listed, when the server said: a shortfall is declined as a debt, not a block. */
+  hotlistReason?: HotlistReason | undefined;
   /** The amount to debit (after discount). */
   amount: Minor;
   /** The card's cached balance minus its debits not yet acknowledged by the server. */
@@ -42,6 +45,7 @@ export const DECLINE_CODES = [
   "CARD_TYPE_ONLINE_ONLY",
   "CARD_UNKNOWN",
   "CARD_HOTLISTED",
+  "CARD_IN_DEBT",
   "CARD_NOT_ACTIVE",
   "OFFLINE_LIMIT_TXN",
   "OFFLINE_LIMIT_CARD_AMOUNT",
@@ -62,7 +66,7 @@ export function judgeOffline(f: OfflineFacts): OfflineVerdict {
   const no = (code: DeclineCode): OfflineVerdict => ({ approve: false, code });
   const { limits } = f;
   if (!limits.enabled) return no("OFFLINE_DISABLED");
-  if (f.onHotlist) return no("CARD_HOTLISTED");
+  if (f.onHotlist) return no(f.hotlistReason === "shortfall" ? "CARD_IN_DEBT" : "CARD_HOTLISTED");
   if (!f.card && !limits.allowUnknownCards) return no("CARD_UNKNOWN");
   if (f.card && f.card.status !== "active") return no("CARD_NOT_ACTIVE");
   if (f.card && !f.cardType) return no("NO_POLICY");

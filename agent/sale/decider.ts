@@ -8,10 +8,12 @@
  * only what the cached snapshot says exists, minus what this till spent since
  * (offline-judgement.ts).
  */
+
 import type { AgentConfig } from "../../config/agent-config.js";
 import type { CardId, CardSnapshot } from "../../protocol/card.js";
 import type { DeclineDetail } from "../../protocol/decline-detail.js";
 import { type AnyDeclineCode, declineText, type Language } from "../../protocol/decline-text.js";
+import type { HotlistReason } from "../../protocol/hotlist-reason.js";
 import type { TxnMode } from "../../protocol/journal-entry.js";
 import type { AuthReply, AuthRequest } from "../../protocol/messages.js";
 import type { OfflineLimits } from "../../protocol/offline-rules.js";
@@ -48,6 +50,8 @@ export interface DeciderDeps {
   online: OnlineAuthoriser;
   policy: () => PolicyDocument | undefined;
   hotlist: () => ReadonlySet<string>;
+  /** Why a listed card is listed, when head office said (a shortfall is a debt: CARD_IN_DEBT). */
+  hotlistReason?: (cardId: string) => HotlistReason | undefined;
   now: () => number;
   log: Logger;
   /**
@@ -271,7 +275,9 @@ export class Decider {
     if (!policy || (card && !cardType))
       return this.declined(req, "offline", "NO_POLICY", card ?? null, settings.language);
     const onHotlist = this.deps.hotlist().has(req.cardId);
-    const judged = judgeOfflineSale(ledger, req, { limits: settings.offline, card, cardType, onHotlist, at, day });
+    const hotlistReason = onHotlist ? this.deps.hotlistReason?.(req.cardId) : undefined;
+    const facts = { limits: settings.offline, card, cardType, onHotlist, hotlistReason, at, day };
+    const judged = judgeOfflineSale(ledger, req, facts);
     if (!judged.ok) return this.declined(req, "offline", judged.code, card ?? null, settings.language, judged.detail);
     const { price } = judged;
     // Rule 9 on all the account gives (stored value and points); a card with no PIN on file has none to check.

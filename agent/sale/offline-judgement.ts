@@ -16,6 +16,7 @@
 import type { CountPackage } from "../../protocol/count-card.js";
 import { type DeclineDetail, roomOf, subCardRoom } from "../../protocol/decline-detail.js";
 import type { AnyDeclineCode } from "../../protocol/decline-text.js";
+import type { HotlistReason } from "../../protocol/hotlist-reason.js";
 import { judgeOffline, type OfflineFacts, type OfflineLimits } from "../../protocol/offline-rules.js";
 import type { CardTypePolicy } from "../../protocol/policy.js";
 import { type PricedSale, priceSale } from "../../protocol/pricing.js";
@@ -30,6 +31,7 @@ export interface OfflineContext {
   card: CachedCard | undefined;
   cardType: CardTypePolicy | undefined;
   onHotlist: boolean;
+  hotlistReason?: HotlistReason | undefined;
   at: number;
   day: string;
 }
@@ -49,6 +51,7 @@ export function judgeOfflineSale(ledger: TerminalLedger, req: SaleRequest, c: Of
     card: c.card,
     cardType: c.cardType,
     onHotlist: c.onHotlist,
+    hotlistReason: c.hotlistReason,
     amount: price.net,
     knownBalance: ledger.knownBalance(req.cardId) ?? 0,
     cardOfflineMinor: cardExposure.minor,

@@ -11,6 +11,7 @@
  * delta is retained too, so a terminal that reconnects learns at once whether it is
  * current.
  */
+import type { HotlistReason, HotlistReasons } from "../../protocol/hotlist-reason.js";
 import { decodeMessage, type HotlistDelta, type HotlistDocument } from "../../protocol/messages.js";
 import type { PolicyDocument } from "../../protocol/policy.js";
 import { topics } from "../../protocol/topics.js";
@@ -74,6 +75,11 @@ export class PolicyCache {
 
   hotlist(): ReadonlySet<string> {
     return this.hotlistSet;
+  }
+
+  /** Why head office listed this card, when it said (older servers do not). */
+  hotlistReason(cardId: string): HotlistReason | undefined {
+    return this.hotlistSet.has(cardId) ? this.hotlistDoc.reasons?.[cardId] : undefined;
   }
 
   versions(): { policy: number | null; hotlist: number | null } {
@@ -149,10 +155,22 @@ export class PolicyCache {
   }
 }
 
-/** The list at `delta.toVersion`, from the list at `delta.fromVersion`. */
+/**
+ * The list at `delta.toVersion`, from the list at `delta.fromVersion`; a card's reason
+ * comes with its addition and goes with its removal (none from an older server).
+ */
 export function applyDelta(doc: HotlistDocument, delta: HotlistDelta): HotlistDocument {
   const cards = new Set(doc.cards);
   for (const c of delta.added) cards.add(c);
   for (const c of delta.removed) cards.delete(c);
-  return { version: delta.toVersion, cards: [...cards].sort() };
+  const next: HotlistDocument = { version: delta.toVersion, cards: [...cards].sort() };
+  if (doc.reasons === undefined && delta.reasons === undefined) return next;
+  const reasons: HotlistReasons = {};
+  const added = new Set(delta.added);
+  for (const c of next.cards) {
+    // An added card is listed as the delta says: added again without a reason, it lost its old one.
+    const reason = added.has(c) ? delta.reasons?.[c] : doc.reasons?.[c];
+    if (reason !== undefined) reasons[c] = reason;
+  }
+  return Object.keys(reasons).length === 0 ? next : { ...next, reasons };
 }

@@ -9,9 +9,13 @@
  * till holds V or newer, the server's own list decides and the mark is dropped. So a
  * mark can never outlive the delta it stands in for, nor undo a later change.
  */
+import type { HotlistReason } from "../../protocol/hotlist-reason.js";
+
 export interface HeldHotlist {
   cards(): ReadonlySet<string>;
   version(): number;
+  /** Why the server listed a card (protocol/hotlist-reason.ts), if it said. */
+  reason?(cardId: string): HotlistReason | undefined;
 }
 
 interface Mark {
@@ -30,6 +34,16 @@ export class HotlistOverlay {
   mark(cardId: string, listed: boolean, version: number): void {
     this.marks.set(cardId, { listed, version });
     this.cached = undefined;
+  }
+
+  /**
+   * Why a listed card is listed, as the server said. A card this till marked itself (lost
+   * or frozen here) has no server reason yet: the old one (a shortfall, say) would be wrong.
+   */
+  reason(cardId: string): HotlistReason | undefined {
+    const mark = this.marks.get(cardId);
+    if (mark && mark.version > this.held.version()) return undefined;
+    return this.held.reason?.(cardId);
   }
 
   /** The held hotlist with the marks the server has not caught up with yet. */

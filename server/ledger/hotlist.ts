@@ -5,16 +5,39 @@
  * also records what changed under the new version: the deltas terminals apply
  * (hotlistDelta) instead of fetching the whole list on every change.
  */
+import type { HotlistReason, HotlistReasons } from "../../protocol/hotlist-reason.js";
 import type { HotlistDelta, HotlistDocument } from "../../protocol/messages.js";
 import type { Queryable } from "../db/db.js";
 import { toSafeInt } from "../db/int.js";
 
-export type HotlistReason = "shortfall" | "lost" | "frozen" | "cancelled" | "replaced";
+export type { HotlistReason } from "../../protocol/hotlist-reason.js";
 
+/**
+ * The whole list, with the reasons that change what a till says (protocol/hotlist-reason.ts):
+ * a shortfall is a debt, freed by a top-up. Lost, frozen, cancelled and replaced cards are
+ * worded alike at the till (CARD_HOTLISTED) and carry none, so a change among those stays
+ * no change for a terminal.
+ */
 export async function hotlistDocument(q: Queryable): Promise<HotlistDocument> {
   const meta = await q.query<{ version: unknown }>("SELECT version FROM hotlist_meta WHERE id = 1");
-  const cards = await q.query<{ card_id: string }>("SELECT card_id FROM hotlist_cards ORDER BY card_id");
-  return { version: toSafeInt(meta.rows[0]?.version ?? 0, "hotlist version"), cards: cards.rows.map((r) => r.card_id) };
+  const cards = await q.query<{ card_id: string; reason: HotlistReason }>(
+    "SELECT card_id, reason FROM hotlist_cards ORDER BY card_id",
+  );
+  return {
+    version: toSafeInt(meta.rows[0]?.version ?? 0, "hotlist version"),
+    cards: cards.rows.map((r) => r.card_id),
+    ...reasonsOf(cards.rows),
+  };
+}
+
+/** A reason a till words differently: only a debt today. */
+const told = (reason: HotlistReason | null): boolean => reason === "shortfall";
+
+/** `{ reasons }` for the cards whose reason a till is told; nothing when there are none (as before reasons). */
+function reasonsOf(rows: readonly { card_id: string; reason: HotlistReason | null }[]): { reasons?: HotlistReasons } {
+  const reasons: HotlistReasons = {};
+  for (const r of rows) if (r.reason !== null && told(r.reason)) reasons[r.card_id] = r.reason;
+  return Object.keys(reasons).length === 0 ? {} : { reasons };
 }
 
 export async function hotlistVersion(q: Queryable): Promise<number> {
@@ -40,17 +63,24 @@ export async function hotlistDelta(
     range,
   );
   if (toSafeInt(recorded.rows[0]?.n ?? 0, "hotlist versions") !== toVersion - fromVersion) return undefined;
-  const { rows } = await q.query<{ card_id: string; added: boolean }>(
-    `SELECT DISTINCT ON (card_id) card_id, added FROM hotlist_changes
-     WHERE version > $1 AND version <= $2 ORDER BY card_id, version DESC`,
+  // The reason of an added card is the one it is listed under now (a later version may
+  // have taken it off again: then it has none, and the next delta removes it).
+  const { rows } = await q.query<{ card_id: string; added: boolean; reason: HotlistReason | null }>(
+    `SELECT c.card_id, c.added, h.reason FROM (
+       SELECT DISTINCT ON (card_id) card_id, added FROM hotlist_changes
+       WHERE version > $1 AND version <= $2 ORDER BY card_id, version DESC
+     ) c LEFT JOIN hotlist_cards h ON h.card_id = c.card_id AND c.added
+     ORDER BY c.card_id`,
     range,
   );
+  const added = rows.filter((r) => r.added);
   return {
     v: 1,
     fromVersion,
     toVersion,
-    added: rows.filter((r) => r.added).map((r) => r.card_id),
+    added: added.map((r) => r.card_id),
     removed: rows.filter((r) => !r.added).map((r) => r.card_id),
+    ...reasonsOf(added),
   };
 }
 
@@ -93,9 +123,11 @@ const BUMP =
  * Brings these cards' listing in line with the ledger, for back-office changes (loss,
  * freeze, recycle, replace, unloss…): a card is listed while it is not active, or while
  * its account is negative (a shortfall, DESIGN §5). Added and removed cards go under one
- * new version, recorded as a delta; a card that stays listed only has its reason
- * updated (that is no change for a terminal). Returns the new version, or null when no
- * card came on or off the list. Call it after the card and account rows are written,
+ * new version, recorded as a delta. A card that stays listed under another reason only
+ * has its reason updated — unless the change is to or from a shortfall, which tills word
+ * differently (CARD_IN_DEBT): then it is recorded as added again, so they learn it.
+ * Returns the new version, or null when no card came on or off the list and no till
+ * needs to hear of a reason change. Call it after the card and account rows are written,
  * inside the same transaction.
  */
 export async function syncCardsHotlist(q: Queryable, cardIds: readonly string[]): Promise<number | null> {
@@ -113,7 +145,8 @@ export async function syncCardsHotlist(q: Queryable, cardIds: readonly string[])
     if (reason === null && r.listed !== null) remove.push(r.card_id);
     else if (reason !== null && r.listed === null) add.push({ cardId: r.card_id, reason });
     else if (reason !== null && r.listed !== reason) {
-      await q.query("UPDATE hotlist_cards SET reason = $2 WHERE card_id = $1", [r.card_id, reason]);
+      if (told(reason) !== told(r.listed as HotlistReason)) add.push({ cardId: r.card_id, reason });
+      else await q.query("UPDATE hotlist_cards SET reason = $2 WHERE card_id = $1", [r.card_id, reason]);
     }
   }
   if (add.length === 0 && remove.length === 0) return null;
@@ -122,7 +155,9 @@ export async function syncCardsHotlist(q: Queryable, cardIds: readonly string[])
        DELETE FROM hotlist_cards WHERE card_id = ANY($3::text[]) RETURNING card_id, false AS added
      ), put AS (
        INSERT INTO hotlist_cards (card_id, reason) SELECT * FROM unnest($1::text[], $2::text[])
-       ON CONFLICT (card_id) DO NOTHING RETURNING card_id, true AS added
+       ON CONFLICT (card_id) DO UPDATE SET reason = EXCLUDED.reason
+         WHERE hotlist_cards.reason IS DISTINCT FROM EXCLUDED.reason
+       RETURNING card_id, true AS added
      ), ins AS (SELECT * FROM del UNION ALL SELECT * FROM put), ${BUMP}
      INSERT INTO hotlist_changes (version, card_id, added) SELECT v.version, ins.card_id, ins.added FROM v, ins
      RETURNING version`,
