@@ -9,6 +9,7 @@ import { isIP } from "node:net";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { CardtermError, type ErrorCode, isCardtermError } from "../../protocol/errors.js";
+import { refusedField, STRICT_AJV_OPTIONS, validationRefusal } from "../../protocol/request-validation.js";
 import type { Actor } from "../backoffice/actor.js";
 import type { Db } from "../db/db.js";
 import { hqOpenApiDocument } from "./openapi.js";
@@ -81,12 +82,9 @@ export async function startHqHttp(opts: HqHttpOptions, deps: Omit<HqApiDeps, "to
 }
 
 export function buildHqApi(deps: HqApiDeps): FastifyInstance {
-  // Types are never coerced ("100" is not 100) and unknown fields are refused, not dropped (STYLE 4).
-  const app = Fastify({
-    logger: false,
-    bodyLimit: 256 * 1024,
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-  });
+  // Types are never coerced ("100" is not 100) and unknown fields are refused, not dropped
+  // (STYLE 4; issue 13 defect 3): the same validator options as the till's API.
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, ajv: { customOptions: STRICT_AJV_OPTIONS } });
   const expected = deps.token === undefined ? undefined : digest(deps.token);
   app.addHook("onRequest", async (req) => {
     if (expected === undefined || req.url === "/healthz" || req.url.startsWith("/api/v1/openapi.json")) return;
@@ -95,12 +93,16 @@ export function buildHqApi(deps: HqApiDeps): FastifyInstance {
       throw new CardtermError("CT_UNAUTHORIZED", "send the admin token as Authorization: Bearer <token>");
     }
   });
-  app.setErrorHandler((err, _req, reply) => {
+  app.setErrorHandler((caught, _req, reply) => {
+    const err = validationRefusal(caught) ?? caught;
     if (isCardtermError(err)) {
-      return reply.status(STATUS[err.code] ?? 500).send({ code: err.code, message: err.message });
+      const field = refusedField(err);
+      return reply
+        .status(STATUS[err.code] ?? 500)
+        .send({ code: err.code, message: err.message, ...(field === undefined ? {} : { field }) });
     }
-    const e = err as { validation?: unknown; statusCode?: number; message: string };
-    if (e.validation || (e.statusCode !== undefined && e.statusCode < 500)) {
+    const e = err as { statusCode?: number; message: string };
+    if (e.statusCode !== undefined && e.statusCode < 500) {
       return reply
         .status(e.statusCode && e.statusCode !== 404 ? e.statusCode : 400)
         .send({ code: "CT_BAD_REQUEST", message: e.message });
@@ -118,6 +120,11 @@ export function buildHqApi(deps: HqApiDeps): FastifyInstance {
   officeRoutes(app, deps);
   reportRoutes(app, deps);
   return app;
+}
+
+/** preValidation of a route whose body is optional: none at all (a bare `curl -X POST`) is `{}`, still checked. */
+export async function noBodyIsEmpty(req: FastifyRequest): Promise<void> {
+  req.body ??= {};
 }
 
 /** Who is calling: the X-Cardterm-Actor header names the person (recorded in the audit log). */

@@ -1,10 +1,11 @@
 /** The OpenAPI 3.1 description of the head-office API, served at /api/v1/openapi.json. */
 import * as s from "./schemas.js";
 
-type Op = { summary: string; body?: unknown; query?: string[]; ok?: string; errors?: number[] };
+/** bodyOptional: none at all is taken as `{}` (routes use noBodyIsEmpty); what is sent is checked. */
+type Op = { summary: string; body?: unknown; bodyOptional?: boolean; query?: string[]; ok?: string; errors?: number[] };
 
 const ERROR_TEXT: Record<number, string> = {
-  400: "Malformed request, invalid amount or policy (CT_BAD_REQUEST, CT_AMOUNT_INVALID, CT_POLICY_INVALID)",
+  400: "Malformed request (CT_BAD_REQUEST, `field` names the field: types are never coerced, unknown fields never dropped), invalid amount or policy (CT_AMOUNT_INVALID, CT_POLICY_INVALID)",
   401: "No or wrong bearer token (CT_UNAUTHORIZED)",
   404: "No such member, card, account or operator (CT_NOT_FOUND)",
   409: "Does not fit the current state (CT_CONFLICT)",
@@ -15,14 +16,15 @@ function op(o: Op): Record<string, unknown> {
   const responses: Record<string, unknown> = { [o.ok ?? "200"]: { description: "OK" } };
   for (const code of [400, 401, ...(o.errors ?? [404])]) responses[code] = { description: ERROR_TEXT[code], ...err };
   const out: Record<string, unknown> = { summary: o.summary, responses, security: [{ bearer: [] }] };
-  if (o.body) out.requestBody = { required: true, content: { "application/json": { schema: o.body } } };
+  if (o.body) out.requestBody = { required: !o.bodyOptional, content: { "application/json": { schema: o.body } } };
   if (o.query) out.parameters = o.query.map((name) => ({ name, in: "query", schema: { type: "string" } }));
   return out;
 }
 
 const card = (summary: string, body: unknown = s.statusChangeSchema) => ({
-  post: op({ summary, body, errors: [404, 409] }),
+  post: op({ summary, body, bodyOptional: body === s.statusChangeSchema, errors: [404, 409] }),
 });
+const noBody = { body: s.noBodySchema, bodyOptional: true };
 
 export function hqOpenApiDocument(version: string): Record<string, unknown> {
   return {
@@ -88,9 +90,11 @@ export function hqOpenApiDocument(version: string): Record<string, unknown> {
           errors: [409],
         }),
       },
-      "/api/v1/operators/{operatorId}/disable": { post: op({ summary: "Disable an operator", errors: [404, 409] }) },
+      "/api/v1/operators/{operatorId}/disable": {
+        post: op({ summary: "Disable an operator", ...noBody, errors: [404, 409] }),
+      },
       "/api/v1/operators/{operatorId}/enable": {
-        post: op({ summary: "Enable an operator again", errors: [404, 409] }),
+        post: op({ summary: "Enable an operator again", ...noBody, errors: [404, 409] }),
       },
       "/api/v1/operators/{operatorId}/pin": { post: op({ summary: "Set a new PIN", body: s.operatorPinSchema }) },
       "/api/v1/policy": {

@@ -4,7 +4,6 @@
  * that moved the hotlist is published to terminals before the reply.
  */
 import type { FastifyInstance } from "fastify";
-import { CardtermError } from "../../protocol/errors.js";
 import { type CardIssue, issueCard } from "../backoffice/card-issue.js";
 import { changeCardLevel, setSubCardLimits } from "../backoffice/card-level.js";
 import { getCardDetail } from "../backoffice/card-read.js";
@@ -12,13 +11,14 @@ import { replaceCard } from "../backoffice/card-replace.js";
 import { changeCardStatus, STATUS_ACTIONS, type StatusAction } from "../backoffice/card-status.js";
 import { grantPackage, listPackages, type PackageGrant } from "../backoffice/count-packages.js";
 import { topUpAtHq } from "../backoffice/top-up.js";
-import { actorOf, type HqApiDeps } from "./hq-http.js";
+import { actorOf, type HqApiDeps, noBodyIsEmpty } from "./hq-http.js";
 import {
   cardIssueSchema,
   levelSchema,
   limitsSchema,
   packageGrantSchema,
   replaceSchema,
+  statusChangeSchema,
   topUpSchema,
 } from "./schemas.js";
 
@@ -36,9 +36,12 @@ export function cardRoutes(app: FastifyInstance, deps: HqApiDeps): void {
   );
   app.get<CardParams>("/api/v1/cards/:cardId", async (req) => getCardDetail(db, req.params.cardId));
   for (const action of Object.keys(STATUS_ACTIONS) as StatusAction[]) {
-    // The body is optional (a bare `curl -X POST` will do), so it is checked here, not by the schema.
-    app.post<CardParams & { Body: unknown }>(`/api/v1/cards/:cardId/${action}`, async (req) =>
-      settled(await changeCardStatus(db, action, { cardId: req.params.cardId, note: noteOf(req.body) }, actorOf(req))),
+    // The body is optional (a bare `curl -X POST` will do): none is `{}`, then checked like any other.
+    app.post<CardParams & { Body: { note?: string } }>(
+      `/api/v1/cards/:cardId/${action}`,
+      { schema: { body: statusChangeSchema }, preValidation: noBodyIsEmpty },
+      async (req) =>
+        settled(await changeCardStatus(db, action, { cardId: req.params.cardId, note: req.body.note }, actorOf(req))),
     );
   }
   app.post<CardParams & { Body: { newCardId: string; pin?: string; note?: string } }>(
@@ -73,19 +76,4 @@ export function cardRoutes(app: FastifyInstance, deps: HqApiDeps): void {
     async (req, reply) =>
       reply.status(201).send(await grantPackage(db, { ...req.body, cardId: req.params.cardId }, actorOf(req))),
   );
-}
-
-/** `{ note?: string }` or no body at all. */
-function noteOf(body: unknown): string | undefined {
-  if (body === undefined || body === null) return undefined;
-  const keys = typeof body === "object" && !Array.isArray(body) ? Object.keys(body) : null;
-  const note = (body as { note?: unknown }).note;
-  if (
-    keys === null ||
-    keys.some((k) => k !== "note") ||
-    (note !== undefined && (typeof note !== "string" || note.length > 200))
-  ) {
-    throw new CardtermError("CT_BAD_REQUEST", "the body may only hold note (text of at most 200 characters)");
-  }
-  return note as string | undefined;
 }

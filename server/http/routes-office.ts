@@ -9,9 +9,9 @@ import {
   setOperatorPin,
 } from "../backoffice/operators.js";
 import { getPolicy, publishPolicy } from "../backoffice/policy.js";
-import { actorOf, type HqApiDeps } from "./hq-http.js";
+import { actorOf, type HqApiDeps, noBodyIsEmpty } from "./hq-http.js";
 import { intParam, type Query } from "./query.js";
-import { newOperatorSchema, operatorPinSchema, policySchema } from "./schemas.js";
+import { newOperatorSchema, noBodySchema, operatorPinSchema, policySchema } from "./schemas.js";
 
 type OperatorParams = { Params: { operatorId: string } };
 
@@ -30,7 +30,8 @@ export function officeRoutes(app: FastifyInstance, deps: HqApiDeps): void {
     ["disable", false],
     ["enable", true],
   ] as const) {
-    app.post<OperatorParams>(`/api/v1/operators/:operatorId/${verb}`, async (req) => {
+    const noBody = { schema: { body: noBodySchema }, preValidation: noBodyIsEmpty };
+    app.post<OperatorParams>(`/api/v1/operators/:operatorId/${verb}`, noBody, async (req) => {
       const op = await setOperatorActive(db, { operatorId: req.params.operatorId, active }, actorOf(req));
       await deps.published();
       return op;

@@ -3,6 +3,8 @@
  * openapi.ts publishes them, so the document cannot drift from what is enforced. Amounts
  * are integers in fen (2500 = ¥25.00); unknown fields are refused, never dropped.
  */
+import { messageSchema } from "../../protocol/messages.js";
+
 const minor = { type: "integer", minimum: 0, maximum: 10_000_000_000, description: "Fen: 2500 = ¥25.00" } as const;
 const limit = { anyOf: [minor, { type: "null" }], description: "Fen; null = no limit" } as const;
 const text = { type: "string", minLength: 1, maxLength: 100 } as const;
@@ -79,13 +81,52 @@ export const newOperatorSchema = obj(["operatorId", "storeId", "name", "role", "
   },
 });
 export const operatorPinSchema = obj(["pin"], { pin });
-export const policySchema = {
-  type: "object",
-  description: "A policy document (protocol/policy.ts); version optional = current + 1",
-} as const;
+/**
+ * A policy document: the schema tills read it with (protocol/messages.ts), closed. Tills
+ * must take fields they do not know (a newer head office may add some), but the publisher
+ * must not send one by mistake: a misspelt "pointRedemption" would publish a card type
+ * on which points can never pay. Version optional: the current one + 1.
+ */
+export const policySchema = (() => {
+  const closed = closedObjects(messageSchema("policy")) as Record<string, unknown> & { required: string[] };
+  return {
+    ...closed,
+    required: closed.required.filter((k) => k !== "version"),
+    description: "A policy document (protocol/policy.ts); version optional = current + 1",
+  };
+})();
+
+/** A copy of `schema` where every object with named fields takes no other field. */
+function closedObjects(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closedObjects);
+  if (schema === null || typeof schema !== "object") return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) {
+    // Property names are not schemas; their values are.
+    out[k] = k === "properties" ? mapValues(v as Record<string, unknown>) : closedObjects(v);
+  }
+  if ("properties" in out && !("additionalProperties" in out)) out.additionalProperties = false;
+  return out;
+}
+
+function mapValues(props: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, closedObjects(v)]));
+}
+
+/** An operation that takes no body: nothing or `{}`. */
+export const noBodySchema = obj([], {});
 
 export const errorSchema = {
   type: "object",
   required: ["code", "message"],
-  properties: { code: { type: "string", example: "CT_CONFLICT" }, message: { type: "string" } },
+  properties: {
+    code: { type: "string", example: "CT_CONFLICT" },
+    message: { type: "string" },
+    field: {
+      type: "string",
+      description:
+        "With CT_BAD_REQUEST: the field refused (amount, member.phone, an unknown field's name). Types are never coerced and unknown fields never dropped",
+      example: "amount",
+    },
+  },
 } as const;

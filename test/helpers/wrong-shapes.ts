@@ -108,7 +108,9 @@ const join = (at: string, key: string | number) =>
 
 /** A copy of `root` with the value at `path` set (or deleted, for undefined). */
 function withValue(root: unknown, path: (string | number)[], value: unknown): unknown {
-  const copy = structuredClone(root) as Record<string | number, unknown>;
+  // Through JSON, not structuredClone: a base sharing one object in two places (the demo
+  // policy's bonus tiers) must be changed in one place only.
+  const copy = JSON.parse(JSON.stringify(root)) as Record<string | number, unknown>;
   let node = copy;
   for (const k of path.slice(0, -1)) node = node[k] as Record<string | number, unknown>;
   const last = path[path.length - 1]!;
@@ -139,39 +141,45 @@ export function wrongShapes(schema: Schema, bases: unknown[]): ShapesOf {
   const keep = (c: WrongShape) => {
     if (!documentAccepts(schema, c.body) && !cases.some((x) => x.what === c.what)) cases.push(c);
   };
+  /** One field (declared, or an entry of a map such as cardTypes) and what is inside it. */
+  const visit = (base: unknown, path: (string | number)[], field: string, sub: Schema) => {
+    const inner = path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], base);
+    for (const wrong of candidates(sub)) {
+      keep({ what: `${field} = ${show(wrong)}`, body: withValue(base, path, wrong), field });
+    }
+    const objectSchema = [sub, ...(sub.anyOf ?? []), ...(sub.oneOf ?? [])].find((b) => b.properties || isMap(b));
+    if (objectSchema && inner !== null && typeof inner === "object" && !Array.isArray(inner)) {
+      walk(base, objectSchema, path, field);
+    }
+    if (sub.items && Array.isArray(inner) && inner.length > 0) visit(base, [...path, 0], join(field, 0), sub.items);
+  };
   const walk = (base: unknown, whole: Schema, path: (string | number)[], at: string) => {
     const s = merged(whole);
     const props = s.properties ?? {};
-    const value = path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], base);
+    const value = path.reduce<unknown>((v, k) => (v as Record<string | number, unknown>)[k], base) as Record<
+      string,
+      unknown
+    >;
     for (const [key, sub] of Object.entries(props)) {
       const field = join(at, key);
       all.add(field);
-      const has = value !== null && typeof value === "object" && key in value;
-      if (!has) continue;
+      if (!(key in value)) continue;
       tried.add(field);
-      for (const wrong of candidates(sub)) {
-        keep({ what: `${field} = ${show(wrong)}`, body: withValue(base, [...path, key], wrong), field });
-      }
+      visit(base, [...path, key], field, sub);
       if (s.required?.includes(key)) {
         keep({ what: `${field} left out`, body: withValue(base, [...path, key], undefined), field });
       } else {
         const typo = misspelt(key);
         if (!(typo in props)) {
-          const moved = withValue(withValue(base, [...path, key], undefined), [...path, typo], (value as never)[key]);
+          const moved = withValue(withValue(base, [...path, key], undefined), [...path, typo], value[key]);
           keep({ what: `${join(at, typo)} for ${key}`, body: moved, field: join(at, typo) });
         }
       }
-      const inner = (value as Record<string, unknown>)[key];
-      const objectSchema = [sub, ...(sub.anyOf ?? []), ...(sub.oneOf ?? [])].find((b) => b.properties);
-      if (objectSchema && inner !== null && typeof inner === "object" && !Array.isArray(inner)) {
-        walk(base, objectSchema, [...path, key], field);
-      }
-      if (sub.items && Array.isArray(inner) && inner.length > 0) {
-        const item = join(field, 0);
-        for (const wrong of candidates(sub.items)) {
-          keep({ what: `${item} = ${show(wrong)}`, body: withValue(base, [...path, key, 0], wrong), field: item });
-        }
-        if (sub.items.properties) walk(base, sub.items, [...path, key, 0], item);
+    }
+    // A map (cardTypes, roles): each entry the base holds is a field of the map's value schema.
+    if (isMap(s)) {
+      for (const key of Object.keys(value).filter((k) => !(k in props))) {
+        visit(base, [...path, key], join(at, key), s.additionalProperties as Schema);
       }
     }
     const unknown = join(at, "zzUnknown");
@@ -180,6 +188,8 @@ export function wrongShapes(schema: Schema, bases: unknown[]): ShapesOf {
   for (const base of bases) walk(base, schema, [], "");
   return { cases, untried: [...all].filter((f) => !tried.has(f)) };
 }
+
+const isMap = (s: Schema) => typeof s.additionalProperties === "object";
 
 /** An allOf's fields as one object schema (the fields part of `allOf: [fields, choice]`). */
 function merged(s: Schema): Schema {
@@ -200,15 +210,20 @@ export function looseSpots(schema: Schema, at = ""): string[] {
   const out: string[] = [];
   const branches = [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])];
   for (const b of branches) out.push(...looseSpots(b, at));
+  const anObject = schema.type === "object" || schema.properties !== undefined;
+  if (anObject && !isMap(schema) && schema.additionalProperties !== false && !schema.allOf) {
+    out.push(`${at || "(body)"}: additionalProperties is not false`);
+  }
   if (schema.properties) {
-    if (schema.additionalProperties !== false) out.push(`${at || "(body)"}: additionalProperties is not false`);
     for (const [key, sub] of Object.entries(schema.properties)) {
       const field = join(at, key);
-      if (MONEY_OR_COUNT.test(key) && !isInteger(sub)) out.push(`${field}: not an integer`);
+      const scalar = !sub.properties && !isMap(sub) && !sub.items;
+      if (MONEY_OR_COUNT.test(key) && scalar && !isInteger(sub)) out.push(`${field}: not an integer`);
       out.push(...looseSpots(sub, field));
     }
   }
   if (schema.items) out.push(...looseSpots(schema.items, join(at, 0)));
+  if (isMap(schema)) out.push(...looseSpots(schema.additionalProperties as Schema, join(at, "*")));
   return out;
 }
 
