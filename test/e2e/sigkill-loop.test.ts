@@ -41,7 +41,7 @@ import {
 } from "./debit-audit.js";
 
 const TERMINAL = "T001";
-const KILLS = Number(process.env.CARDTERM_KILLS ?? 210);
+const KILLS = Number(process.env.CARDTERM_KILLS ?? 200);
 /** Kills per stretch of one kind: online, then offline, then online… */
 const STRETCH = 30;
 const CLIENTS = 3;
