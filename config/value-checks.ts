@@ -5,7 +5,7 @@
  * and hands back the resolved value, so the loader never parses a value twice.
  */
 import { isAbsolute, resolve } from "node:path";
-import { MAX_MINOR, type Minor, parseMoney } from "../protocol/money.js";
+import { MAX_MINOR, type Minor, nearestAmountText, parseMoney } from "../protocol/money.js";
 import { tryParseDuration } from "./duration.js";
 import { checkPrinter, type PrinterLogo } from "./printer-checks.js";
 import { type ConfigPath, type ConfigProblem, describe, formatPath, nearest } from "./problems.js";
@@ -125,9 +125,13 @@ function checkAmount(ctx: Ctx, path: ConfigPath): void {
   ctx.out.owned.add(formatPath(path));
   const value = get(ctx.data, path);
   if (value === undefined) return;
-  const r = judgeAmount(value, ctx.src.sourceText(path));
-  if (typeof r === "number") ctx.out.values.amounts.set(formatPath(path), r);
-  else report(ctx, path, r, { expected: AMOUNT_EXPECTED });
+  const source = ctx.src.sourceText(path);
+  const r = judgeAmount(value, source);
+  if (typeof r === "number") return void ctx.out.values.amounts.set(formatPath(path), r);
+  // Three decimals are a slip with one likely meaning: say the value to write (issue 15).
+  const text = typeof value === "string" ? value : source;
+  const near = text === undefined ? undefined : nearestAmountText(text.trim());
+  report(ctx, path, r, { expected: AMOUNT_EXPECTED, ...(near === undefined ? {} : { suggestion: `"${near}"` }) });
 }
 
 /** An amount as a string, or a YAML number judged by its source text: `0.10` is fine, `1e3` is not. */

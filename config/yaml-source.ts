@@ -3,7 +3,7 @@
  * the plain data can be pointed back at a line and column of what the technician wrote.
  */
 import { type Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
-import { type ConfigPath, type ConfigProblem, formatPath } from "./problems.js";
+import { byPosition, type ConfigPath, type ConfigProblem, formatPath } from "./problems.js";
 
 export interface Position {
   line: number;
@@ -67,12 +67,17 @@ export function readYaml(text: string, file: string): YamlSource {
     file,
     text,
     doc,
-    syntaxProblems: [...doc.errors, ...doc.warnings].map((e) => ({
-      file,
-      ...pos(e.pos[0]),
-      path: "",
-      message: syntaxMessage(e.code, e.message, text.slice(e.pos[0])),
-    })),
+    syntaxProblems: [...doc.errors, ...doc.warnings]
+      .map((e) => {
+        const opener = unclosedOpener(e.code, e.message, text, e.pos[0]);
+        return {
+          file,
+          ...pos(opener?.offset ?? e.pos[0]),
+          path: "",
+          message: opener?.message ?? syntaxMessage(e.code, e.message, text.slice(e.pos[0])),
+        };
+      })
+      .sort(byPosition),
     valueAt(path) {
       const { node, keyNode, depth } = locate(path);
       if (depth < path.length) return start(keyNode) ?? origin();
@@ -121,6 +126,57 @@ function child(
 
 function resolveNode(doc: Document, node: Node | null): Node | null {
   return isAlias(node) ? ((node.resolve(doc) as Node | undefined) ?? node) : node;
+}
+
+/**
+ * yaml notices a quote or a `{`/`[` that is never closed only where the text stops making
+ * sense: at the end of the file for a quote, at the start of the next line for a flow
+ * collection (issue 15: "YAML syntax errors point one line late"). The slip is the
+ * opener, so point there: the last quote before the error that is not escaped (inside an
+ * unclosed scalar nothing else can close it), or the last bracket not matched before it.
+ */
+function unclosedOpener(
+  code: string,
+  message: string,
+  text: string,
+  at: number,
+): { offset: number; message: string } | undefined {
+  if (code === "MISSING_CHAR" && /closing "quote/.test(message)) {
+    for (let i = Math.min(at, text.length) - 1; i >= 0; i--) {
+      if (text[i] === '"' && !escaped(text, i)) return quoteAt(i, '"');
+    }
+  }
+  if (code === "MISSING_CHAR" && /closing 'quote/.test(message)) {
+    for (let i = Math.min(at, text.length) - 1; i >= 0; i--) {
+      if (text[i] !== "'") continue;
+      if (text[i - 1] === "'")
+        i--; // '' is a quote inside the scalar
+      else return quoteAt(i, "'");
+    }
+  }
+  const flow = /^Flow (map|sequence) in block collection/.exec(message);
+  if (code === "BAD_INDENT" && flow) {
+    const [open, close] = flow[1] === "map" ? ["{", "}"] : ["[", "]"];
+    let depth = 0;
+    for (let i = at - 1; i >= 0; i--) {
+      if (text[i] === close) depth++;
+      else if (text[i] === open && depth-- === 0) {
+        return { offset: i, message: `a "${open}" opened here is not closed with "${close}" on its line` };
+      }
+    }
+  }
+  return undefined;
+}
+
+function escaped(text: string, i: number): boolean {
+  let backslashes = 0;
+  for (let j = i - 1; j >= 0 && text[j] === "\\"; j--) backslashes++;
+  return backslashes % 2 === 1;
+}
+
+function quoteAt(offset: number, quote: string): { offset: number; message: string } {
+  const name = quote === '"' ? 'a " quote' : "a ' quote";
+  return { offset, message: `${name} opened here is never closed; close it on the same line` };
 }
 
 /** yaml's messages, made plain for a technician where the code is a common slip. */

@@ -31,9 +31,10 @@ export function parseMoney(text: string, what = "amount"): Minor {
   }
   const m = text.length <= MAX_TEXT ? DECIMAL.exec(text) : null;
   if (!m) {
+    const near = nearestAmountText(text);
     throw new CardtermError(
       "CT_AMOUNT_INVALID",
-      `${what} ${JSON.stringify(text.slice(0, MAX_TEXT))} is not a non-negative decimal with at most two places (e.g. "200" or "200.50")`,
+      `${what} ${JSON.stringify(text.slice(0, MAX_TEXT))} is not a non-negative decimal with at most two places (e.g. "200" or "200.50")${near === undefined ? "" : `; write "${near}"`}`,
     );
   }
   const whole = m[1]!.replace(/^0+(?=[0-9])/, "");
@@ -41,6 +42,19 @@ export function parseMoney(text: string, what = "amount"): Minor {
   const minor = Number(whole) * 100 + Number((m[2] ?? "").padEnd(2, "0"));
   if (minor > MAX_MINOR) throw tooLarge(text, what);
   return minor;
+}
+
+/**
+ * The amount to suggest for one written with more than two decimals ("12.345" → "12.35",
+ * "300.000" → "300.00"): rounded half-up to the fen, the product's one rounding rule,
+ * on the digits (no float). Undefined for anything else: guessing what a malformed
+ * amount meant is not ours to do.
+ */
+export function nearestAmountText(text: string): string | undefined {
+  const m = text.length <= MAX_TEXT ? /^([0-9]+)\.([0-9]{2})([0-9]+)$/.exec(text) : null;
+  if (!m) return undefined;
+  const fen = BigInt(m[1]!) * 100n + BigInt(m[2]!) + (m[3]![0]! >= "5" ? 1n : 0n);
+  return `${fen / 100n}.${String(fen % 100n).padStart(2, "0")}`;
 }
 
 function tooLarge(text: string, what: string): CardtermError {
