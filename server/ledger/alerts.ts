@@ -37,7 +37,7 @@ export type AlertKind =
   /**
    * A till's message refused before any handler saw it (server/mqtt/message-guard.ts,
    * docs/security.md): no seal, a seal that does not match the terminal's key, a clock
-   * outside the window, an id already taken. Once per terminal and kind per minute.
+   * outside the window, an id already taken. Once per terminal and kind every 10 minutes.
    */
   | "message-unsigned"
   | "message-forged"

@@ -4,7 +4,7 @@
  * head office holds for the terminal its topic names, and a request that moves money must
  * be fresh (its clock within the window) and new (its id not seen before). Anything else
  * is refused — never handed to the ledger, so never debited — counted, logged and
- * alerted (once per terminal and reason per minute, with how many since: a forger must
+ * alerted (once per terminal and reason every 10 minutes, with how many since: a forger must
  * not be able to flood the alerts table), and answered with a refusal notice
  * (protocol/refusal-notice.ts) where that can help an honest till: a till head office does
  * not know, or whose clock is off. A replay gets no answer at all: a notice with the
@@ -73,7 +73,7 @@ const NOTICE_TOPIC: Record<string, (terminalId: string) => string> = {
 const KEY_TTL_MS = 60_000;
 /** A key is read again at most this often when a seal does not match it (a terminal re-keyed with `terminal add --force`). */
 const KEY_RETRY_MS = 1_000;
-const ALERT_EVERY_MS = 60_000;
+const ALERT_EVERY_MS = 10 * 60_000;
 /** Alerts of refusals per minute for all terminals together: a flood of made-up terminal ids is counted, not written. */
 const ALERTS_PER_MINUTE = 100;
 const MAX_TRACKED = 10_000;
@@ -284,7 +284,7 @@ export class MessageGuard {
     this.#counts.set(reason, (this.#counts.get(reason) ?? 0) + 1);
   }
 
-  /** Logs and alerts the first refusal of a kind per terminal per minute; the next alert says how many came between. */
+  /** Logs and alerts the first refusal of a kind per terminal every 10 minutes; the next alert says how many came between. */
   private alertOnce(terminalId: string, kind: AlertKind, topic: string, detail: string): void {
     const key = `${terminalId}\u0000${kind}`;
     const now = this.deps.now();

@@ -1,7 +1,7 @@
 /**
  * The server's gate for till messages (server/mqtt/message-guard.ts), on its own: keys and
  * alerts stand in as plain functions, the clock is a variable. What it admits, what it
- * refuses and why, what it answers, and what it alerts (once a minute per till and reason).
+ * refuses and why, what it answers, and what it alerts (once every 10 minutes per till and reason).
  */
 import { pino } from "pino";
 import t from "tap";
@@ -75,7 +75,7 @@ t.test("no seal, another till's key, an edited body: refused, alerted, answered 
     { kind: "message-unsigned", terminalId: "T001", detail: /up\/auth: refused, never applied/ },
     { kind: "message-forged", terminalId: "T001" },
   ]);
-  t.equal(r.alerts.length, 2, "the second forgery within the minute is counted, not alerted again");
+  t.equal(r.alerts.length, 2, "the second forgery within 10 minutes is counted, not alerted again");
   t.same(r.guard.counts(), { unsigned: 1, "bad-mac": 2 });
 });
 
