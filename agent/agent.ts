@@ -18,6 +18,7 @@ import { buildApi } from "./api/http-api.js";
 import { AgentMetrics } from "./api/metrics-agent.js";
 import { registerMetricsRoute } from "./api/metrics-routes.js";
 import { CountedTillOperations } from "./api/metrics-till-ops.js";
+import { tapRoutes } from "./api/tap-routes.js";
 import { closeSource } from "./close/close-source.js";
 import { registerConsoleRoutes } from "./console/console-routes.js";
 import { IntentLog } from "./journal/intent-log.js";
@@ -207,6 +208,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const hotlist = new HotlistOverlay({
     cards: () => policies.hotlist(),
     version: () => policies.versions().hotlist ?? 0,
+    reason: (cardId) => policies.hotlistReason(cardId),
   });
   const decider = new Decider({
     terminalId,
@@ -214,6 +216,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     online: auth,
     policy: () => policies.policy(),
     hotlist: () => hotlist.view(),
+    hotlistReason: (cardId) => hotlist.reason(cardId),
     now,
     log: log.child({ c: "decide" }),
     intents: intentLog && holds && saleIntents(intentLog, holds, log.child({ c: "intents" })),
@@ -270,7 +273,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   );
   sessions.persist = (list) => sessionStore.save(list);
   log.info(sessions.restore(stored), "operator sessions from before the restart");
-  const events = new EventHub();
+  const events = new EventHub(now);
   const today = () => businessDay(now(), live.current.terminal.timeZone);
   const reloader = new ConfigReloader({
     file: config.source,
@@ -354,12 +357,20 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       cardTypeRoutes(app, { policy: () => policies.policy() });
       // A member by phone or number, a card by a tap: the card a card operation is on.
       registerFindRoutes(app, { auth: apiAuth, till: tillOps.deps, hotlist });
+      tapRoutes(app, { taps, auth: apiAuth }); // the console's 取消 of a tap wait
       registerConsoleRoutes(app, {
         get apiToken() {
           return live.current.api.token;
         },
         get language() {
           return live.current.terminal.language;
+        },
+        // One clock at the till: the console shows the store's time, as receipts and the close do.
+        get timeZone() {
+          return live.current.terminal.timeZone;
+        },
+        get tapTimeoutMs() {
+          return live.current.tapTimeoutMs;
         },
         get previewDir() {
           const p = live.current.printer;

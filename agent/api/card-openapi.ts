@@ -53,7 +53,10 @@ const decided = {
     description: "CT_FORBIDDEN: the operator's role may not",
     content: { "application/json": { schema: errorBody } },
   },
-  "408": { description: "CT_NO_TAP: no card tapped in time", content: { "application/json": { schema: errorBody } } },
+  "409": {
+    description: "CT_NO_TAP: no card tapped in time, or the wait was cancelled",
+    content: { "application/json": { schema: errorBody } },
+  },
   "504": {
     description: "CT_SERVER_TIMEOUT: card operations need the central server; retry with the same Idempotency-Key",
     content: { "application/json": { schema: errorBody } },

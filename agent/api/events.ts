@@ -2,7 +2,9 @@
  * Events for the POS app (issue 7): a Server-Sent Events stream at GET /api/v1/events —
  * `tap` (masked card, member name, balance, level; for a sale also points and count
  * packages, sale-route.ts), `decision` (approved or declined, with the reason), `device`
- * (a reader or the printer changed state). Card numbers are masked before they reach the
+ * (a reader or the printer changed state). Every event's data carries `at` (ISO time it
+ * happened); a client that connects is sent the devices' states and the last few taps and
+ * decisions first (recent()). Card numbers are masked before they reach the
  * hub, and PINs and their hashes never do; a slow client is dropped rather than buffered.
  */
 import type { FastifyInstance } from "fastify";
@@ -14,12 +16,36 @@ export type TillEvent =
 
 type Listener = (event: TillEvent) => void;
 
+/** Events a newly connected client is sent first: enough to fill a status screen. */
+const RECENT_KEPT = 20;
+
 export class EventHub {
+  /** `now` stamps each event's `at`, so one replayed to a late client keeps its own time. */
+  constructor(private readonly now: () => number = Date.now) {}
+
   private readonly listeners = new Set<Listener>();
   private lastDevices = "";
+  private readonly recentEvents: TillEvent[] = [];
+  private devicesNow: TillEvent | undefined;
 
-  publish(event: TillEvent): void {
+  publish(given: TillEvent): void {
+    const at = given.data.at ?? new Date(this.now()).toISOString();
+    const event = { ...given, data: { ...given.data, at } } as TillEvent;
+    if (event.type === "device") this.devicesNow = event;
+    else {
+      this.recentEvents.push(event);
+      if (this.recentEvents.length > RECENT_KEPT) this.recentEvents.shift();
+    }
     for (const l of this.listeners) l(event);
+  }
+
+  /**
+   * What a client that connects now has missed: the devices' current states, then the last
+   * few taps and decisions (masked as published). A status screen opened on a quiet till
+   * is filled at once instead of staying empty until something changes.
+   */
+  recent(): TillEvent[] {
+    return [...(this.devicesNow ? [this.devicesNow] : []), ...this.recentEvents];
   }
 
   subscribe(listener: Listener): () => void {
@@ -50,6 +76,7 @@ export function eventRoutes(app: FastifyInstance, hub: EventHub): void {
       // Back-pressure: a client that stops reading is cut off, never buffered without end.
       if (!res.write(`event: ${e.type}\ndata: ${JSON.stringify(e.data)}\n\n`)) res.destroy();
     };
+    for (const e of hub.recent()) send(e);
     const unsubscribe = hub.subscribe(send);
     const ping = setInterval(() => res.write(": ping\n\n"), 15_000);
     req.raw.on("close", () => {

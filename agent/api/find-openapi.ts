@@ -89,7 +89,7 @@ export function findPaths(): Record<string, unknown> {
           },
           "401": error("CT_UNAUTHORIZED: no token or session"),
           "403": error("CT_FORBIDDEN: the operator's role may not (cardIssue)"),
-          "408": error("CT_NO_TAP: no card tapped in time"),
+          "409": error("CT_NO_TAP: no card tapped in time, or the wait was cancelled"),
         },
       },
     },

@@ -45,7 +45,10 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   CT_BAD_REQUEST: 400,
   CT_AMOUNT_INVALID: 400,
   CT_NOT_FOUND: 404,
-  CT_NO_TAP: 408,
+  // Not 408: Chromium resends a request answered 408 on a kept-alive connection, so a sale
+  // whose tap wait ended (timed out, or cancelled at the console) was silently asked again
+  // and charged the next card tapped (test/e2e/console-at-till.test.ts).
+  CT_NO_TAP: 409,
   CT_UNAUTHORIZED: 401,
   CT_LOGIN_FAILED: 401,
   CT_FORBIDDEN: 403,

@@ -3,6 +3,7 @@ import { cardPaths, withPermissions } from "./card-openapi.js";
 import { closePrintBodySchema } from "./close-routes.js";
 import { errorBody } from "./error-body.js";
 import { findPaths } from "./find-openapi.js";
+import { tapPaths } from "./tap-routes.js";
 import { noBodySchema, tillRequestSchemas } from "./till-schemas.js";
 
 /** The body `cardterm doctor --print` sends (self-test-body.ts checks it further: no control characters). */
@@ -112,8 +113,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
               },
             },
             "400": { description: "Malformed request", content: { "application/json": { schema: errorBody } } },
-            "408": {
-              description: "No card tapped in time (CT_NO_TAP)",
+            "409": {
+              description: "No card tapped in time, or the wait was cancelled (CT_NO_TAP)",
               content: { "application/json": { schema: errorBody } },
             },
             "503": {
@@ -186,6 +187,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       ...tillPaths(),
       ...cardPaths(),
       ...findPaths(),
+      ...tapPaths(),
     }),
     components: {
       securitySchemes: {

@@ -86,7 +86,14 @@ export function tillRoutes(app: FastifyInstance, d: TillRouteDeps): void {
         type: "tap",
         data: { card: card.id, memberName: card.memberName, cardType: card.cardType, balance: b.balance },
       });
-      return { card, balance: b.balance, points: b.points, source: b.source, asOf: b.asOf };
+      // The account's count packages with uses left, so the till screen can offer "use one" (console).
+      const packages = (b.card.packages ?? []).map((p) => ({
+        packageId: p.packageId,
+        service: p.service,
+        remainingUses: p.remainingUses,
+        expiresOn: p.expiresOn ?? null,
+      }));
+      return { card, balance: b.balance, points: b.points, packages, source: b.source, asOf: b.asOf };
     },
   );
   app.get<{ Querystring: { day?: string } }>(

@@ -16,6 +16,7 @@ import { closeSource } from "../close/close-source.js";
 import { buildDailyClose } from "../close/daily-close.js";
 import { JournalArchive } from "../journal/journal-archive.js";
 import { TerminalLedger } from "../journal/terminal-ledger.js";
+import { formatTime } from "../receipts/receipt-layout.js";
 import { businessDay } from "../sale/business-day.js";
 import { CONFIG_OPTION, CONSOLE_OUTPUT } from "./common-options.js";
 
@@ -84,12 +85,14 @@ async function close(
     await writeFile(path, closeFile(report, format).body);
     out(`daily close of ${id} for ${day} written to ${path} (${report.total.count} transactions)`);
   } else {
-    for (const line of summaryLines(report)) out(line);
+    for (const line of summaryLines(report, timeZone)) out(line);
   }
   return 0;
 }
 
-function summaryLines(r: DailyCloseReport): string[] {
+/** The close for the terminal: times in the store's zone, like its receipts and the console. */
+function summaryLines(r: DailyCloseReport, timeZone: string): string[] {
+  const at = (iso: string | null) => (iso === null ? "-" : formatTime(iso, timeZone));
   const line = (label: string, count: number, fen: number) =>
     `  ${label.padEnd(16)} ${String(count).padStart(5)}  ${formatMoney(fen).padStart(12)}`;
   // One kind: its amount. Kinds mixed (operator, online/offline): the signed change of
@@ -100,7 +103,7 @@ function summaryLines(r: DailyCloseReport): string[] {
     r.unsynced.count === 0 ? "all uploaded" : `${r.unsynced.count} not uploaded yet, from #${r.unsynced.firstSeq}`;
   return [
     `daily close: terminal ${r.terminalId}, business day ${r.businessDay}, acknowledged through #${r.ackedSeq}`,
-    `  first ${r.firstTxnAt ?? "-"}  last ${r.lastTxnAt ?? "-"}`,
+    `  first ${at(r.firstTxnAt)}  last ${at(r.lastTxnAt)}`,
     `  ${"".padEnd(16)} ${"count".padStart(5)}  ${"amount".padStart(12)}`,
     ...r.byKind.map((k) => row(k.kind, k)),
     ...r.byPayment.map((p) => line(`topup ${p.payment}`, p.takings.count, p.takings.paid)),

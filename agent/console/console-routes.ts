@@ -18,6 +18,10 @@ export interface ConsoleOptions {
   /** The local API's bearer token, handed to the page by bootstrap.json; null when the API has none. */
   apiToken: string | null;
   language: "zh-CN" | "en";
+  /** The store's time zone (terminal.timeZone): the console's clocks show it, whatever the browser's. */
+  timeZone?: string;
+  /** How long the agent waits for a tap (tapTimeout): the console counts it down. */
+  tapTimeoutMs?: number;
   /** Where the preview printer writes `<job>.png` (printer.previewDir); no previews without it. */
   previewDir?: string;
 }
@@ -44,6 +48,8 @@ const ASSETS: Readonly<Record<string, string>> = {
   "card-forms.js": JS,
   "card-result.js": JS,
   "member-find.js": JS,
+  "card-types.js": JS,
+  "tap-wait.js": JS,
 };
 
 /** The page loads nothing from elsewhere and runs no inline script: say so to the browser. */
@@ -84,7 +90,12 @@ export function registerConsoleRoutes(app: FastifyInstance, opts: ConsoleOptions
   app.get("/console/bootstrap.json", (req, reply) => {
     const refusal = bootstrapRefusal(req, opts.apiToken !== null);
     if (refusal) return reply.status(403).send({ code: "CT_FORBIDDEN", message: refusal });
-    return reply.header("cache-control", "no-store").send({ apiToken: opts.apiToken, language: opts.language });
+    return reply.header("cache-control", "no-store").send({
+      apiToken: opts.apiToken,
+      language: opts.language,
+      ...(opts.timeZone ? { timeZone: opts.timeZone } : {}),
+      ...(opts.tapTimeoutMs ? { tapTimeoutS: Math.round(opts.tapTimeoutMs / 1000) } : {}),
+    });
   });
 
   app.get<{ Params: { name: string } }>("/console/receipts/:name", async (req, reply) => {

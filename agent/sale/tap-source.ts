@@ -14,6 +14,7 @@ import type { Logger } from "../logger.js";
 interface Waiter {
   readerId: string | undefined;
   resolve: (tap: CardTap) => void;
+  cancel: () => void;
 }
 
 export class TapSource extends EventEmitter<{ tap: [CardTap] }> {
@@ -50,6 +51,10 @@ export class TapSource extends EventEmitter<{ tap: [CardTap] }> {
           clearTimeout(timer);
           resolve(tap);
         },
+        cancel: () => {
+          clearTimeout(timer);
+          reject(new CardtermError("CT_NO_TAP", "the wait for a card was cancelled at the till"));
+        },
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
@@ -57,6 +62,18 @@ export class TapSource extends EventEmitter<{ tap: [CardTap] }> {
       }, timeoutMs);
       this.waiters.push(waiter);
     });
+  }
+
+  /**
+   * The cashier cancelled the wait for a card (the console's 取消): every request waiting
+   * for a tap ends with CT_NO_TAP at once, so a card tapped afterwards pays for nothing.
+   * A tap that arrived first has been handed over already and goes on. Returns how many ended.
+   */
+  cancelWaiting(): number {
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) w.cancel();
+    return waiting.length;
   }
 
   /** A card uid given with an API request: a tap on the (first) simulated reader. */

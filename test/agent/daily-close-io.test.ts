@@ -95,6 +95,28 @@ t.test("cardterm close: summary, --json, --csv, --xlsx; read-only on the data di
   t.ok((await readFile(`${dir}/journal.json`)).equals(journalBefore), "journal.json untouched");
 });
 
+t.test("cardterm close prints the day's first and last sale in the store's time, as its receipts do", async (t) => {
+  const { config, committed } = await box(t);
+  const report = buildDailyClose(committed, OPTS);
+  const shanghai = (iso: string) =>
+    new Intl.DateTimeFormat("en-CA", {
+      timeZone: "Asia/Shanghai",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    })
+      .format(new Date(iso))
+      .replace(", ", " ");
+  const summary = (await cli("--config", config, "--day", DAY)).lines.join("\n");
+  t.match(summary, `first ${shanghai(report.firstTxnAt ?? "")}`, "the first sale in Shanghai time");
+  t.match(summary, `last ${shanghai(report.lastTxnAt ?? "")}`);
+  t.notMatch(summary, /\d{4}-\d\d-\d\dT\d\d:/, "no UTC timestamps");
+});
+
 t.test("cardterm close defaults to today in the terminal's time zone, refuses a bad day", async (t) => {
   const { config } = await box(t);
   const today = await cli("--config", config, "--json");

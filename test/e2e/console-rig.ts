@@ -35,6 +35,8 @@ export const CASHIER_CARD = "0C0FFEE1";
 export interface ConsoleRigOptions {
   /** The agent's session idle time-out (api.idleTimeoutMs); default 15 min. */
   idleTimeoutMs?: number;
+  /** How long the agent waits for a tap (tapTimeout); default testAgentConfig's 5 s. */
+  tapTimeoutMs?: number;
   /** Another printer than the preview printer (e.g. a TCP stand-in that can go away). */
   printer?: AgentConfig["printer"];
 }
@@ -83,7 +85,11 @@ export async function startConsoleRig(t: Teardown, opts: ConsoleRigOptions = {})
     operators: DEMO_OPERATORS.map((o) => (o.id === CASHIER.id ? { ...o, cardUid: CASHIER_CARD } : o)),
     printer: opts.printer ?? { type: "preview", previewDir, paperWidth: 80 },
   });
-  const config = { ...base, api: { ...base.api, idleTimeoutMs: opts.idleTimeoutMs ?? base.api.idleTimeoutMs } };
+  const config = {
+    ...base,
+    api: { ...base.api, idleTimeoutMs: opts.idleTimeoutMs ?? base.api.idleTimeoutMs },
+    tapTimeoutMs: opts.tapTimeoutMs ?? base.tapTimeoutMs,
+  };
   const agent = await startAgent(config, {
     log: silentLogger(),
     backoff: { baseMs: 100, capMs: 400 },

@@ -49,7 +49,7 @@ t.test("bootstrap.json gives the token to this box's own names only (DNS rebindi
   for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) {
     const ok = await get("/console/bootstrap.json", { host });
     t.equal(ok.status, 200, host);
-    t.same(JSON.parse(ok.body), { apiToken: API_TOKEN, language: "zh-CN" });
+    t.same(JSON.parse(ok.body), { apiToken: API_TOKEN, language: "zh-CN", timeZone: "Asia/Shanghai", tapTimeoutS: 5 });
   }
   for (const host of [`evil.example:${port}`, "127.0.0.1", `127.0.0.1:${Number(port) + 1}`]) {
     const refused = await get("/console/bootstrap.json", { host });
@@ -113,8 +113,8 @@ t.test("the status screen shows devices, links, journal and versions", async (t)
   await page.click('[data-screen="status"]');
   await page.waitForSelector("#status-devices");
   const devices = await text("#status-devices");
-  t.match(devices, /reader:sim/);
-  t.match(devices, /printer/);
+  t.match(devices, /读卡器 sim/);
+  t.match(devices, /打印机 receipt/);
   t.match(await text("#status-journal"), /待上传/);
   t.match(await text("#status-body"), /已连接/, "the broker link is up");
   await page.waitForFunction("document.getElementById('status-body').textContent.includes('实时')");

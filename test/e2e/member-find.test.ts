@@ -194,5 +194,5 @@ t.test("a card is read by a tap for the card operations: its id and what the til
     status: 404,
     body: { code: "CT_NOT_FOUND" },
   });
-  t.match(await call("POST", "/api/v1/cards/read", {}, cashier), { status: 408, body: { code: "CT_NO_TAP" } });
+  t.match(await call("POST", "/api/v1/cards/read", {}, cashier), { status: 409, body: { code: "CT_NO_TAP" } });
 });

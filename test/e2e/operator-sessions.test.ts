@@ -49,7 +49,7 @@ t.test("log-in by operator card, idle time-out, log-out and PIN lock-out", async
   const member = { status: 401, body: { code: "CT_LOGIN_FAILED" } };
   t.match(await call("POST", "/api/v1/sessions", { cardUid: "04A1B2C3" }), member, "a member's card is refused");
   t.match(await tapUntilAnswered(rig, call("POST", "/api/v1/sessions", { tap: true }), "04A1B2C3"), member);
-  t.match(await call("POST", "/api/v1/sessions", { tap: true }), { status: 408, body: { code: "CT_NO_TAP" } });
+  t.match(await call("POST", "/api/v1/sessions", { tap: true }), { status: 409, body: { code: "CT_NO_TAP" } });
 
   // Activity keeps a session alive past the idle time-out; idleness ends it.
   // (The sessions above have idled through the tap time-out already: a fresh one.)

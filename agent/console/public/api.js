@@ -42,6 +42,12 @@ export function whenUnauthorized(fn) {
   onUnauthorized = fn;
 }
 
+/** Forget the newest error with this code: one the console caused on purpose (a cancelled tap wait). */
+export function forgetError(code) {
+  const i = recentErrors.findIndex((e) => e.code === code);
+  if (i >= 0) recentErrors.splice(i, 1);
+}
+
 /** The last errors this console saw, newest first, for the technician's status screen. */
 export function errorsSeen() {
   return recentErrors.slice();

@@ -2,13 +2,15 @@
 // show the log-in, then the till, void, card, status and daily close screens.
 
 import { call, setToken, whenUnauthorized } from "./api.js";
+import { loadCardTypes } from "./card-types.js";
 import { initCards, openCards, relabelCards, resetCards } from "./cards.js";
 import { initClose, openClose, relabelClose } from "./close.js";
-import { $, show } from "./dom.js";
+import { $, setTimeZone, show } from "./dom.js";
 import { language, setLanguage, t, translatePage } from "./i18n.js";
 import { initLogin, logOut, resumeSession } from "./login.js";
 import { currentOperator, describeOperator, setOperator } from "./operator.js";
 import { closeStatus, initStatus, openStatus, relabelStatus } from "./status.js";
+import { setTapTimeout } from "./tap-wait.js";
 import { initTill, relabelTill, resetTill } from "./till.js";
 import { initVoid, openVoid, relabelVoid } from "./void.js";
 
@@ -26,6 +28,8 @@ async function start() {
     return;
   }
   setToken(boot.body.apiToken);
+  setTimeZone(boot.body.timeZone);
+  setTapTimeout(boot.body.tapTimeoutS);
   initLogin({ in: loggedIn, out: loggedOut });
   initTill();
   initStatus();
@@ -54,6 +58,7 @@ function go(name) {
 
 function loggedIn(who) {
   setOperator(who);
+  void loadCardTypes(); // 金卡 rather than "gold" in every result
   renderWho();
   show($("logout"), who !== null);
   resetTill();

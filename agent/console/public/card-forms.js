@@ -3,6 +3,7 @@
 // { path, body } or { message } — a message in the operator's words for a form that is not
 // right, before anything is sent.
 
+import { cardTypeId } from "./card-types.js";
 import { t } from "./i18n.js";
 import { parseYuan } from "./money.js";
 
@@ -45,7 +46,7 @@ export function buildCardRequest(op, value, memberKind) {
     body[op === "replace" ? "newCardUid" : "cardUid"] = newUid;
   }
   if (spec.type) {
-    const cardType = value("cards-type");
+    const cardType = cardTypeId(value("cards-type")); // 金卡 typed or picked: its id
     if (cardType === "") return { message: t("cards.typeMissing") };
     body.cardType = cardType;
   }

@@ -2,6 +2,7 @@
 // (masked number, member, type, status, balance, points), the card it replaced or belongs
 // to, and the slip with its preview.
 
+import { cardTypeName } from "./card-types.js";
 import { h, kvTable } from "./dom.js";
 import { t } from "./i18n.js";
 import { formatFen } from "./money.js";
@@ -38,7 +39,7 @@ function cardRows(card, r = {}) {
   if (card.memberName) rows.push([t("result.member"), h("strong", {}, card.memberName)]);
   if (r.memberId) rows.push([t("cards.memberId"), r.memberId]);
   rows.push([t("result.card"), h("span", { class: "card-id" }, card.id ?? "—")]);
-  if (card.cardType) rows.push([t("result.cardType"), card.cardType]);
+  if (card.cardType) rows.push([t("result.cardType"), cardTypeName(card.cardType)]);
   if (card.status) {
     rows.push([t("result.status"), h("span", { class: `badge ${statusTone(card.status)}` }, statusText(card.status))]);
   }

@@ -7,6 +7,7 @@
 import { call } from "./api.js";
 import { buildCardRequest, CARD_OPS } from "./card-forms.js";
 import { renderCardResult } from "./card-result.js";
+import { loadCardTypes } from "./card-types.js";
 import { $, h, show } from "./dom.js";
 import { t } from "./i18n.js";
 import { forgetChoice, initMemberFind, relabelFind, renderFindRights, resetFind } from "./member-find.js";
@@ -76,14 +77,13 @@ function chooseMember(memberId) {
 export function openCards() {
   const allowed = Object.keys(CARD_OPS).filter((op) => may(CARD_OPS[op].permission));
   setOp(allowed.includes(state.op) ? state.op : (allowed[0] ?? state.op));
-  void loadCardTypes();
+  void offerCardTypes();
 }
 
-/** The policy's card types (GET /api/v1/card-types) as choices: the id typed, the name shown. */
-async function loadCardTypes() {
-  const res = await call("GET", "/api/v1/card-types");
-  if (!res.ok) return; // the field still takes a typed id, and replies add the types they name
-  for (const c of res.body.cardTypes ?? []) rememberType(c.id, c.name);
+/** The policy's card types (card-types.js) as choices: the id typed, the name shown. */
+async function offerCardTypes() {
+  // Without the list the field still takes a typed id, and replies add the types they name.
+  for (const c of await loadCardTypes()) rememberType(c.id, c.name);
 }
 
 export function resetCards() {

@@ -47,9 +47,24 @@ export function dayQuery(day, more = "") {
   return text ? `?${text}` : "";
 }
 
-/** A local time "14:03:22" from an ISO string, or "—". */
+// The store's time zone (bootstrap.json, terminal.timeZone): every clock on the console
+// shows it, as the receipts and the daily close do — a browser set to another zone (a
+// laptop at head office, a box left on UTC) must not show the cashier another time.
+let storeZone;
+
+export function setTimeZone(zone) {
+  try {
+    new Intl.DateTimeFormat("en-GB", { timeZone: zone });
+    storeZone = zone;
+  } catch {
+    storeZone = undefined; // not a zone this browser knows: its own, rather than nothing
+  }
+}
+
+/** The store's time "14:03:22" from an ISO string, or "—". */
 export function clock(iso) {
   if (!iso) return "—";
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleTimeString("en-GB", { hour12: false });
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return d.toLocaleTimeString("en-GB", { hour12: false, timeZone: storeZone });
 }

@@ -1,18 +1,23 @@
 // The till's result panel: approved or declined at a glance (colour, word and sign), then
 // what the cashier tells the member — name, masked card, what was charged, balance after —
-// and the receipt preview when the printer keeps one.
+// and the receipt preview when the printer keeps one. A balance shows the points and count
+// packages with a button each to use them in a sale (till.js gives the `offers`).
 
 import { blobUrl } from "./api.js";
+import { cardTypeName } from "./card-types.js";
 import { h, kvTable } from "./dom.js";
 import { t } from "./i18n.js";
 import { formatFen } from "./money.js";
 
-/** Render one reply into panel; kind is sale | topup | refund | void | balance. */
-export function renderResult(panel, kind, reply) {
+/**
+ * Render one reply into panel; kind is sale | topup | refund | void | balance. offers:
+ * { usePackage(pkg), usePoints(points) } for a balance's buttons (none: no buttons).
+ */
+export function renderResult(panel, kind, reply, offers = null) {
   panel.replaceChildren();
   panel.className = "card result";
   if (!reply.ok) return renderError(panel, reply.body);
-  if (kind === "balance") return renderBalance(panel, reply.body);
+  if (kind === "balance") return renderBalance(panel, reply.body, offers);
   return renderDecision(panel, kind, reply.body);
 }
 
@@ -68,7 +73,15 @@ function decisionRows(kind, r) {
   } else if (x) {
     rows.push([t("result.gross"), formatFen(x.gross)]);
     if (x.discount) rows.push([t("result.discount"), formatFen(x.discount)]);
+    if (x.pointsRedeemed) {
+      const worth = `${x.pointsRedeemed} · ${formatFen(x.redeemedMinor ?? 0)}`;
+      rows.push([t("result.redeemed"), h("span", { id: "result-redeemed" }, worth)]);
+    }
     rows.push([t("result.net"), formatFen(x.net)]);
+    if (x.countUse) {
+      const left = t("result.usesLeft", { n: x.countUse.remainingUses });
+      rows.push([t("result.countUse"), h("span", { id: "result-count-use" }, `${x.countUse.service} · ${left}`)]);
+    }
   }
   if (x && x.pointsEarned !== undefined) rows.push([t("result.points"), String(x.pointsEarned)]);
   if (r.balanceAfter !== undefined && r.balanceAfter !== null) {
@@ -82,19 +95,61 @@ function cardRows(card) {
   const rows = [];
   if (card?.memberName) rows.push([t("result.member"), h("strong", { id: "result-member" }, card.memberName)]);
   if (card?.id) rows.push([t("result.card"), h("span", { id: "result-card" }, card.id)]);
-  if (card?.cardType) rows.push([t("result.cardType"), card.cardType]);
+  if (card?.cardType) {
+    rows.push([t("result.cardType"), h("span", { id: "result-card-type" }, cardTypeName(card.cardType))]);
+  }
   return rows;
 }
 
-function renderBalance(panel, b) {
+function renderBalance(panel, b, offers) {
   panel.classList.add("approved");
   panel.append(h("div", { class: "verdict", id: "result-verdict" }, t("result.balance")));
   const rows = cardRows(b.card);
   rows.push([t("result.balance"), h("strong", { id: "result-balance" }, formatFen(b.balance))]);
-  rows.push([t("result.points"), String(b.points ?? "—")]);
+  const usable = offers && b.card?.status === "active";
+  const points = String(b.points ?? "—");
+  const usePoints =
+    usable && b.points > 0
+      ? h(
+          "button",
+          { type: "button", class: "inline", onclick: () => offers.usePoints(b.points) },
+          t("result.usePoints"),
+        )
+      : null;
+  rows.push([t("result.points"), h("span", {}, points, " ", usePoints)]);
   if (b.card?.status) rows.push([t("result.status"), t(`cardStatus.${b.card.status}`)]);
   if (b.source) rows.push([t("result.source"), t(`source.${b.source}`)]);
   panel.append(kvTable(rows));
+  if (Array.isArray(b.packages)) panel.append(packagesBlock(b.packages, usable ? offers : null));
+}
+
+/** The account's count packages (次卡) with uses left, each with "use 1" for the next sale. */
+function packagesBlock(packages, offers) {
+  if (packages.length === 0) return h("p", { id: "result-packages", class: "muted" }, t("result.noPackages"));
+  const rows = packages.map((p) => {
+    const left = t("result.usesLeft", { n: p.remainingUses });
+    const until = p.expiresOn ? ` · ${t("result.expires", { day: p.expiresOn })}` : "";
+    const use =
+      offers && p.remainingUses > 0
+        ? h(
+            "button",
+            { type: "button", "data-use-package": p.packageId, onclick: () => offers.usePackage(p) },
+            t("result.usePackage"),
+          )
+        : "";
+    return h(
+      "li",
+      {},
+      h("span", {}, `${p.service} · ${left}${until} `, h("span", { class: "muted" }, p.packageId)),
+      use,
+    );
+  });
+  return h(
+    "div",
+    { id: "result-packages", class: "packages" },
+    h("h2", {}, t("result.packages")),
+    h("ul", {}, ...rows),
+  );
 }
 
 /** The receipt's print state and its preview image (when the printer keeps one). */

@@ -6,6 +6,7 @@ import { call, errorsSeen, events } from "./api.js";
 import { $, clock, h, kvTable, table } from "./dom.js";
 import { t } from "./i18n.js";
 import { formatFen } from "./money.js";
+import { errorText } from "./result.js";
 
 const REFRESH_MS = 5000;
 const liveEvents = [];
@@ -44,7 +45,9 @@ async function refresh() {
 }
 
 function onEvent(type, data) {
-  liveEvents.unshift({ at: new Date().toISOString(), type, data });
+  // The agent's time of the event (replayed ones arrive late), else when it came.
+  const at = typeof data?.at === "string" ? data.at : new Date().toISOString();
+  liveEvents.unshift({ at, type, data });
   liveEvents.length = Math.min(liveEvents.length, 30);
   render();
 }
@@ -61,7 +64,7 @@ function render() {
   const s = last.body;
   body.replaceChildren(
     section("status.devices", devicesTable(s), { id: "status-devices" }),
-    section("status.links", linksTable(s)),
+    section("status.links", linksTable(s), { id: "status-links" }),
     section("status.journal", journalTable(s), { id: "status-journal" }),
     section("status.versions", versionsTable(s)),
     errorsSection(),
@@ -78,28 +81,48 @@ function section(titleKey, content, attrs = {}) {
 const GOOD = ["present", "ready"];
 const WATCH = ["starting", "silent", "paper-near-end", "unknown"];
 
-function stateBadge(state, label = state) {
+function stateBadge(state, label = word("deviceState", state)) {
   const tone = GOOD.includes(state) ? "good" : WATCH.includes(state) ? "watch" : "bad";
   return h("span", { class: `badge ${tone}` }, String(label ?? "—"));
 }
 
+/** The console's word for a driver's term (deviceType.pcsc, deviceState.paper-out), or the term itself. */
+function word(group, term) {
+  const key = `${group}.${term}`;
+  const text = t(key);
+  return text === key ? String(term ?? "—") : text;
+}
+
+/**
+ * What a state means for the person at the till, in their words; the driver's own detail
+ * (English, for the technician and the logs) folded away under it.
+ */
+function detailCell(state, detail, extra = "") {
+  const help = word("deviceHelp", state);
+  const plain = help === String(state) ? "" : help;
+  const folded = detail
+    ? h("details", { class: "driver-detail" }, h("summary", {}, t("status.driverDetail")), detail)
+    : "";
+  return h("div", {}, plain + extra, folded);
+}
+
 function devicesTable(s) {
   const rows = (s.readers ?? []).map((r) => [
-    `reader:${r.id}`,
-    r.type,
+    `${t("device.reader")} ${r.id}`,
+    word("deviceType", r.type),
     stateBadge(r.state),
     clock(r.lastEventAt),
-    r.detail ?? "",
+    detailCell(r.state, r.detail),
   ]);
   if (s.printer) {
     const p = s.printer;
     const queued = p.queue?.pending ? ` · ${t("status.queue")}: ${p.queue.pending}` : "";
     rows.push([
-      `printer:${p.id ?? ""}`,
-      p.type ?? "",
+      `${t("device.printer")} ${p.id ?? ""}`,
+      word("deviceType", p.type ?? ""),
       stateBadge(p.state),
       clock(p.lastPrintAt),
-      (p.detail ?? "") + queued,
+      detailCell(p.state, p.detail, queued),
     ]);
   }
   const headers = ["status.device", "status.type", "status.state", "status.lastEvent", "status.detail"].map((k) =>
@@ -154,7 +177,8 @@ function versionsTable(s) {
 }
 
 function errorsSection() {
-  const seen = errorsSeen().map((e) => [clock(e.at), `${e.method} ${e.path}`, e.code, e.message]);
+  // The cashier's words for a known code; the agent's own (English) message otherwise.
+  const seen = errorsSeen().map((e) => [clock(e.at), `${e.method} ${e.path}`, e.code, errorText(e.code) ?? e.message]);
   const content = seen.length
     ? table(["", "", t("error.code"), ""], seen)
     : h("p", { class: "muted" }, t("status.none"));
@@ -168,13 +192,35 @@ function eventsSection() {
       : streamState === "live"
         ? t("status.eventsLive")
         : t("status.eventsRetry");
-  const rows = liveEvents.map((e) => [
-    clock(e.at),
-    e.type,
-    typeof e.data === "string" ? e.data : JSON.stringify(e.data),
-  ]);
+  const rows = liveEvents.map((e) => [clock(e.at), word("event", e.type), eventText(e)]);
   return section(
     "status.events",
     h("div", {}, h("p", { class: "muted" }, stateText), rows.length ? table(["", "", ""], rows) : ""),
+    { id: "status-events" },
   );
+}
+
+/** One event in words: a device's states, a tapped card, a decision. */
+function eventText(e) {
+  const d = e.data;
+  if (typeof d !== "object" || d === null) return String(d ?? "");
+  if (e.type === "device") {
+    return Object.entries(d)
+      .filter(([device]) => device !== "at")
+      .map(([device, state]) => `${deviceLabel(device)}: ${word("deviceState", state)}`)
+      .join(" · ");
+  }
+  if (e.type === "decision") {
+    const verdict = d.approved ? t("event.approved") : t("event.declined");
+    const net = d.transaction?.net;
+    return [verdict, d.card?.memberName, net !== undefined ? formatFen(net) : "", d.reason].filter(Boolean).join(" · ");
+  }
+  return [d.card, d.memberName, d.balance !== undefined ? formatFen(d.balance) : ""].filter(Boolean).join(" · ");
+}
+
+/** "reader:sim" → "读卡器 sim"; "broker" → its word. */
+function deviceLabel(device) {
+  const [kind, id] = String(device).split(":");
+  if (id === undefined) return kind === "broker" ? t("status.broker") : kind;
+  return `${t(`device.${kind}`)} ${id}`;
 }
