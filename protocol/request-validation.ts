@@ -70,8 +70,15 @@ function describeError(e: ErrorObject): { field: string; text: string } {
         allowed.length > 0 ? `the fields allowed here are ${allowed.join(", ")}` : "no field is allowed here";
       return { field, text: `is not a known field; ${known}` };
     }
-    case "required":
-      return { field: join(at, String(params.missingProperty)), text: "is required" };
+    case "required": {
+      // A missing field with a fixed set of values says them, so the caller need not look them up.
+      const missing = String(params.missingProperty);
+      const props = (e.parentSchema as { properties?: Record<string, { enum?: unknown[] }> } | undefined)?.properties;
+      const values = props?.[missing]?.enum;
+      return { field: join(at, missing), text: `is required${values ? `: one of ${values.join(", ")}` : ""}` };
+    }
+    case "enum":
+      return { field: at, text: `must be one of ${(params.allowedValues as unknown[]).join(", ")}` };
     case "type":
       return { field: at, text: `must be ${article(String(params.type))}, not ${jsonType(e.data)}` };
     case "oneOf":

@@ -83,3 +83,19 @@ t.test("a value sent is described by its type, never echoed", async (t) => {
   t.match(r.message, /pin must be text, not an integer/);
   t.notMatch(r.message, /987654/, "the PIN is not in the reply");
 });
+
+t.test("a field with a fixed set of values names them, missing or wrong (a top-up's payment)", async (t) => {
+  const topUp = {
+    type: "object",
+    additionalProperties: false,
+    required: ["amount", "payment"],
+    properties: { amount: { type: "integer" }, payment: { enum: ["cash", "wechat", "alipay", "bankcard"] } },
+  };
+  t.match(await refusal({ amount: 100 }, topUp), {
+    field: "payment",
+    message: /payment is required: one of cash, wechat, alipay, bankcard$/,
+  });
+  const wrong = await refusal({ amount: 100, payment: "card" }, topUp);
+  t.match(wrong, { field: "payment", message: /payment must be one of cash, wechat, alipay, bankcard$/ });
+  t.notMatch(wrong.message, /"card"/, "what was sent is not echoed");
+});
