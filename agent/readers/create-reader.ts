@@ -21,7 +21,16 @@ export function createReader(config: ReaderConfig, now: () => number, log: Logge
   }
 }
 
+/**
+ * The child logger carries `reader`; the drivers name their reader in their fields too
+ * (they also log without a child). pino writes both, so every line had the key twice
+ * (issue 15): the driver's copy is dropped when it is this reader's id, and kept under
+ * another name in the odd case it is not.
+ */
 function readerLog(log: Logger, id: string): ReaderLog {
   const child = log.child({ c: "reader", reader: id });
-  return (level, msg, fields) => child[level]?.(fields ?? {}, msg);
+  return (level, msg, fields) => {
+    const { reader, ...rest } = fields ?? {};
+    child[level]?.(reader === undefined || reader === id ? rest : { ...rest, otherReader: reader }, msg);
+  };
 }

@@ -5,7 +5,9 @@
  * - MQTT 3.1.1 by default so the embedded broker (aedes) works; correlation ids travel
  *   in payloads.
  * - Reconnects are ours, with capped backoff and jitter: MQTT.js only has a fixed
- *   interval (TESTBED).
+ *   interval (TESTBED). The cap is 5 s (protocol/backoff.ts BROKER_RECONNECT: 30 s kept
+ *   tills away 8–22 s after a LAN broker returned), and the outage is logged a few
+ *   times, not per attempt (protocol/outage-log.ts).
  * - TCP_NODELAY after every connect: request/response costs ~88 ms per round trip with
  *   Nagle on (TESTBED).
  * - MQTT.js's outgoing queue is in memory and lost on exit: the journal is the outbox,
@@ -19,7 +21,9 @@
 import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import mqtt, { type MqttClient } from "mqtt";
+import { BROKER_RECONNECT } from "../../protocol/backoff.js";
 import type { Presence } from "../../protocol/messages.js";
+import { OutageLog } from "../../protocol/outage-log.js";
 import type { RefusalNotice } from "../../protocol/refusal-notice.js";
 import { topics } from "../../protocol/topics.js";
 import type { Logger } from "../logger.js";
@@ -63,6 +67,7 @@ export interface MqttLinkEvents {
 export class MqttLink extends EventEmitter<MqttLinkEvents> {
   private client: MqttClient | undefined;
   private readonly backoff: Backoff;
+  private readonly outage: OutageLog;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private closing = false;
   private lastError: string | null = null;
@@ -81,7 +86,8 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
 
   constructor(private readonly opts: MqttLinkOptions) {
     super();
-    this.backoff = new Backoff(opts.backoff ?? { baseMs: 1000, capMs: 30_000 });
+    this.backoff = new Backoff(opts.backoff ?? BROKER_RECONNECT);
+    this.outage = new OutageLog({ what: "broker", log: opts.log, now: opts.now ?? Date.now });
     this.subscribed = new Set(opts.subscriptions);
     const now = opts.now ?? Date.now;
     this.standing = new ServerStanding(now, opts.log);
@@ -117,6 +123,7 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
     this.client = client;
     client.on("connect", () => {
       this.backoff.reset();
+      this.outage.recovered();
       this.lastError = null;
       this.connectedSince = (opts.now ?? Date.now)();
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
@@ -132,9 +139,9 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
       this.emit("connected");
     });
     client.on("message", (topic, payload) => this.receive(topic, payload));
+    // Each failed attempt errors; the outage log says it a few times (scheduleReconnect).
     client.on("error", (err) => {
       this.lastError = err.message;
-      opts.log.warn({ err: err.message }, "broker connection error");
     });
     client.on("close", () => {
       if (this.connectedSince !== null) {
@@ -160,6 +167,7 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
   private scheduleReconnect(): void {
     if (this.closing || this.reconnectTimer) return;
     const delay = this.backoff.next();
+    this.outage.failed(this.lastError, delay);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       if (!this.closing) this.client?.reconnect();

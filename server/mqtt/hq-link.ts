@@ -29,6 +29,7 @@ import type { IngestOutcome } from "../ledger/ingest.js";
 import { InFlight } from "./in-flight.js";
 import { MessageGuard } from "./message-guard.js";
 import { answerPing } from "./ping-handler.js";
+import { reconnectBackoff, superviseReconnects } from "./reconnect-supervisor.js";
 import { type DocumentSource, RetainedDocs } from "./retained-docs.js";
 import { waitForConnect } from "./wait-connect.js";
 
@@ -55,6 +56,7 @@ export interface HqLinkOptions {
   sharedGroup?: string | undefined;
   /** For mqtts:// — the CA that signed the broker's certificate, and a client certificate if the broker wants one. */
   tls?: MqttTls | undefined;
+  /** The longest wait between reconnect attempts (the backoff's cap, reconnect-supervisor.ts); default 5 s. */
   reconnectPeriodMs?: number;
   connectTimeoutMs?: number;
   ledger: HqLedger;
@@ -96,10 +98,11 @@ export async function connectHqLink(opts: HqLinkOptions): Promise<HqLink> {
     clientId: opts.clientId,
     username: opts.username,
     password: opts.password,
-    reconnectPeriod: opts.reconnectPeriodMs ?? 2000,
+    reconnectPeriod: 0, // ours, with backoff: reconnect-supervisor.ts
     connectTimeout: opts.connectTimeoutMs ?? 30_000,
     ...tlsOptions(opts.tls),
   });
+  superviseReconnects(client, { backoff: reconnectBackoff(opts.reconnectPeriodMs), log, now: opts.now });
   const link = new Link(client, opts, log);
   try {
     await waitForConnect(client, opts.connectTimeoutMs ?? 30_000, opts.url);
@@ -129,7 +132,7 @@ class Link implements HqLink {
     private readonly opts: HqLinkOptions,
     private readonly log: Logger,
   ) {
-    this.#docs = new RetainedDocs(opts.ledger, (topic, payload, retain) => this.publish(topic, payload, retain));
+    this.#docs = new RetainedDocs(opts.ledger, (topic, payload, retain) => this.publish(topic, payload, retain), log);
     this.#guard = new MessageGuard({
       keyOf: (id) => opts.ledger.terminalKey(id),
       alert: (a) => opts.ledger.alert(a),
@@ -155,8 +158,6 @@ class Link implements HqLink {
       );
     });
     client.on("message", (topic, payload) => this.onMessage(topic, payload));
-    client.on("error", (err) => log.warn({ err: err.message }, "MQTT client error"));
-    client.on("offline", () => log.warn("MQTT broker unreachable; reconnecting"));
   }
 
   private async onConnect(): Promise<void> {
@@ -273,6 +274,13 @@ class Link implements HqLink {
       "journal batch",
     );
     for (const r of ack.rejected) this.log.warn({ terminalId, seq: r.seq, reason: r.reason }, "journal entry rejected");
+    if (outcome.shortfalls > 0) {
+      // Money the chain will not see unless the member tops up: the alerts name each card (report shortfalls).
+      this.log.warn(
+        { terminalId, shortfalls: outcome.shortfalls },
+        "shortfall: offline debits beyond the balance; cards hotlisted",
+      );
+    }
     this.publish(topics.ack(terminalId), encodeMessage("journalAck", ack), false);
     if (outcome.hotlistChanged) {
       await this.publishHotlist().catch((err: Error) => this.log.error({ err: err.message }, "hotlist not published"));

@@ -10,6 +10,7 @@
  * first, so a terminal that follows deltas never needs the full document for a change
  * it could apply.
  */
+import { maskCardId } from "../../protocol/card.js";
 import { encodeMessage, type HotlistDelta, type HotlistDocument } from "../../protocol/messages.js";
 import { type OperatorsDocument, operatorsDocKey } from "../../protocol/operators-doc.js";
 import type { PolicyDocument } from "../../protocol/policy.js";
@@ -37,6 +38,8 @@ export class RetainedDocs {
   constructor(
     private readonly source: DocumentSource,
     private readonly publish: DocPublish,
+    /** Each hotlist change published (issue 15: none was logged); card ids masked. */
+    private readonly log?: { info(obj: object, msg: string): void },
   ) {}
 
   /** Resolves once the current policy has been handed to the client (not on PUBACK). */
@@ -55,6 +58,9 @@ export class RetainedDocs {
       if (doc.version < this.#hotlistVersion) return;
       const delta = await this.#deltaTo(doc.version);
       if (delta) this.publish(topics.hotlistDelta(), encodeMessage("hotlistDelta", delta), true);
+      // A change this instance saw happen; not the list as it found it at start-up.
+      const changed = this.#hotlistVersion >= 0 && doc.version > this.#hotlistVersion;
+      if (delta && changed && delta.toVersion > delta.fromVersion) this.#logChange(delta);
       this.#hotlistVersion = doc.version;
       this.publish(topics.hotlist(), encodeMessage("hotlist", doc), true);
     });
@@ -89,6 +95,21 @@ export class RetainedDocs {
     const from = last >= 0 && last < version ? last : version - 1;
     const delta = await this.source.hotlistDelta(from, version);
     return delta ?? { v: 1, fromVersion: version, toVersion: version, added: [], removed: [] };
+  }
+
+  #logChange(delta: HotlistDelta): void {
+    const reasons: Record<string, number> = {};
+    for (const reason of Object.values(delta.reasons ?? {})) reasons[reason] = (reasons[reason] ?? 0) + 1;
+    this.log?.info(
+      {
+        version: delta.toVersion,
+        fromVersion: delta.fromVersion,
+        added: delta.added.map(maskCardId),
+        removed: delta.removed.map(maskCardId),
+        reasons,
+      },
+      "hotlist changed",
+    );
   }
 
   #serial(task: () => Promise<void>): Promise<void> {

@@ -136,7 +136,14 @@ t.test("malformed payloads are logged and dropped; the server keeps answering", 
   await pub("cardterm/v1/t/bad id!/up/journal", JSON.stringify(T1.batch([])));
   await term.waitFor(() => (invalidCount(logs) >= 5 ? true : undefined), "five drops");
   const reasons = logs.filter((l) => l.code === "CT_MESSAGE_INVALID").map((l) => String(l.reason));
-  t.match(reasons, [/not JSON/, /journalBatch: \/entries\/0/, /authRequest/, /names terminal T002/, /terminal id/]);
+  // In any order: the bad topic is dropped at once, the others after their seal check (a busy server may see them late).
+  for (const why of [/not JSON/, /journalBatch: \/entries\/0/, /authRequest/, /names terminal T002/, /terminal id/]) {
+    t.ok(
+      reasons.some((r) => why.test(r)),
+      `dropped: ${why}`,
+    );
+  }
+  t.equal(reasons.length, 5);
   t.match(await term.auth(T1.authRequest(ZHANG, 100)), { approved: true }, "still serving");
   t.same(term.replies.length, 1, "no reply to the dropped requests");
 });
@@ -148,7 +155,7 @@ t.test("an offline shortfall puts the card on the retained hotlist", async (t) =
   await term.sendBatch([T1.sale(WANG, parseMoney("70.00"))]);
   t.match(await term.waitAck(() => true), { ackedSeq: 1, rejected: [] });
   const text = await firstMessage(broker.url, topics.hotlist(), (p) => p.includes(WANG));
-  t.same(JSON.parse(text), { version: 2, cards: [FROZEN, WANG].sort() });
+  t.same(JSON.parse(text), { version: 2, cards: [FROZEN, WANG].sort(), reasons: { [WANG]: "shortfall" } });
 });
 
 t.test("the policy is published retained when the server starts", async (t) => {
