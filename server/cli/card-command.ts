@@ -2,6 +2,7 @@
 import { formatMoney } from "../../protocol/money.js";
 import { type CardChange, issueCard } from "../backoffice/card-issue.js";
 import { changeCardLevel, setSubCardLimits } from "../backoffice/card-level.js";
+import { resolveCardId } from "../backoffice/card-id-lookup.js";
 import { type CardDetail, getCardDetail } from "../backoffice/card-read.js";
 import { replaceCard } from "../backoffice/card-replace.js";
 import { changeCardStatus, STATUS_ACTIONS, type StatusAction } from "../backoffice/card-status.js";
@@ -21,14 +22,16 @@ export async function card(v: Values, sub: string | undefined, rest: string[]): 
     const action = sub as StatusAction;
     return changed(
       v,
-      await withDb(v, `card ${sub}`, (db) => changeCardStatus(db, action, { cardId, note: v.note }, actor)),
+      await withDb(v, `card ${sub}`, async (db) =>
+        changeCardStatus(db, action, { cardId: await resolveCardId(db, cardId), note: v.note }, actor),
+      ),
     );
   }
   if (sub === "replace") {
     if (!v["new-card"]) throw usage("card replace needs --new-card");
     const pin = await pinFromStdin(v);
-    const r = await withDb(v, "card replace", (db) =>
-      replaceCard(db, { cardId, newCardId: v["new-card"]!, pin, note: v.note }, actor),
+    const r = await withDb(v, "card replace", async (db) =>
+      replaceCard(db, { cardId: await resolveCardId(db, cardId), newCardId: v["new-card"]!, pin, note: v.note }, actor),
     );
     return print(v, r, () => `${line(r.old)}\n${line(r.card)}${hotlistNote(r)}`);
   }
@@ -36,7 +39,9 @@ export async function card(v: Values, sub: string | undefined, rest: string[]): 
     if (!v.type) throw usage("card level needs --type");
     return changed(
       v,
-      await withDb(v, "card level", (db) => changeCardLevel(db, { cardId, cardType: v.type!, note: v.note }, actor)),
+      await withDb(v, "card level", async (db) =>
+        changeCardLevel(db, { cardId: await resolveCardId(db, cardId), cardType: v.type!, note: v.note }, actor),
+      ),
     );
   }
   if (sub === "limits") {
@@ -46,7 +51,9 @@ export async function card(v: Values, sub: string | undefined, rest: string[]): 
       throw usage("card limits needs --per-txn-limit and --daily-limit (an amount or none)");
     return changed(
       v,
-      await withDb(v, "card limits", (db) => setSubCardLimits(db, { cardId, perTxnLimit, dailyLimit }, actor)),
+      await withDb(v, "card limits", async (db) =>
+        setSubCardLimits(db, { cardId: await resolveCardId(db, cardId), perTxnLimit, dailyLimit }, actor),
+      ),
     );
   }
   if (sub === "topup") return topUp(v, cardId);
@@ -54,7 +61,8 @@ export async function card(v: Values, sub: string | undefined, rest: string[]): 
 }
 
 async function show(v: Values, cardId: string): Promise<void> {
-  const c = await withDb(v, "card", (db) => getCardDetail(db, cardId));
+  // A bare number (04AABBCC, as printed on the card) is looked up under each technology.
+  const c = await withDb(v, "card", async (db) => getCardDetail(db, await resolveCardId(db, cardId)));
   print(v, c, () => line(c));
 }
 
@@ -88,8 +96,12 @@ async function issue(v: Values, cardId: string): Promise<CardChange> {
 async function topUp(v: Values, cardId: string): Promise<void> {
   const amount = moneyOption(v, "amount");
   if (amount == null) throw usage("card topup needs --amount, e.g. --amount 1000.00");
-  const r = await withDb(v, "card topup", (db) =>
-    topUpAtHq(db, { cardId, amount, txnId: v["txn-id"], businessDay: v.day }, actorOf(v)),
+  const r = await withDb(v, "card topup", async (db) =>
+    topUpAtHq(
+      db,
+      { cardId: await resolveCardId(db, cardId), amount, txnId: v["txn-id"], businessDay: v.day },
+      actorOf(v),
+    ),
   );
   print(v, r, () => {
     const what = r.applied ? "topped up" : "already applied (nothing moved)";
