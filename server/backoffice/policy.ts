@@ -4,13 +4,12 @@
  * server publishes it retained (hq-server.ts notices the new version).
  */
 import { CardtermError } from "../../protocol/errors.js";
-import { decodeMessage } from "../../protocol/messages.js";
 import { cardTypeOf, type PolicyDocument } from "../../protocol/policy.js";
-import { rolesProblems } from "../../protocol/roles.js";
 import { topUpTierProblems } from "../../protocol/top-up.js";
 import type { Db, Queryable } from "../db/db.js";
 import { currentPolicy, savePolicy } from "../ledger/policy-store.js";
 import { type Actor, audit, checkActor } from "./actor.js";
+import { policyShapeProblems } from "./policy-problems.js";
 
 export async function getPolicy(q: Queryable): Promise<PolicyDocument> {
   const doc = await currentPolicy(q);
@@ -50,8 +49,8 @@ export async function publishPolicy(db: Db, document: unknown, actor: Actor): Pr
     await tx.query("LOCK TABLE policies IN SHARE ROW EXCLUSIVE MODE");
     const current = await currentPolicy(tx);
     const doc = withVersion(document, (current?.version ?? 0) + 1);
-    const problems = shapeProblems(doc);
-    if (problems.length === 0) problems.push(...(await meaningProblems(tx, doc as PolicyDocument, current)));
+    // Every problem at once, each at its JSON path (policy-problems.ts): shape and meaning together.
+    const problems = [...policyShapeProblems(doc), ...(await meaningProblems(tx, doc, current))];
     if (problems.length > 0) {
       throw new CardtermError("CT_POLICY_INVALID", `policy not published:\n  - ${problems.join("\n  - ")}`, {
         details: { problems },
@@ -73,32 +72,29 @@ function withVersion(document: unknown, next: number): unknown {
 }
 
 /**
- * The schema terminals validate the policy with (protocol/messages.ts), so what passes here
- * they accept; and, stricter than a till (protocol/roles.ts chainRoles says why), only
- * known role and permission names in `roles`, each named with the nearest valid one.
+ * What the schema cannot say. Run on a document that may be misshapen too (so the
+ * publisher hears everything at once): each check looks only at the parts it needs, where
+ * they have the right type.
  */
-function shapeProblems(doc: unknown): string[] {
-  const decoded = decodeMessage("policy", JSON.stringify(doc ?? null));
-  const roles = doc !== null && typeof doc === "object" ? rolesProblems((doc as { roles?: unknown }).roles) : [];
-  // A misshapen `roles` is said once, in the words above, not again as a schema path.
-  const schema =
-    decoded.ok || (roles.length > 0 && decoded.reason.startsWith("policy: /roles")) ? [] : [decoded.reason];
-  return [...schema, ...roles];
-}
-
 async function meaningProblems(
   q: Queryable,
-  doc: PolicyDocument,
+  document: unknown,
   current: PolicyDocument | undefined,
 ): Promise<string[]> {
   const problems: string[] = [];
-  if (current && doc.version <= current.version) {
+  const doc = (document !== null && typeof document === "object" ? document : {}) as Partial<Record<string, unknown>>;
+  if (current && typeof doc.version === "number" && doc.version <= current.version) {
     problems.push(`version ${doc.version} is not above the current version ${current.version}`);
   }
-  const ids = Object.keys(doc.cardTypes);
+  const types = doc.cardTypes;
+  if (types === null || typeof types !== "object" || Array.isArray(types)) return problems;
+  const ids = Object.keys(types);
   if (ids.length === 0) problems.push("cardTypes is empty: every card would be declined");
-  for (const [key, type] of Object.entries(doc.cardTypes)) {
-    if (type.id !== key) problems.push(`cardTypes.${key}.id is ${JSON.stringify(type.id)}; it must equal its key`);
+  for (const [key, type] of Object.entries(types as Record<string, unknown>)) {
+    const id = type !== null && typeof type === "object" ? (type as { id?: unknown }).id : undefined;
+    if (typeof id === "string" && id !== key) {
+      problems.push(`cardTypes.${key}.id is ${JSON.stringify(id)}; it must equal its key`);
+    }
   }
   const { rows } = await q.query<{ card_type: string; n: unknown }>(
     `SELECT card_type, count(*) AS n FROM cards WHERE status NOT IN ('replaced', 'cancelled')

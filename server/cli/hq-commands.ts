@@ -219,9 +219,12 @@ const POLICY: CommandSpec[] = [
   ledger("policy show", "the published policy: card types, rules, roles", policy, {
     examples: [`cardterm-hq policy show ${DB}`],
   }),
-  ledger("policy publish", "publish a policy document (JSON) to every till", policy, {
+  ledger("policy publish", "publish a policy document (JSON or YAML, docs/policy.md) to every till", policy, {
     args: ["<file>"],
-    examples: [`cardterm-hq policy publish policy.json ${DB}`],
+    examples: [
+      `cardterm-hq policy publish config/examples/head-office/policy.yaml ${DB}`,
+      `cardterm-hq policy publish policy.json ${DB}`,
+    ],
   }),
 ];
 

@@ -1,5 +1,7 @@
 /** `cardterm-hq operator add|update|list|disable|enable|pin` and `cardterm-hq policy show|publish`. */
+
 import { readFile } from "node:fs/promises";
+import { readYaml } from "../../config/yaml-source.js";
 import { CardtermError } from "../../protocol/errors.js";
 import { formatMoney } from "../../protocol/money.js";
 import type { PolicyDocument } from "../../protocol/policy.js";
@@ -83,8 +85,8 @@ export async function policy(v: Values, sub: string | undefined, rest: string[])
     return print(v, doc, () => policyTable(doc));
   }
   if (sub === "publish") {
-    const file = one(rest, "policy publish needs a JSON file");
-    const document = await readJson(file);
+    const file = one(rest, "policy publish needs a JSON or YAML file");
+    const document = await readPolicyFile(file);
     const out = await withDb(v, "policy publish", (db) => publishPolicy(db, document, actorOf(v)));
     return print(v, out, () =>
       [
@@ -103,12 +105,23 @@ function where(op: Operator): string {
   return `${card}, ${op.terminals ? `tills ${op.terminals.join(" ")}` : "every till of the store"}`;
 }
 
-async function readJson(file: string): Promise<unknown> {
+/**
+ * A policy as JSON, or as YAML (`.yaml`/`.yml`) so it can carry comments like the
+ * annotated example config/examples/head-office/policy.yaml; a YAML slip names its line.
+ */
+async function readPolicyFile(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
     throw new CardtermError("CT_POLICY_INVALID", `cannot read ${file}: ${(err as Error).message}`);
+  }
+  if (/\.ya?ml$/i.test(file)) {
+    const src = readYaml(text, file);
+    const slips = src.syntaxProblems.map((p) => `${p.file}:${p.line}:${p.column}  ${p.message}`);
+    if (slips.length > 0)
+      throw new CardtermError("CT_POLICY_INVALID", `${file} is not valid YAML:\n  ${slips.join("\n  ")}`);
+    return src.doc.toJS({ maxAliasCount: 100 });
   }
   try {
     return JSON.parse(text);
