@@ -66,7 +66,8 @@ async function printPath(dir: string, n: number) {
     const out = await rig.sales.sale({ amount: 12_800, cardUid: rig.cards[i % rig.cards.length]! });
     const replied = performance.now();
     if (out.receipt?.printed !== true) throw new Error(`receipt ${i} not printed: ${out.receipt?.error}`);
-    const conn = stand.connections.at(-1)!;
+    // The receipt's own connection: status checks (DLE EOT, before and after) have their own.
+    const conn = stand.connections.findLast((c) => c.bytes.length > 16)!;
     if (i < 20) continue; // warm-up: JIT, first connections, first files
     firstByte.push(conn.firstByteAt! - rig.committedAt());
     reply.push(replied - rig.committedAt());
