@@ -1,8 +1,8 @@
 /** `cardterm-hq card show|issue|loss|unloss|freeze|unfreeze|recycle|replace|level|limits|topup|package`. */
 import { formatMoney } from "../../protocol/money.js";
+import { resolveCardId } from "../backoffice/card-id-lookup.js";
 import { type CardChange, issueCard } from "../backoffice/card-issue.js";
 import { changeCardLevel, setSubCardLimits } from "../backoffice/card-level.js";
-import { resolveCardId } from "../backoffice/card-id-lookup.js";
 import { type CardDetail, getCardDetail } from "../backoffice/card-read.js";
 import { replaceCard } from "../backoffice/card-replace.js";
 import { changeCardStatus, STATUS_ACTIONS, type StatusAction } from "../backoffice/card-status.js";
