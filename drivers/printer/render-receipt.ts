@@ -20,7 +20,8 @@
  *   socket's receive buffer).
  */
 import { existsSync } from "node:fs";
-import { Resvg } from "@resvg/resvg-js";
+import { createRequire } from "node:module";
+import type { Resvg as ResvgClass } from "@resvg/resvg-js";
 import { type BaseCommand, commands, type Encoding, type QRCode, transform } from "receiptline";
 
 export type PaperWidth = 58 | 80;
@@ -192,6 +193,18 @@ const CJK_CANDIDATES = [
 
 let systemFonts: PreviewFonts | undefined;
 
+let resvgClass: typeof ResvgClass | undefined;
+
+/**
+ * The rasteriser, loaded on the first PNG: only the preview printer (and tests) draw
+ * receipts as images, so a till printing on paper never loads the native module
+ * (bench/footprint.ts). Synchronous, as svgToPng is: resvg-js is a CommonJS package.
+ */
+function loadResvg(): typeof ResvgClass {
+  resvgClass ??= (createRequire(import.meta.url)("@resvg/resvg-js") as { Resvg: typeof ResvgClass }).Resvg;
+  return resvgClass;
+}
+
 /** The fonts found on this box (looked up once). */
 export function findPreviewFonts(): PreviewFonts {
   systemFonts ??= {
@@ -210,6 +223,7 @@ const CJK_TEXT = /[\u3000-\u9fff\uff00-\uffef]/;
  * naming the missing package.
  */
 export function svgToPng(svg: string, fonts: PreviewFonts = findPreviewFonts()): Buffer {
+  const Resvg = loadResvg();
   const files = [fonts.latin?.file, fonts.cjk?.file].filter((f): f is string => f !== undefined);
   const family = fonts.latin?.family ?? fonts.cjk?.family ?? "monospace";
   const missingCjk = fonts.cjk === null && CJK_TEXT.test(svg);

@@ -12,7 +12,7 @@
  * timeout (flow control held, printer off) discards what is still queued and closes the
  * port, so the same bytes never trickle out later behind a retry.
  */
-import { SerialPort } from "serialport";
+import type { SerialPort } from "serialport";
 import type { SerialPrinterConfig } from "../../config/agent-config.js";
 import { StatusReplyReader } from "./escpos-status.js";
 import { jobSettingsOf } from "./job-bytes.js";
@@ -188,10 +188,15 @@ export class SerialPrinter implements ReceiptPrinter {
   }
 }
 
-/** Open a real serial port (the only use of `serialport` by the printers). */
-export function openSerialPrinterLink(config: SerialPrinterConfig): Promise<SerialPrinterLink> {
+/**
+ * Open a real serial port (the only use of `serialport` by the printers). The module is
+ * loaded here, on first use: a till with a network or preview printer never pays its
+ * ~13 MB (bench/footprint.ts), as the serial reader does (serial-id-reader.ts).
+ */
+export async function openSerialPrinterLink(config: SerialPrinterConfig): Promise<SerialPrinterLink> {
+  const { SerialPort: Port } = await import("serialport");
   return new Promise((resolve, reject) => {
-    const port = new SerialPort({
+    const port = new Port({
       path: config.path,
       baudRate: config.baudRate,
       dataBits: config.dataBits,
