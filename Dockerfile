@@ -27,6 +27,8 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY agent agent
 COPY drivers drivers
 COPY protocol protocol
+COPY rules rules
+COPY lib lib
 COPY config config
 COPY server server
 # Then drop the dev dependencies, keeping the native modules already built (a second

@@ -10,7 +10,7 @@
  *    error messages. Callers should still log maskCardId(id); this catches the slip.
  */
 import { pino } from "pino";
-import { maskCardId } from "../protocol/card.js";
+import { maskCardId } from "../rules/card.js";
 
 export type Logger = pino.Logger;
 

@@ -28,7 +28,7 @@ import { silentLogger } from "../agent/logger.js";
 import { Decider } from "../agent/sale/decider.js";
 import type { DurableFs, UpdatableFile } from "../agent/store/durable-file.js";
 import { type JournalEntry, sealEntry } from "../protocol/journal-entry.js";
-import { demoPolicy } from "../protocol/policy.js";
+import { demoPolicy } from "../rules/policy.js";
 import { fmt, nowMs, printTable, summarize } from "./stats.js";
 
 const SAMPLES = Number(process.argv[2] ?? 1000);

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { TerminalLedger } from "../agent/journal/terminal-ledger.js";
 import { silentLogger } from "../agent/logger.js";
 import { Decider } from "../agent/sale/decider.js";
-import { demoPolicy } from "../protocol/policy.js";
+import { demoPolicy } from "../rules/policy.js";
 
 const LIMIT = 1_000_000_000;
 

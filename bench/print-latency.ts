@@ -10,7 +10,7 @@ import { nodeDurableFs, writeDurably } from "../agent/store/durable-file.js";
 import { NetworkPrinter } from "../drivers/printer/network-printer.js";
 import { renderEscPos, renderSvg, svgToPng } from "../drivers/printer/render-receipt.js";
 import { SimulatedReader } from "../drivers/readers/simulated-reader.js";
-import { demoPolicy } from "../protocol/policy.js";
+import { demoPolicy } from "../rules/policy.js";
 import { SAMPLE_SALE } from "../test/helpers/sample-receipts.js";
 import { TcpPrinterStandIn } from "../test/helpers/tcp-printer.js";
 import { offlineTill } from "./offline-till.js";

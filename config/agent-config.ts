@@ -3,9 +3,9 @@
  * milliseconds, every default filled in. The YAML form technicians write is described
  * by config/schema.ts and explained in config/examples/.
  */
-import type { Minor } from "../protocol/money.js";
-import type { OfflineLimits } from "../protocol/offline-rules.js";
-import type { Permission, Role } from "../protocol/roles.js";
+import type { Minor } from "../rules/money.js";
+import type { OfflineLimits } from "../rules/offline-rules.js";
+import type { Permission, Role } from "../rules/roles.js";
 
 export type Language = "zh-CN" | "en";
 

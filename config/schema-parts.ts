@@ -1,7 +1,7 @@
 /** The building blocks of config/schema.ts: patterns, enums and shared property groups. */
 export const ID_PATTERN = "^[A-Za-z0-9_-]{1,64}$";
 export const HEX_KEY_PATTERN = "^[0-9A-Fa-f]{64}$";
-/** Mirrors protocol/money.ts: up to 11 whole digits, up to 2 decimals, no sign. */
+/** Mirrors rules/money.ts: up to 11 whole digits, up to 2 decimals, no sign. */
 export const AMOUNT_PATTERN = "^[0-9]{1,11}([.][0-9]{1,2})?$";
 /** Largest unit first, each once; config/duration.ts explains a failure precisely. */
 export const DURATION_PATTERN = "^(?=[0-9])([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$";

@@ -9,7 +9,7 @@
  * secrets, regex groups, duplicate ids) the loader checks after it: config/value-checks.ts.
  */
 
-import { PERMISSIONS } from "../protocol/roles.js";
+import { PERMISSIONS } from "../rules/roles.js";
 import { CONFIG_VERSION } from "./migrations/index.js";
 import {
   AMOUNT_PATTERN,

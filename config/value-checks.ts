@@ -5,7 +5,7 @@
  * and hands back the resolved value, so the loader never parses a value twice.
  */
 import { isAbsolute, resolve } from "node:path";
-import { MAX_MINOR, type Minor, nearestAmountText, parseMoney } from "../protocol/money.js";
+import { MAX_MINOR, type Minor, nearestAmountText, parseMoney } from "../rules/money.js";
 import { tryParseDuration } from "./duration.js";
 import { checkPrinter, type PrinterLogo } from "./printer-checks.js";
 import { type ConfigPath, type ConfigProblem, describe, formatPath, nearest } from "./problems.js";

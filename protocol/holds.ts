@@ -10,7 +10,7 @@
  * `release` when it does not. Both are idempotent; the server's answer is the hold's state
  * after the call, and the till forgets the intent on any answer.
  */
-import type { Minor } from "./money.js";
+import type { Minor } from "../rules/money.js";
 
 export type HoldAction = "confirm" | "release";
 

@@ -7,8 +7,8 @@
  * form (sorted keys) of every field but `hash` and `mac`.
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import type { CardId } from "./card.js";
-import type { Minor } from "./money.js";
+import type { CardId } from "../rules/card.js";
+import type { Minor } from "../rules/money.js";
 
 export const GENESIS_HASH = "0".repeat(64);
 

@@ -4,16 +4,16 @@
  */
 
 import { Ajv, type ValidateFunction } from "ajv";
-import type { CardSnapshot } from "./card.js";
-import { CARD_STATUSES } from "./card.js";
-import type { CountPackage } from "./count-card.js";
-import type { AnyDeclineCode } from "./decline-text.js";
-import { type HotlistReasons, hotlistReasonsSchema } from "./hotlist-reason.js";
+import type { CardSnapshot } from "../rules/card.js";
+import { CARD_STATUSES } from "../rules/card.js";
+import type { CountPackage } from "../rules/count-card.js";
+import type { AnyDeclineCode } from "../rules/decline-text.js";
+import { type HotlistReasons, hotlistReasonsSchema } from "../rules/hotlist-reason.js";
+import type { Minor } from "../rules/money.js";
+import type { PolicyDocument } from "../rules/policy.js";
+import { policyRolesSchema } from "../rules/roles.js";
 import type { JournalEntry } from "./journal-entry.js";
 import { type JournalIntegrity, journalIntegritySchema } from "./journal-integrity.js";
-import type { Minor } from "./money.js";
-import type { PolicyDocument } from "./policy.js";
-import { policyRolesSchema } from "./roles.js";
 import { type TillOpAnyReply, type TillOpRequest, tillOpReplySchema, tillOpRequestSchema } from "./till-ops.js";
 import { type DecodedPayload, decodeValidated } from "./validated-payload.js";
 
@@ -157,7 +157,7 @@ export interface Heartbeat {
 export interface HotlistDocument {
   version: number;
   cards: string[];
-  /** Why each card is listed (protocol/hotlist-reason.ts); optional: older servers send none. */
+  /** Why each card is listed (rules/hotlist-reason.ts); optional: older servers send none. */
   reasons?: HotlistReasons;
 }
 
@@ -419,7 +419,7 @@ const schemas = {
           },
         },
       },
-      // Optional (issue 3): absent = DEFAULT_PIN_RULES in protocol/policy.ts.
+      // Optional (issue 3): absent = DEFAULT_PIN_RULES in rules/policy.ts.
       pin: {
         type: "object",
         required: ["maxAttempts", "lockoutMs"],
@@ -428,7 +428,7 @@ const schemas = {
           lockoutMs: { type: "integer", minimum: 1, maximum: 366 * 24 * 60 * 60 * 1000 },
         },
       },
-      // Optional (issue 7): absent = the built-in role table (protocol/roles.ts).
+      // Optional (issue 7): absent = the built-in role table (rules/roles.ts).
       roles: policyRolesSchema,
     },
   },

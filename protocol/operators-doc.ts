@@ -3,7 +3,7 @@
  * that till alone as a retained, versioned MQTT message (topics.operators), cached on the
  * box so log-in works offline after a restart (agent/sync/operators-cache.ts).
  *
- * A PIN travels only as the scrypt hash head office stored (protocol/pin.ts format, its
+ * A PIN travels only as the scrypt hash head office stored (rules/pin.ts format, its
  * parameters inside it), never in clear; the till verifies it with the same verifyPin.
  * An operator disabled at head office is still listed, with no name and no hash: the
  * till must not let a config entry with that id log in either (docs/operators.md).
@@ -15,15 +15,15 @@
  */
 
 import { Ajv, type ValidateFunction } from "ajv";
+import { ROLES, type Role } from "../rules/roles.js";
 import { canonicalJson } from "./journal-entry.js";
-import { ROLES, type Role } from "./roles.js";
 import { decodeValidated } from "./validated-payload.js";
 
 export interface ActiveHqOperator {
   id: string;
   name: string;
   role: Role;
-  /** scrypt$N$r$p$salt$hash (protocol/pin.ts). */
+  /** scrypt$N$r$p$salt$hash (rules/pin.ts). */
   pinHash: string;
   /** The operator card's uid (upper-case hex, without the ic:/id: prefix). */
   cardUid?: string;

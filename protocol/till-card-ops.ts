@@ -14,8 +14,8 @@
  * refused (TXN_CONFLICT). No money moves in any of them — the balance of a replaced card
  * belongs to the account, which the new card takes over.
  */
-import type { CardSnapshot } from "./card.js";
-import type { Minor } from "./money.js";
+import type { CardSnapshot } from "../rules/card.js";
+import type { Minor } from "../rules/money.js";
 
 export const CARD_STATUS_OPS = ["loss", "unloss", "freeze", "unfreeze", "recycle"] as const;
 export const CARD_OPS = ["issue", "subcard", ...CARD_STATUS_OPS, "replace", "level"] as const;

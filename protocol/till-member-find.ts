@@ -11,10 +11,10 @@
  * - phone numbers leave the server masked (maskPhone): the member confirms the number,
  *   the cashier never reads it back off the screen;
  * - the server writes each lookup to its audit log (who, which till, what was searched,
- *   the phone masked) and checks the operator's `memberFind` permission (protocol/roles.ts).
+ *   the phone masked) and checks the operator's `memberFind` permission (rules/roles.ts).
  */
-import type { CardId, CardStatus } from "./card.js";
-import type { Minor } from "./money.js";
+import type { CardId, CardStatus } from "../rules/card.js";
+import type { Minor } from "../rules/money.js";
 
 /** Members sent back at most: a phone number normally belongs to one member. */
 export const MEMBER_FIND_LIMIT = 5;

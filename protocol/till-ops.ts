@@ -9,10 +9,10 @@
  * Messages are versioned and validated at both ends (messages.ts style); correlation ids
  * travel in the payload so MQTT 3.1.1 brokers work.
  */
-import type { CardSnapshot } from "./card.js";
+import type { CardSnapshot } from "../rules/card.js";
+import type { Minor } from "../rules/money.js";
 import { type HoldAsk, type HoldOutcome, holdOutcomeSchema, holdRequestSchema } from "./holds.js";
 import type { PaymentMethod } from "./journal-entry.js";
-import type { Minor } from "./money.js";
 import { type CardOpOutcome, type CardOpRequest, cardOpRequestSchemas, cardOpResultSchema } from "./till-card-ops.js";
 import {
   type MemberFindRequest,

@@ -46,7 +46,7 @@ mkdir -p "$app" "$stage/usr/bin" "$stage/DEBIAN" "$stage/lib/systemd/system" "$s
 
 # 1. The app: every .ts under the source folders (tsconfig.build.json's include), as .js.
 cd "$root"
-mapfile -t sources < <(find agent drivers protocol config server -name '*.ts' ! -name '*.d.ts' | sort)
+mapfile -t sources < <(find agent drivers protocol rules lib config server -name '*.ts' ! -name '*.d.ts' | sort)
 node_modules/.bin/esbuild "${sources[@]}" --outdir="$app/dist" --outbase=. --platform=node \
     --format=esm --target=node20 --log-level=warning
 cp -r agent/console/public "$app/dist/agent/console/public"

@@ -7,7 +7,7 @@
  * the operation's URL (member-routes.ts says why that is safe); `id` is the masked one to show.
  */
 import type { FastifyInstance } from "fastify";
-import { maskCardId } from "../../protocol/card.js";
+import { maskCardId } from "../../rules/card.js";
 import { readTappedCard, type TappedCardDeps } from "../till/tapped-card.js";
 import { type ApiAuth, operatorFor } from "./api-auth.js";
 

@@ -11,9 +11,9 @@
  * and answers a repeat with the stored outcome (`replayed: true`).
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { type CardSnapshot, maskCardId } from "../../protocol/card.js";
 import { CardtermError } from "../../protocol/errors.js";
 import { CARD_STATUS_OPS } from "../../protocol/till-card-ops.js";
+import { type CardSnapshot, maskCardId } from "../../rules/card.js";
 import type { CardOperations, CardOpResult, IssueInput } from "../till/card-operations.js";
 import { type ApiAuth, operatorFor } from "./api-auth.js";
 import type { EventHub } from "./events.js";

@@ -5,7 +5,7 @@
  * offline, and it is exactly what the till prices with.
  */
 import type { FastifyInstance } from "fastify";
-import type { PolicyDocument } from "../../protocol/policy.js";
+import type { PolicyDocument } from "../../rules/policy.js";
 
 export interface CardTypeRouteDeps {
   policy: () => PolicyDocument | undefined;

@@ -15,8 +15,8 @@
  * (sale/tap-source.ts), never on one with real readers.
  */
 import type { FastifyInstance } from "fastify";
-import { maskCardId } from "../../protocol/card.js";
 import type { FoundCard, FoundMember } from "../../protocol/till-member-find.js";
+import { maskCardId } from "../../rules/card.js";
 import type { MemberFinder } from "../till/member-find.js";
 import { type ApiAuth, operatorFor } from "./api-auth.js";
 

@@ -8,8 +8,8 @@
  * start at zero with the process, as Prometheus expects of counters (rate() handles the
  * reset after a restart). Gauges are read from the running agent at each scrape.
  */
-import { CARD_RULE_DECLINE_CODES } from "../../protocol/decline-text.js";
-import { DECLINE_CODES } from "../../protocol/offline-rules.js";
+import { CARD_RULE_DECLINE_CODES } from "../../rules/decline-text.js";
+import { DECLINE_CODES } from "../../rules/offline-rules.js";
 import type { Exposure } from "../journal/card-fold.js";
 import type { ReloadReport, ReloadResult } from "../runtime/reload-report.js";
 import type { Decision } from "../sale/decision.js";

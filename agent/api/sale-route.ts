@@ -5,8 +5,8 @@
  * decision — card numbers masked, never a PIN or its hash.
  */
 import type { FastifyInstance } from "fastify";
-import { maskCardId } from "../../protocol/card.js";
-import { cardTypeOf, type PolicyDocument } from "../../protocol/policy.js";
+import { maskCardId } from "../../rules/card.js";
+import { cardTypeOf, type PolicyDocument } from "../../rules/policy.js";
 import type { Decision } from "../sale/decision.js";
 import type { SaleInput, SaleOutcome, SaleService } from "../sale/sale-service.js";
 import { type ApiAuth, operatorFor } from "./api-auth.js";

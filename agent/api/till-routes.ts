@@ -4,8 +4,8 @@
  * the operator is the session's (api-auth.ts). Declines are decisions, not errors.
  */
 import type { FastifyInstance } from "fastify";
-import { maskCardId } from "../../protocol/card.js";
 import type { JournalEntry, PaymentMethod } from "../../protocol/journal-entry.js";
+import { maskCardId } from "../../rules/card.js";
 import { reversibility } from "../till/reversibility.js";
 import type { TillOperations, TillOutcome } from "../till/till-operations.js";
 import { type ApiAuth, operatorFor, sessionToken } from "./api-auth.js";

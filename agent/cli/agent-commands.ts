@@ -3,8 +3,8 @@
  * once. Help, usage errors, completion and test/unit/cli-walk.test.ts all come from it;
  * a new command goes here (its options and examples next to its handler).
  */
-import { bashCompletion } from "../../protocol/cli/bash-completion.js";
-import type { CliSpec, CommandSpec } from "../../protocol/cli/command-spec.js";
+import { bashCompletion } from "../../lib/cli/bash-completion.js";
+import type { CliSpec, CommandSpec } from "../../lib/cli/command-spec.js";
 import { AGENT_VERSION } from "../version.js";
 import { CLOSE_COMMAND } from "./close-command.js";
 import { CONFIG_COMMANDS } from "./config-command.js";

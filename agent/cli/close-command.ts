@@ -6,10 +6,10 @@
  */
 import { writeFile } from "node:fs/promises";
 import { loadConfig } from "../../config/load-config.js";
-import type { CommandSpec, ParsedInput } from "../../protocol/cli/command-spec.js";
-import { flagOf, textOf, UsageError } from "../../protocol/cli/command-spec.js";
-import { runSome } from "../../protocol/cli/run-cli.js";
-import { formatMoney } from "../../protocol/money.js";
+import type { CommandSpec, ParsedInput } from "../../lib/cli/command-spec.js";
+import { flagOf, textOf, UsageError } from "../../lib/cli/command-spec.js";
+import { runSome } from "../../lib/cli/run-cli.js";
+import { formatMoney } from "../../rules/money.js";
 import { closeFile, isBusinessDay } from "../close/close-output.js";
 import type { DailyCloseReport, Totals } from "../close/close-report.js";
 import { closeSource } from "../close/close-source.js";

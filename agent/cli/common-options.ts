@@ -1,6 +1,6 @@
 /** Flags and output several `cardterm` commands share. */
-import type { ProgramOutput } from "../../protocol/cli/build-program.js";
-import type { OptionSpec } from "../../protocol/cli/command-spec.js";
+import type { ProgramOutput } from "../../lib/cli/build-program.js";
+import type { OptionSpec } from "../../lib/cli/command-spec.js";
 
 /** Where the packaged agent's config lives (deploy/systemd/cardterm.service). */
 export const DEFAULT_CONFIG = "/etc/cardterm/cardterm.yaml";

@@ -20,8 +20,8 @@ import { CONFIG_MIGRATIONS, type ConfigMigration } from "../../config/migrations
 import { migrateConfigFile } from "../../config/migrations/migrate-file.js";
 import { byPosition, formatProblems, onePerPath } from "../../config/problems.js";
 import { configJsonSchema } from "../../config/schema.js";
-import type { CommandSpec } from "../../protocol/cli/command-spec.js";
-import { runSome } from "../../protocol/cli/run-cli.js";
+import type { CommandSpec } from "../../lib/cli/command-spec.js";
+import { runSome } from "../../lib/cli/run-cli.js";
 import { CardtermError } from "../../protocol/errors.js";
 
 export interface ConfigCommandIo {

@@ -1,6 +1,6 @@
 /** `cardterm demo`: everything on embedded defaults, configured by config/examples/demo.yaml (README's quick start). */
-import type { CommandSpec, ParsedInput } from "../../protocol/cli/command-spec.js";
-import { textOf, UsageError } from "../../protocol/cli/command-spec.js";
+import type { CommandSpec, ParsedInput } from "../../lib/cli/command-spec.js";
+import { textOf, UsageError } from "../../lib/cli/command-spec.js";
 import { runDemo } from "../demo/run-demo.js";
 import { untilSignal } from "./run-command.js";
 

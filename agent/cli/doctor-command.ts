@@ -9,9 +9,9 @@
  */
 import type { AgentConfig, Language } from "../../config/agent-config.js";
 import { createPrinter } from "../../drivers/printer/create-printer.js";
-import type { CommandSpec, ParsedInput } from "../../protocol/cli/command-spec.js";
-import { UsageError } from "../../protocol/cli/command-spec.js";
-import { runSome } from "../../protocol/cli/run-cli.js";
+import type { CommandSpec, ParsedInput } from "../../lib/cli/command-spec.js";
+import { UsageError } from "../../lib/cli/command-spec.js";
+import { runSome } from "../../lib/cli/run-cli.js";
 import { isCardtermError } from "../../protocol/errors.js";
 import { AgentApi, type AgentProbe } from "../doctor/agent-probe.js";
 import { type AgentAnswer, buildChecks, labelOf, rowLabel } from "../doctor/build-checks.js";

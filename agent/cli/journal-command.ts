@@ -5,12 +5,12 @@
  * and is simply not shown).
  */
 import { loadConfig } from "../../config/load-config.js";
-import { maskCardId } from "../../protocol/card.js";
-import type { CommandSpec, ParsedInput } from "../../protocol/cli/command-spec.js";
-import { flagOf, textOf } from "../../protocol/cli/command-spec.js";
-import { runSome } from "../../protocol/cli/run-cli.js";
+import type { CommandSpec, ParsedInput } from "../../lib/cli/command-spec.js";
+import { flagOf, textOf } from "../../lib/cli/command-spec.js";
+import { runSome } from "../../lib/cli/run-cli.js";
 import type { JournalEntry } from "../../protocol/journal-entry.js";
-import { formatMoney } from "../../protocol/money.js";
+import { maskCardId } from "../../rules/card.js";
+import { formatMoney } from "../../rules/money.js";
 import { JournalArchive } from "../journal/journal-archive.js";
 import { TerminalLedger } from "../journal/terminal-ledger.js";
 import { CONFIG_OPTION, CONSOLE_OUTPUT } from "./common-options.js";

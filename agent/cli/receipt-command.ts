@@ -10,9 +10,9 @@
 import type { AgentConfig } from "../../config/agent-config.js";
 import { loadConfig } from "../../config/load-config.js";
 import { createPrinter } from "../../drivers/printer/create-printer.js";
-import type { CommandSpec, ParsedInput } from "../../protocol/cli/command-spec.js";
-import { textOf } from "../../protocol/cli/command-spec.js";
-import { runSome } from "../../protocol/cli/run-cli.js";
+import type { CommandSpec, ParsedInput } from "../../lib/cli/command-spec.js";
+import { textOf } from "../../lib/cli/command-spec.js";
+import { runSome } from "../../lib/cli/run-cli.js";
 import { isCardtermError } from "../../protocol/errors.js";
 import { silentLogger } from "../logger.js";
 import type { ReceiptOutcome, StoredJob } from "../receipts/print-queue.js";

@@ -13,8 +13,8 @@
  * Every notification is a no-op without NOTIFY_SOCKET (a terminal, Docker).
  */
 import { loadConfig } from "../../config/load-config.js";
-import type { CommandSpec } from "../../protocol/cli/command-spec.js";
-import { runSome } from "../../protocol/cli/run-cli.js";
+import type { CommandSpec } from "../../lib/cli/command-spec.js";
+import { runSome } from "../../lib/cli/run-cli.js";
 import { type RunningAgent, startAgent } from "../agent.js";
 import { createLogger, type Logger } from "../logger.js";
 import { watchConfigFile } from "../runtime/config-watch.js";

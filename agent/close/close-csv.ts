@@ -8,7 +8,7 @@
  * RFC 4180 quoting; money as decimal yuan strings made from integer fen by formatMoney.
  * The build time is left out: the same entries and ack give the same bytes.
  */
-import { formatMoney } from "../../protocol/money.js";
+import { formatMoney } from "../../rules/money.js";
 import { KIND_LABEL, LABEL, MODE_LABEL, PAYMENT_LABEL, PAYMENT_PART_LABEL, VOID_LABEL } from "./close-labels.js";
 import type { DailyCloseReport, Totals } from "./close-report.js";
 

@@ -4,7 +4,7 @@
  * disagree. docs/daily-close.md says what each figure means.
  */
 import type { PaymentMethod, TxnKind, TxnMode } from "../../protocol/journal-entry.js";
-import type { Minor } from "../../protocol/money.js";
+import type { Minor } from "../../rules/money.js";
 
 /** Sums over a group of journal entries; every field is a plain sum of the entries' own fields. */
 export interface Totals {

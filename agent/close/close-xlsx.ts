@@ -4,7 +4,7 @@
  * transactions (card numbers masked) so a figure can be traced to its entries.
  * Money cells are numbers with a 2-decimal format, written from integer fen as text.
  */
-import { formatMoney } from "../../protocol/money.js";
+import { formatMoney } from "../../rules/money.js";
 import { KIND_LABEL, LABEL, MODE_LABEL, PAYMENT_LABEL, PAYMENT_PART_LABEL, VOID_LABEL } from "./close-labels.js";
 import type { DailyCloseReport, PaymentTotals, Totals } from "./close-report.js";
 import { type Cell, type Sheet, xlsx } from "./xlsx-package.js";

@@ -5,7 +5,7 @@
  * out the same however often it is run; nothing is ever kept as running counters that
  * could drift from the journal.
  */
-import { maskCardId } from "../../protocol/card.js";
+
 import {
   balanceDelta,
   countUseOf,
@@ -16,6 +16,7 @@ import {
   type TxnKind,
   usesGivenBack,
 } from "../../protocol/journal-entry.js";
+import { maskCardId } from "../../rules/card.js";
 import type {
   CloseTxn,
   DailyCloseReport,

@@ -1,6 +1,6 @@
 /**
  * The demo's operators: a cashier and a supervisor (店长), with PINs printed by the demo
- * so anyone can log in to the web console. Hashes made once with protocol/pin.ts hashPin
+ * so anyone can log in to the web console. Hashes made once with rules/pin.ts hashPin
  * (a real box gets its own from `cardterm-hq operator add`).
  */
 import type { OperatorConfig } from "../../config/agent-config.js";

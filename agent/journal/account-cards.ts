@@ -8,8 +8,9 @@
  *
  * The index lives in memory only; it is rebuilt from the card cache at start-up.
  */
-import type { CardId, CardSnapshot } from "../../protocol/card.js";
+
 import type { JournalEntry } from "../../protocol/journal-entry.js";
+import type { CardId, CardSnapshot } from "../../rules/card.js";
 import { foldEntry } from "./card-fold.js";
 import { type CachedCard, includes } from "./journal-state.js";
 

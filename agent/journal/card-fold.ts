@@ -4,10 +4,11 @@
  * snapshot does not include (journal-state.ts, `includes`); an acknowledged entry is
  * folded into the snapshot itself as it leaves the outbox.
  */
-import type { CardId } from "../../protocol/card.js";
-import { takeUses } from "../../protocol/count-card.js";
+
 import { balanceDelta, type JournalEntry, pointsDelta, usesDelta } from "../../protocol/journal-entry.js";
-import type { Minor } from "../../protocol/money.js";
+import type { CardId } from "../../rules/card.js";
+import { takeUses } from "../../rules/count-card.js";
+import type { Minor } from "../../rules/money.js";
 import { type CachedCard, includes } from "./journal-state.js";
 
 export interface Exposure {

@@ -10,9 +10,10 @@
  *
  * In memory the ledger holds all of it as one `JournalDoc`.
  */
-import type { CardSnapshot } from "../../protocol/card.js";
+
 import { GENESIS_HASH, type JournalEntry } from "../../protocol/journal-entry.js";
-import type { PinAttempts } from "../../protocol/pin.js";
+import type { CardSnapshot } from "../../rules/card.js";
+import type { PinAttempts } from "../../rules/pin.js";
 
 export interface JournalDoc {
   terminalId: string;
@@ -30,7 +31,7 @@ export interface JournalDoc {
   lastContactAt: number | null;
   /** Cards learnt since the last flush into cards.json (see TerminalLedger). */
   cardOverlay: Record<string, CachedCard>;
-  /** Offline PIN retry counters by card, persisted before each check (protocol/pin.ts). */
+  /** Offline PIN retry counters by card, persisted before each check (rules/pin.ts). */
   pinAttempts?: Record<string, PinAttempts>;
 }
 

@@ -16,12 +16,12 @@
  * Not thread-safe by itself: the decider serialises check + commit under one lock.
  */
 import { Low } from "lowdb";
-import type { CardId, CardSnapshot } from "../../protocol/card.js";
 import { CardtermError, isCardtermError } from "../../protocol/errors.js";
 import { type EntryBody, type JournalEntry, sealEntry } from "../../protocol/journal-entry.js";
-import type { Minor } from "../../protocol/money.js";
-import { beforeCheck, NO_PIN_ATTEMPTS, type PinAttempts, type PinGate } from "../../protocol/pin.js";
-import type { PinRules } from "../../protocol/policy.js";
+import type { CardId, CardSnapshot } from "../../rules/card.js";
+import type { Minor } from "../../rules/money.js";
+import { beforeCheck, NO_PIN_ATTEMPTS, type PinAttempts, type PinGate } from "../../rules/pin.js";
+import type { PinRules } from "../../rules/policy.js";
 import { AccountLocks } from "../sale/account-locks.js";
 import { SerialLock } from "../sale/serial-lock.js";
 import { type DurableFs, nodeDurableFs } from "../store/durable-file.js";
@@ -480,7 +480,7 @@ export class TerminalLedger {
   }
 
   /**
-   * Step 1–2 of a PIN check (protocol/pin.ts): count the attempt and make the count
+   * Step 1–2 of a PIN check (rules/pin.ts): count the attempt and make the count
    * durable before the PIN is compared, so pulling the plug mid-check cannot buy extra
    * tries. Returns whether the check may go ahead.
    */

@@ -5,9 +5,9 @@
  * in words that name the entry.
  */
 
-import { maskCardId } from "../../protocol/card.js";
 import { checkEntry, describeProblem, type EntryProblem, type JournalEntry } from "../../protocol/journal-entry.js";
 import type { IntegrityReason, JournalIntegrity } from "../../protocol/journal-integrity.js";
+import { maskCardId } from "../../rules/card.js";
 import type { CachedCard, JournalHead } from "./journal-state.js";
 import { type Attestation, cardSealOk, headMac } from "./seals.js";
 

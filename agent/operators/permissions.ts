@@ -1,6 +1,6 @@
 /**
  * Who may do what at the till (issue 7). The roles, permission names and the built-in
- * table live in protocol/roles.ts (the server checks the same names); what holds at this
+ * table live in rules/roles.ts (the server checks the same names); what holds at this
  * till is the effective table (role-table.ts: built-in < policy < config, config only
  * narrowing). This file names what the local API gates.
  */
@@ -13,9 +13,9 @@ export {
   ROLES,
   type Role,
   type RoleTable,
-} from "../../protocol/roles.js";
+} from "../../rules/roles.js";
 
-import type { Permission } from "../../protocol/roles.js";
+import type { Permission } from "../../rules/roles.js";
 
 /**
  * The permission each gated route of the local API asks for (`METHOD path`, paths as the

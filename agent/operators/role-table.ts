@@ -1,6 +1,6 @@
 /**
  * The role table in force at this till (issue 7): the built-in defaults, replaced role by
- * role by the chain's policy, narrowed by this till's config `roles:` (protocol/roles.ts
+ * role by the chain's policy, narrowed by this till's config `roles:` (rules/roles.ts
  * has the rule; docs/operators.md explains it to technicians).
  *
  * Read at every check, never copied: a new policy (PolicyCache) or a config reload
@@ -14,7 +14,7 @@ import {
   type RolesSection,
   type RoleTable,
   ungrantedByChain,
-} from "../../protocol/roles.js";
+} from "../../rules/roles.js";
 
 export interface TillRolesOptions {
   /** The chain's section, from the policy the till holds (undefined: none yet, or none in it). */

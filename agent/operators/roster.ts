@@ -11,7 +11,7 @@
  */
 import type { OperatorConfig } from "../../config/agent-config.js";
 import type { HqOperatorEntry } from "../../protocol/operators-doc.js";
-import type { Role } from "../../protocol/roles.js";
+import type { Role } from "../../rules/roles.js";
 
 export interface TillOperator {
   id: string;

@@ -1,5 +1,5 @@
 /**
- * Operator log-in at the till: by PIN (scrypt, protocol/pin.ts) or by operator card; a
+ * Operator log-in at the till: by PIN (scrypt, rules/pin.ts) or by operator card; a
  * session token the POS app or the web console sends as X-Cardterm-Session; log-out; and
  * an idle time-out so a till left logged in does not stay open. Five wrong PINs lock the
  * operator for five minutes. Sessions outlive an agent restart while that is safe: each
@@ -15,7 +15,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { OperatorConfig } from "../../config/agent-config.js";
 import { CardtermError } from "../../protocol/errors.js";
 import type { HqOperatorEntry } from "../../protocol/operators-doc.js";
-import { verifyPin } from "../../protocol/pin.js";
+import { verifyPin } from "../../rules/pin.js";
 import type { Permission, Role } from "./permissions.js";
 import { TillRoles } from "./role-table.js";
 import { mergeOperators, type TillOperator } from "./roster.js";

@@ -7,7 +7,7 @@
  * says why): their slip has no sequence number (seq 0) and shows none; the QR code
  * carries the request id the server's audit log files the change under.
  */
-import { type CardId, maskCardId } from "../../protocol/card.js";
+import { type CardId, maskCardId } from "../../rules/card.js";
 import type { CardEvent, CardEventReceiptData } from "./receipt-data.js";
 import { type DocLine, type ReceiptDoc, type ReceiptLayout, yuan } from "./receipt-layout.js";
 import { COMMON_LABELS, optional, txnHeadRows } from "./txn-rows.js";

@@ -4,8 +4,8 @@
  * These shapes are also what the print queue stores, so a receipt can be printed again,
  * marked REPRINT, days later.
  */
-import type { CardId } from "../../protocol/card.js";
-import type { Minor } from "../../protocol/money.js";
+import type { CardId } from "../../rules/card.js";
+import type { Minor } from "../../rules/money.js";
 
 /** What every transaction receipt carries. */
 export interface TxnReceiptBase {

@@ -11,7 +11,7 @@
  * two rather than wrapped mid-value.
  */
 import { charsPerLine, markupText, markupValue, type PaperWidth } from "../../drivers/printer/render-receipt.js";
-import { formatMoney, type Minor } from "../../protocol/money.js";
+import { formatMoney, type Minor } from "../../rules/money.js";
 
 export type ReceiptLanguage = "zh-CN" | "en";
 

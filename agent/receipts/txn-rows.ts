@@ -1,5 +1,5 @@
 /** The rows every transaction receipt starts with, and the labels the templates share. */
-import { maskCardId } from "../../protocol/card.js";
+import { maskCardId } from "../../rules/card.js";
 import type { TxnReceiptBase } from "./receipt-data.js";
 import { type DocLine, formatTime, type ReceiptLanguage } from "./receipt-layout.js";
 

@@ -10,17 +10,17 @@
  */
 
 import type { AgentConfig } from "../../config/agent-config.js";
-import type { CardId, CardSnapshot } from "../../protocol/card.js";
-import type { DeclineDetail } from "../../protocol/decline-detail.js";
-import { type AnyDeclineCode, declineText, type Language } from "../../protocol/decline-text.js";
-import type { HotlistReason } from "../../protocol/hotlist-reason.js";
 import type { TxnMode } from "../../protocol/journal-entry.js";
 import type { AuthReply, AuthRequest } from "../../protocol/messages.js";
-import type { OfflineLimits } from "../../protocol/offline-rules.js";
-import { afterCheck, pinRequired, verifyPin } from "../../protocol/pin.js";
-import { cardTypeOf, type PolicyDocument, pinRulesOf } from "../../protocol/policy.js";
 import type { RefusalNotice } from "../../protocol/refusal-notice.js";
-import type { CountUseAsk } from "../../protocol/sale-rules.js";
+import type { CardId, CardSnapshot } from "../../rules/card.js";
+import type { DeclineDetail } from "../../rules/decline-detail.js";
+import { type AnyDeclineCode, declineText, type Language } from "../../rules/decline-text.js";
+import type { HotlistReason } from "../../rules/hotlist-reason.js";
+import type { OfflineLimits } from "../../rules/offline-rules.js";
+import { afterCheck, pinRequired, verifyPin } from "../../rules/pin.js";
+import { cardTypeOf, type PolicyDocument, pinRulesOf } from "../../rules/policy.js";
+import type { CountUseAsk } from "../../rules/sale-rules.js";
 import { crashPoint } from "../faults/crash-points.js";
 import { onlineEntryBetween } from "../journal/account-cards.js";
 import type { CachedCard } from "../journal/journal-state.js";

@@ -1,8 +1,9 @@
 /** What the agent answers for a debit: approved with its journal entry, or declined with a reason a cashier reads. */
-import type { CardSnapshot } from "../../protocol/card.js";
-import type { AnyDeclineCode } from "../../protocol/decline-text.js";
+
 import type { JournalEntry, TxnMode } from "../../protocol/journal-entry.js";
 import type { AppliedCountUse } from "../../protocol/messages.js";
+import type { CardSnapshot } from "../../rules/card.js";
+import type { AnyDeclineCode } from "../../rules/decline-text.js";
 
 export type Decision =
   | {

@@ -1,26 +1,26 @@
 /**
  * The offline judgement of a sale, from what the till holds (DESIGN §4): the limits and
- * the known balance (protocol/offline-rules.ts), then the card rules on the cached
- * snapshot minus what this till's unsynced entries already spent (protocol/sale-rules.ts,
+ * the known balance (rules/offline-rules.ts), then the card rules on the cached
+ * snapshot minus what this till's unsynced entries already spent (rules/sale-rules.ts,
  * unsynced-spend.ts) — points redeemed never beyond the points it knows of, uses never
  * beyond the uses it knows are left, a sub-card's limits on the day's spending it knows.
  *
  * Stored value, points and uses are the account's (issue 13 defect 2): judged on the
  * account's snapshot and on every unsynced entry of its cards; the per-card offline limits
  * and a sub-card's own limits on the card's own figures. A decline carries the limit and
- * what is left under it, for the cashier's words (protocol/decline-detail.ts).
+ * what is left under it, for the cashier's words (rules/decline-detail.ts).
  *
  * It only reads the ledger; the decider runs it and the commit under one lock, so the
  * facts cannot change in between. The PIN comes after it (it writes a counter).
  */
-import type { CountPackage } from "../../protocol/count-card.js";
-import { type DeclineDetail, roomOf, subCardRoom } from "../../protocol/decline-detail.js";
-import type { AnyDeclineCode } from "../../protocol/decline-text.js";
-import type { HotlistReason } from "../../protocol/hotlist-reason.js";
-import { judgeOffline, type OfflineFacts, type OfflineLimits } from "../../protocol/offline-rules.js";
-import type { CardTypePolicy } from "../../protocol/policy.js";
-import { type PricedSale, priceSale } from "../../protocol/pricing.js";
-import { judgeSaleRules, packageOf } from "../../protocol/sale-rules.js";
+import type { CountPackage } from "../../rules/count-card.js";
+import { type DeclineDetail, roomOf, subCardRoom } from "../../rules/decline-detail.js";
+import type { AnyDeclineCode } from "../../rules/decline-text.js";
+import type { HotlistReason } from "../../rules/hotlist-reason.js";
+import { judgeOffline, type OfflineFacts, type OfflineLimits } from "../../rules/offline-rules.js";
+import type { CardTypePolicy } from "../../rules/policy.js";
+import { type PricedSale, priceSale } from "../../rules/pricing.js";
+import { judgeSaleRules, packageOf } from "../../rules/sale-rules.js";
 import type { CachedCard } from "../journal/journal-state.js";
 import type { TerminalLedger } from "../journal/terminal-ledger.js";
 import type { SaleRequest } from "./decider.js";

@@ -4,7 +4,7 @@
  * them, so a plain sale's entry is byte for byte what it always was.
  */
 import type { AuthReply } from "../../protocol/messages.js";
-import type { PricedSale } from "../../protocol/pricing.js";
+import type { PricedSale } from "../../rules/pricing.js";
 import type { NewEntry } from "../journal/terminal-ledger.js";
 import type { SaleRequest } from "./decider.js";
 

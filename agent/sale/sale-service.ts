@@ -9,10 +9,10 @@
  */
 
 import type { CardTap } from "../../drivers/readers/card-reader.js";
-import { maskCardId } from "../../protocol/card.js";
 import { CardtermError } from "../../protocol/errors.js";
-import { assertMinor } from "../../protocol/money.js";
-import { cardTypeOf, type PolicyDocument } from "../../protocol/policy.js";
+import { maskCardId } from "../../rules/card.js";
+import { assertMinor } from "../../rules/money.js";
+import { cardTypeOf, type PolicyDocument } from "../../rules/policy.js";
 import { crashPoint } from "../faults/crash-points.js";
 import type { Logger } from "../logger.js";
 import type { ReceiptOutcome } from "../receipts/print-queue.js";

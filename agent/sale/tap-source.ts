@@ -7,8 +7,8 @@
 import { EventEmitter } from "node:events";
 import type { CardReader, CardTap } from "../../drivers/readers/card-reader.js";
 import { SimulatedReader } from "../../drivers/readers/simulated-reader.js";
-import { maskCardId } from "../../protocol/card.js";
 import { CardtermError } from "../../protocol/errors.js";
+import { maskCardId } from "../../rules/card.js";
 import type { Logger } from "../logger.js";
 
 interface Waiter {

@@ -13,10 +13,11 @@
  * day's spending is the card's own, against its own snapshot. An entry is left out when
  * the snapshot it is counted against already includes it (issue 13 defect 2).
  */
-import type { CardId } from "../../protocol/card.js";
+
 import { countUseOf, type JournalEntry } from "../../protocol/journal-entry.js";
 import { MAX_UNSYNCED_OTHERS } from "../../protocol/messages.js";
-import type { Minor } from "../../protocol/money.js";
+import type { CardId } from "../../rules/card.js";
+import type { Minor } from "../../rules/money.js";
 import { type CachedCard, includes } from "../journal/journal-state.js";
 
 export interface UnsyncedSpend {

@@ -1,2 +1,2 @@
-/** The backoff lives in protocol/backoff.ts, shared with head office's MQTT link. */
-export { Backoff, type BackoffOptions } from "../../protocol/backoff.js";
+/** The backoff lives in lib/backoff.ts, shared with head office's MQTT link. */
+export { Backoff, type BackoffOptions } from "../../lib/backoff.js";

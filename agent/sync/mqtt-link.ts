@@ -5,9 +5,9 @@
  * - MQTT 3.1.1 by default so the embedded broker (aedes) works; correlation ids travel
  *   in payloads.
  * - Reconnects are ours, with capped backoff and jitter: MQTT.js only has a fixed
- *   interval (TESTBED). The cap is 5 s (protocol/backoff.ts BROKER_RECONNECT: 30 s kept
+ *   interval (TESTBED). The cap is 5 s (lib/backoff.ts BROKER_RECONNECT: 30 s kept
  *   tills away 8–22 s after a LAN broker returned), and the outage is logged a few
- *   times, not per attempt (protocol/outage-log.ts).
+ *   times, not per attempt (lib/outage-log.ts).
  * - TCP_NODELAY after every connect: request/response costs ~88 ms per round trip with
  *   Nagle on (TESTBED).
  * - MQTT.js's outgoing queue is in memory and lost on exit: the journal is the outbox,
@@ -21,9 +21,9 @@
 import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import mqtt, { type MqttClient } from "mqtt";
-import { BROKER_RECONNECT } from "../../protocol/backoff.js";
+import { BROKER_RECONNECT } from "../../lib/backoff.js";
+import { OutageLog } from "../../lib/outage-log.js";
 import type { Presence } from "../../protocol/messages.js";
-import { OutageLog } from "../../protocol/outage-log.js";
 import type { RefusalNotice } from "../../protocol/refusal-notice.js";
 import { topics } from "../../protocol/topics.js";
 import type { Logger } from "../logger.js";

@@ -11,10 +11,11 @@
  * delta is retained too, so a terminal that reconnects learns at once whether it is
  * current.
  */
-import type { HotlistReason, HotlistReasons } from "../../protocol/hotlist-reason.js";
+
 import { decodeMessage, type HotlistDelta, type HotlistDocument } from "../../protocol/messages.js";
-import type { PolicyDocument } from "../../protocol/policy.js";
 import { topics } from "../../protocol/topics.js";
+import type { HotlistReason, HotlistReasons } from "../../rules/hotlist-reason.js";
+import type { PolicyDocument } from "../../rules/policy.js";
 import type { Logger } from "../logger.js";
 import { type DurableFs, nodeDurableFs, writeDurably } from "../store/durable-file.js";
 import type { MqttLink } from "./mqtt-link.js";

@@ -13,12 +13,13 @@
  * money. So the till keeps them in its log and on the slip, and the server's audit log is
  * the record of them.
  */
-import type { CardSnapshot } from "../../protocol/card.js";
-import { isCardId, maskCardId, cardId as toCardId } from "../../protocol/card.js";
-import { declineText } from "../../protocol/decline-text.js";
+
 import { CardtermError } from "../../protocol/errors.js";
 import type { CardOpName, CardOpOutcome, TillNewMember } from "../../protocol/till-card-ops.js";
 import type { TillOpDeclineCode, TillOpReply } from "../../protocol/till-ops.js";
+import type { CardSnapshot } from "../../rules/card.js";
+import { isCardId, maskCardId, cardId as toCardId } from "../../rules/card.js";
+import { declineText } from "../../rules/decline-text.js";
 import type { TerminalLedger } from "../journal/terminal-ledger.js";
 import { maskCardText } from "../logger.js";
 import type { ReceiptOutcome } from "../receipts/print-queue.js";

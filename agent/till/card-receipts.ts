@@ -1,6 +1,7 @@
 /** The card-event slip for a card operation the server applied (template: card-event-receipt.ts). */
-import type { CardSnapshot } from "../../protocol/card.js";
+
 import type { CardOpName, CardOpOutcome } from "../../protocol/till-card-ops.js";
+import type { CardSnapshot } from "../../rules/card.js";
 import type { CardEventSlipData } from "../receipts/card-event-receipt.js";
 import type { CardEvent, ReceiptRequest } from "../receipts/receipt-data.js";
 

@@ -9,12 +9,12 @@
  * till holds V or newer, the server's own list decides and the mark is dropped. So a
  * mark can never outlive the delta it stands in for, nor undo a later change.
  */
-import type { HotlistReason } from "../../protocol/hotlist-reason.js";
+import type { HotlistReason } from "../../rules/hotlist-reason.js";
 
 export interface HeldHotlist {
   cards(): ReadonlySet<string>;
   version(): number;
-  /** Why the server listed a card (protocol/hotlist-reason.ts), if it said. */
+  /** Why the server listed a card (rules/hotlist-reason.ts), if it said. */
   reason?(cardId: string): HotlistReason | undefined;
 }
 

@@ -6,10 +6,11 @@
  * lookup without the number in clear. Online only: the till holds just the cards it has
  * seen, which would miss exactly the card that is lost.
  */
-import { declineText } from "../../protocol/decline-text.js";
+
 import { CardtermError } from "../../protocol/errors.js";
 import { type FoundMember, maskPhone, normalisePhone } from "../../protocol/till-member-find.js";
 import type { TillOpDeclineCode } from "../../protocol/till-ops.js";
+import { declineText } from "../../rules/decline-text.js";
 import { businessDay } from "../sale/business-day.js";
 import type { TillOpsDeps } from "./till-operations.js";
 

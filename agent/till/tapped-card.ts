@@ -6,7 +6,7 @@
  * till that has never seen the card says so rather than guess.
  */
 import type { CardTap } from "../../drivers/readers/card-reader.js";
-import type { CardStatus } from "../../protocol/card.js";
+import type { CardStatus } from "../../rules/card.js";
 import type { CachedCard } from "../journal/journal-state.js";
 
 export interface TappedCardDeps {

@@ -5,12 +5,12 @@
  * for a sale — caches the card as the server returned it, and prints the receipt.
  */
 import type { CardTap } from "../../drivers/readers/card-reader.js";
-import { type CardSnapshot, maskCardId } from "../../protocol/card.js";
-import { declineText } from "../../protocol/decline-text.js";
 import { CardtermError } from "../../protocol/errors.js";
 import { balanceDelta, type JournalEntry, type PaymentMethod } from "../../protocol/journal-entry.js";
-import { assertMinor } from "../../protocol/money.js";
 import type { TillOpReply } from "../../protocol/till-ops.js";
+import { type CardSnapshot, maskCardId } from "../../rules/card.js";
+import { declineText } from "../../rules/decline-text.js";
+import { assertMinor } from "../../rules/money.js";
 import { onlineEntryBetween } from "../journal/account-cards.js";
 import type { TerminalLedger } from "../journal/terminal-ledger.js";
 import type { Logger } from "../logger.js";

@@ -1,6 +1,7 @@
 /** The receipt for a top-up, refund or void the server applied (templates in agent/receipts). */
-import type { CardSnapshot } from "../../protocol/card.js";
+
 import { type JournalEntry, type PaymentMethod, pointsDelta, usesGivenBack } from "../../protocol/journal-entry.js";
+import type { CardSnapshot } from "../../rules/card.js";
 import type { PaymentMethod as ReceiptPayment, ReceiptRequest } from "../receipts/receipt-data.js";
 
 const RECEIPT_PAYMENT: Record<PaymentMethod, ReceiptPayment> = {

@@ -1,6 +1,6 @@
 /**
  * One card identity (issue 4, item 4): every reader turns what it read into the one form
- * of protocol/card.ts, `<technology>:<id>`, by these rules and no others.
+ * of rules/card.ts, `<technology>:<id>`, by these rules and no others.
  *
  * - A chip UID (PC/SC `FF CA`, or a 13.56 MHz keyboard wedge with `technology: ic`) is
  *   `ic:` + the UID bytes in upper-case hex, first byte (UID0, the manufacturer byte of a
@@ -21,7 +21,7 @@
  * Nothing here guesses: whatever cannot be mapped exactly is refused with a reason.
  */
 import type { IdLineFormat } from "../../config/agent-config.js";
-import { type CardId, isCardId } from "../../protocol/card.js";
+import { type CardId, isCardId } from "../../rules/card.js";
 
 export type IdentityResult = { ok: true; id: CardId } | { ok: false; reason: string };
 

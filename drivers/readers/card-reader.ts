@@ -8,7 +8,7 @@
  * takes the agent down.
  */
 import { EventEmitter } from "node:events";
-import type { CardId } from "../../protocol/card.js";
+import type { CardId } from "../../rules/card.js";
 
 export interface CardTap {
   readerId: string;

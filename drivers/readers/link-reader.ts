@@ -8,7 +8,7 @@
  * link is attached or dropped, and a callback carrying an older number is late.
  */
 
-import type { CardId } from "../../protocol/card.js";
+import type { CardId } from "../../rules/card.js";
 import { CardReader, type ReaderStatus } from "./card-reader.js";
 import type { ReaderLog, SupervisedReaderDeps } from "./reader-deps.js";
 import type { ReaderHealth } from "./reader-health.js";

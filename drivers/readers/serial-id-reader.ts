@@ -10,7 +10,7 @@
  */
 import { ReadlineParser } from "@serialport/parser-readline";
 import type { SerialIdReaderConfig } from "../../config/agent-config.js";
-import { type CardId, cardId } from "../../protocol/card.js";
+import { type CardId, cardId } from "../../rules/card.js";
 import { parseIdLine } from "./id-line-format.js";
 import { compileIdPattern, invalidReaderConfig } from "./id-pattern.js";
 import { LineLengthGuard, MAX_LINE_BYTES } from "./line-length-guard.js";

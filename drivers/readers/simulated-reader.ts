@@ -2,7 +2,7 @@
  * A reader with no device: taps come from the local API (`POST /api/v1/sales` with a
  * card uid, or the demo). Used by the demo and by tests of everything above the drivers.
  */
-import { type CardId, cardId, isCardId } from "../../protocol/card.js";
+import { type CardId, cardId, isCardId } from "../../rules/card.js";
 import { CardReader, type CardTap, type ReaderStatus } from "./card-reader.js";
 
 export class SimulatedReader extends CardReader {

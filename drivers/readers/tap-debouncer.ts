@@ -2,7 +2,7 @@
  * From card reads to `tap` events: the same card read again within debounceMs of its
  * last read is the card still lying on the reader, counted but not a new tap.
  */
-import { type CardId, maskCardId } from "../../protocol/card.js";
+import { type CardId, maskCardId } from "../../rules/card.js";
 import type { CardTap } from "./card-reader.js";
 import { type ReaderLog, safely } from "./reader-deps.js";
 

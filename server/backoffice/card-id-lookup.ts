@@ -1,14 +1,15 @@
 /**
  * A card id as a person types it. The ledger's ids are `<technology>:<number>`
- * (protocol/card.ts), but what is printed on a card or read off a reader is the number
+ * (rules/card.ts), but what is printed on a card or read off a reader is the number
  * alone, and `cardterm-hq card show 04AABBCC` answered "not in the ledger" (issue 15).
  * A bare number is looked up under every technology, in the form each one writes it
  * (IC uids in upper-case hex): one match is that card; none says the form expected; two
  * (an ID card and an IC card with the same digits) ask for the full id rather than pick.
  * Every candidate is an exact primary-key lookup.
  */
-import { type CardTechnology, isCardId, cardId as makeCardId } from "../../protocol/card.js";
+
 import { CardtermError } from "../../protocol/errors.js";
+import { type CardTechnology, isCardId, cardId as makeCardId } from "../../rules/card.js";
 import type { Queryable } from "../db/db.js";
 
 const TECHNOLOGIES: readonly CardTechnology[] = ["ic", "id", "qr", "sim"];

@@ -1,15 +1,15 @@
 /**
  * Issuing a card (发卡): a primary card to a new member, to an existing member (a new
  * account) or onto an existing account; or a sub-card (附属卡) sharing a primary card's
- * account, optionally with its own spending limits (protocol/sub-card.ts). A PIN is
- * stored only as its scrypt hash (protocol/pin.ts).
+ * account, optionally with its own spending limits (rules/sub-card.ts). A PIN is
+ * stored only as its scrypt hash (rules/pin.ts).
  *
  * A recycled card (status cancelled, 回收) may be issued again: the physical card comes
  * back into stock. Its row then belongs to the new account; its old transactions keep
  * the old account id, so no history moves.
  */
 import { CardtermError } from "../../protocol/errors.js";
-import { hashPin } from "../../protocol/pin.js";
+import { hashPin } from "../../rules/pin.js";
 import type { Db, Queryable } from "../db/db.js";
 import { syncCardsHotlist } from "../ledger/hotlist.js";
 import { openAccount } from "./accounts.js";

@@ -2,8 +2,9 @@
  * A card as head office sees it: status, type, account and member, sub-card links and
  * limits, whether it is on the hotlist. (Terminals get the smaller CardSnapshot.)
  */
-import type { CardStatus } from "../../protocol/card.js";
+
 import { CardtermError } from "../../protocol/errors.js";
+import type { CardStatus } from "../../rules/card.js";
 import type { Queryable } from "../db/db.js";
 import { toSafeInt, toSafeIntOrNull } from "../db/int.js";
 import { isoTime } from "./actor.js";

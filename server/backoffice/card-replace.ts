@@ -5,7 +5,7 @@
  * of the old card become sub-cards of the new one.
  */
 import { CardtermError } from "../../protocol/errors.js";
-import { hashPin } from "../../protocol/pin.js";
+import { hashPin } from "../../rules/pin.js";
 import type { Db } from "../db/db.js";
 import { syncCardsHotlist } from "../ledger/hotlist.js";
 import { type Actor, audit, checkActor } from "./actor.js";

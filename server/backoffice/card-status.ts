@@ -4,8 +4,9 @@
  * updates the hotlist in the same transaction, so the version terminals are sent
  * already holds the change (a card not active is listed; DESIGN §4 rule 3).
  */
-import type { CardStatus } from "../../protocol/card.js";
+
 import { CardtermError } from "../../protocol/errors.js";
+import type { CardStatus } from "../../rules/card.js";
 import type { Db, Queryable } from "../db/db.js";
 import { syncCardsHotlist } from "../ledger/hotlist.js";
 import { type Actor, audit, checkActor } from "./actor.js";

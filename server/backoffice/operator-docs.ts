@@ -1,7 +1,7 @@
 /**
  * The operators document of each registered till (protocol/operators-doc.ts): the
  * operators of the till's store — all of its tills, or this one among those they are
- * limited to — with their PIN hashes as stored (scrypt, protocol/pin.ts: the till's
+ * limited to — with their PIN hashes as stored (scrypt, rules/pin.ts: the till's
  * verifyPin reads the parameters from the hash itself), and the disabled ones as bare ids.
  *
  * One document per till, not one per store or chain: each goes to that till's own topic,
@@ -11,7 +11,7 @@
  * also how a till learns that its last operator was moved elsewhere.
  */
 import type { HqOperatorEntry, OperatorsDocument } from "../../protocol/operators-doc.js";
-import type { Role } from "../../protocol/roles.js";
+import type { Role } from "../../rules/roles.js";
 import type { Queryable } from "../db/db.js";
 import { operatorsVersion } from "./operators.js";
 

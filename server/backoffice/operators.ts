@@ -1,8 +1,8 @@
 /**
  * Operators (操作员): the people who work the tills, per store, with a role, a PIN (kept
- * only as a scrypt hash, protocol/pin.ts), an optional operator card and optionally only
+ * only as a scrypt hash, rules/pin.ts), an optional operator card and optionally only
  * some of the store's tills. Roles follow DESIGN §1; what each may do is the chain's
- * policy (protocol/roles.ts). A disabled operator is kept (their id is on past
+ * policy (rules/roles.ts). A disabled operator is kept (their id is on past
  * transactions) and still sent to the tills, as disabled, so none lets them in.
  *
  * Every change raises the operators version in its own transaction (operator-docs.ts
@@ -10,8 +10,8 @@
  * publication — at once through the HTTP API, within a poll from the CLI (doc-watch.ts).
  */
 import { CardtermError } from "../../protocol/errors.js";
-import { hashPin } from "../../protocol/pin.js";
-import { ROLES, type Role } from "../../protocol/roles.js";
+import { hashPin } from "../../rules/pin.js";
+import { ROLES, type Role } from "../../rules/roles.js";
 import type { Db, Queryable } from "../db/db.js";
 import { type Actor, audit, checkActor, isoTime } from "./actor.js";
 import { requireId, requireText } from "./validate.js";

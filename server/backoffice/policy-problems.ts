@@ -6,11 +6,11 @@
  * The shape is checked against the schema tills read the policy with, closed (an unknown
  * field is refused here, with the nearest known name: server/http/schemas.ts says why),
  * with every error collected, not the first (verbose: the messages name the known fields). The `roles` section is worded by
- * protocol/roles.ts (rolesProblems), so its schema errors are not said twice.
+ * rules/roles.ts (rolesProblems), so its schema errors are not said twice.
  */
 import { Ajv, type ErrorObject } from "ajv";
 import { nearest } from "../../config/problems.js";
-import { rolesProblems } from "../../protocol/roles.js";
+import { rolesProblems } from "../../rules/roles.js";
 import { policySchema } from "../http/schemas.js";
 
 let validate: ReturnType<Ajv["compile"]> | undefined;

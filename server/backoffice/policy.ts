@@ -4,8 +4,8 @@
  * server publishes it retained (hq-server.ts notices the new version).
  */
 import { CardtermError } from "../../protocol/errors.js";
-import { cardTypeOf, type PolicyDocument } from "../../protocol/policy.js";
-import { topUpTierProblems } from "../../protocol/top-up.js";
+import { cardTypeOf, type PolicyDocument } from "../../rules/policy.js";
+import { topUpTierProblems } from "../../rules/top-up.js";
 import type { Db, Queryable } from "../db/db.js";
 import { currentPolicy, savePolicy } from "../ledger/policy-store.js";
 import { type Actor, audit, checkActor } from "./actor.js";

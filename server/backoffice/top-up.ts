@@ -1,6 +1,6 @@
 /**
  * Top-up at head office (总部充值): stored value paid in at the counter of head office,
- * with the card type's bonus tier (protocol/top-up.ts: the highest tier reached, alone).
+ * with the card type's bonus tier (rules/top-up.ts: the highest tier reached, alone).
  *
  * It is a ledger transaction like a till's, with no terminal: source 'hq', terminal_id
  * NULL, mode 'online'. Exactly once by txnId: a client retrying after a lost answer
@@ -9,8 +9,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { CardtermError } from "../../protocol/errors.js";
-import { cardTypeOf } from "../../protocol/policy.js";
-import { priceTopUp } from "../../protocol/top-up.js";
+import { cardTypeOf } from "../../rules/policy.js";
+import { priceTopUp } from "../../rules/top-up.js";
 import type { Db, Queryable } from "../db/db.js";
 import { toSafeInt } from "../db/int.js";
 import { syncCardsHotlist } from "../ledger/hotlist.js";

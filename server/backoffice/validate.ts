@@ -3,9 +3,10 @@
  * money) and a message naming the field: the CLI, the HTTP API and a till all get the
  * same words. The HTTP layer's JSON schemas catch shapes first; these catch the rest.
  */
-import { isCardId } from "../../protocol/card.js";
+
 import { CardtermError } from "../../protocol/errors.js";
-import { assertMinor, type Minor } from "../../protocol/money.js";
+import { isCardId } from "../../rules/card.js";
+import { assertMinor, type Minor } from "../../rules/money.js";
 
 const bad = (message: string) => new CardtermError("CT_BAD_REQUEST", message);
 

@@ -6,8 +6,8 @@
 import { existsSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
-import { type OptionSpec, UsageError } from "../../protocol/cli/command-spec.js";
-import { parseMoney } from "../../protocol/money.js";
+import { type OptionSpec, UsageError } from "../../lib/cli/command-spec.js";
+import { parseMoney } from "../../rules/money.js";
 import type { Actor } from "../backoffice/actor.js";
 import type { Db } from "../db/db.js";
 import { openDb } from "../db/open-db.js";
@@ -117,7 +117,7 @@ export function options(names: readonly OptionName[], help: Partial<Record<Optio
   return names.map((n) => ({ ...OPTIONS[n], help: help[n] ?? OPTIONS[n].help }));
 }
 
-/** A usage error: one line, the command's usage, exit status 2 (protocol/cli/run-cli.ts). */
+/** A usage error: one line, the command's usage, exit status 2 (lib/cli/run-cli.ts). */
 export function usage(message: string): UsageError {
   return new UsageError(message);
 }

@@ -1,5 +1,5 @@
 /** `cardterm-hq card show|issue|loss|unloss|freeze|unfreeze|recycle|replace|level|limits|topup|package`. */
-import { formatMoney } from "../../protocol/money.js";
+import { formatMoney } from "../../rules/money.js";
 import { resolveCardId } from "../backoffice/card-id-lookup.js";
 import { type CardChange, issueCard } from "../backoffice/card-issue.js";
 import { changeCardLevel, setSubCardLimits } from "../backoffice/card-level.js";

@@ -11,7 +11,7 @@
 import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Explained, runCli } from "../../protocol/cli/run-cli.js";
+import { type Explained, runCli } from "../../lib/cli/run-cli.js";
 import { isCardtermError } from "../../protocol/errors.js";
 import { HQ_CLI } from "./hq-commands.js";
 

@@ -3,8 +3,8 @@
  * flags it takes (from OPTIONS in args.ts), declared once. Help, usage errors, completion
  * and test/unit/cli-walk.test.ts come from it; a new command or flag goes here.
  */
-import { bashCompletion } from "../../protocol/cli/bash-completion.js";
-import type { CliSpec, CommandSpec, ParsedInput } from "../../protocol/cli/command-spec.js";
+import { bashCompletion } from "../../lib/cli/bash-completion.js";
+import type { CliSpec, CommandSpec, ParsedInput } from "../../lib/cli/command-spec.js";
 import { STATUS_ACTIONS } from "../backoffice/card-status.js";
 import { LEDGER_OPTIONS, type OptionName, options, type Values } from "./args.js";
 import { card } from "./card-command.js";

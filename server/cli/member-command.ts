@@ -1,5 +1,5 @@
 /** `cardterm-hq member add|update|show|list`. */
-import { formatMoney } from "../../protocol/money.js";
+import { formatMoney } from "../../rules/money.js";
 import { memberAccounts } from "../backoffice/accounts.js";
 import { createMember, getMember, type Member, searchMembers, updateMember } from "../backoffice/members.js";
 import { actorOf, one, print, usage, type Values, withDb } from "./args.js";

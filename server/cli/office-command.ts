@@ -3,9 +3,9 @@
 import { readFile } from "node:fs/promises";
 import { readYaml } from "../../config/yaml-source.js";
 import { CardtermError } from "../../protocol/errors.js";
-import { formatMoney } from "../../protocol/money.js";
-import type { PolicyDocument } from "../../protocol/policy.js";
-import { chainRoles, ROLES } from "../../protocol/roles.js";
+import { formatMoney } from "../../rules/money.js";
+import type { PolicyDocument } from "../../rules/policy.js";
+import { chainRoles, ROLES } from "../../rules/roles.js";
 import {
   addOperator,
   listOperators,

@@ -1,5 +1,5 @@
 /** `cardterm-hq card package grant|list <cardId>`: count packages (次卡) of the card's account. */
-import { formatMoney } from "../../protocol/money.js";
+import { formatMoney } from "../../rules/money.js";
 import { type CountPackageDetail, grantPackage, listPackages } from "../backoffice/count-packages.js";
 import { actorOf, moneyOption, print, usage, type Values, withDb } from "./args.js";
 

@@ -1,5 +1,5 @@
 /** `cardterm-hq report daily|liability|shortfalls|alerts|terminals`. */
-import { formatMoney } from "../../protocol/money.js";
+import { formatMoney } from "../../rules/money.js";
 import { dailyReport } from "../backoffice/report-daily.js";
 import {
   alertReport,

@@ -181,7 +181,7 @@ export const MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE members ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now()",
       "CREATE INDEX members_phone ON members (phone)",
       // Sub-cards point at their primary (same account) and may carry their own limits
-      // (protocol/sub-card.ts); a replaced card names its successor.
+      // (rules/sub-card.ts); a replaced card names its successor.
       "ALTER TABLE cards ADD COLUMN primary_card_id text REFERENCES cards(card_id)",
       "ALTER TABLE cards ADD COLUMN per_txn_limit bigint CHECK (per_txn_limit >= 0)",
       "ALTER TABLE cards ADD COLUMN daily_limit bigint CHECK (daily_limit >= 0)",
@@ -259,7 +259,7 @@ export const MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE transactions ADD COLUMN package_id text",
       "ALTER TABLE transactions ADD COLUMN uses integer NOT NULL DEFAULT 0",
       "CREATE INDEX transactions_package ON transactions (package_id) WHERE package_id IS NOT NULL",
-      // The server's PIN retry counter per card (protocol/pin.ts), for online PIN checks.
+      // The server's PIN retry counter per card (rules/pin.ts), for online PIN checks.
       "ALTER TABLE cards ADD COLUMN pin_failures integer NOT NULL DEFAULT 0",
       "ALTER TABLE cards ADD COLUMN pin_locked_until bigint",
     ],

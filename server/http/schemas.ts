@@ -92,7 +92,7 @@ export const policySchema = (() => {
   return {
     ...closed,
     required: closed.required.filter((k) => k !== "version"),
-    description: "A policy document (protocol/policy.ts); version optional = current + 1",
+    description: "A policy document (rules/policy.ts); version optional = current + 1",
   };
 })();
 

@@ -1,7 +1,7 @@
 /**
  * Online authorisation of a sale (DESIGN §4): the server prices the sale by the card
  * type, checks the card's rules — points redemption, count-card use, a sub-card's own
- * limits (protocol/sale-rules.ts) — the balance and the PIN, and debits it: the checks and
+ * limits (rules/sale-rules.ts) — the balance and the PIN, and debits it: the checks and
  * the debit in one transaction with the account row locked, so two tills can never both
  * spend the same money, points or uses. The debit is a hold (holds.ts,
  * docs/reconciliation.md): the till's journal entry confirms it; a till that never
@@ -17,14 +17,15 @@
  * (transaction row, balance, points and uses in one statement); COMMIT. Policy documents
  * are parsed once per version (bench/auth-roundtrip.ts).
  */
-import type { CardSnapshot } from "../../protocol/card.js";
-import { type CountPackage, takeUses } from "../../protocol/count-card.js";
-import type { AnyDeclineCode } from "../../protocol/decline-text.js";
+
 import type { AppliedCountUse, AuthReply, AuthRequest } from "../../protocol/messages.js";
-import { pinRequired } from "../../protocol/pin.js";
-import { cardTypeOf, type PolicyDocument, pinRulesOf } from "../../protocol/policy.js";
-import type { PricedSale } from "../../protocol/pricing.js";
-import { judgeSaleRules } from "../../protocol/sale-rules.js";
+import type { CardSnapshot } from "../../rules/card.js";
+import { type CountPackage, takeUses } from "../../rules/count-card.js";
+import type { AnyDeclineCode } from "../../rules/decline-text.js";
+import { pinRequired } from "../../rules/pin.js";
+import { cardTypeOf, type PolicyDocument, pinRulesOf } from "../../rules/policy.js";
+import type { PricedSale } from "../../rules/pricing.js";
+import { judgeSaleRules } from "../../rules/sale-rules.js";
 import type { Db, Queryable } from "../db/db.js";
 import { type AlertInput, recordAlerts } from "./alerts.js";
 import { findPackage } from "./package-rows.js";

@@ -5,15 +5,16 @@
  * also records what changed under the new version: the deltas terminals apply
  * (hotlistDelta) instead of fetching the whole list on every change.
  */
-import type { HotlistReason, HotlistReasons } from "../../protocol/hotlist-reason.js";
+
 import type { HotlistDelta, HotlistDocument } from "../../protocol/messages.js";
+import type { HotlistReason, HotlistReasons } from "../../rules/hotlist-reason.js";
 import type { Queryable } from "../db/db.js";
 import { toSafeInt } from "../db/int.js";
 
-export type { HotlistReason } from "../../protocol/hotlist-reason.js";
+export type { HotlistReason } from "../../rules/hotlist-reason.js";
 
 /**
- * The whole list, with the reasons that change what a till says (protocol/hotlist-reason.ts):
+ * The whole list, with the reasons that change what a till says (rules/hotlist-reason.ts):
  * a shortfall is a debt, freed by a top-up. Lost, frozen, cancelled and replaced cards are
  * worded alike at the till (CARD_HOTLISTED) and carry none, so a change among those stays
  * no change for a terminal.

@@ -4,7 +4,7 @@
  * happens with the package's account row locked (authorise.ts, ingest-apply.ts), so a use
  * never races another use or a grant of the same account.
  */
-import type { CountPackage } from "../../protocol/count-card.js";
+import type { CountPackage } from "../../rules/count-card.js";
 import type { Queryable } from "../db/db.js";
 import { toSafeInt } from "../db/int.js";
 

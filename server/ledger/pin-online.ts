@@ -1,6 +1,6 @@
 /**
  * The card PIN checked at the server (DESIGN §4 rule 9, online), with the server's own
- * retry counter per card (cards.pin_failures / pin_locked_until) under protocol/pin.ts's
+ * retry counter per card (cards.pin_failures / pin_locked_until) under rules/pin.ts's
  * rules, so five wrong tries lock the card at every till at once.
  *
  * It runs inside the authorisation's transaction, with the account row locked: the
@@ -9,8 +9,8 @@
  * counting and comparing, which is why it persists the count first (agent decider); here
  * a crash rolls back the attempt and its answer together, and no answer was given.
  */
-import { afterCheck, beforeCheck, type PinAttempts, verifyPin } from "../../protocol/pin.js";
-import type { PinRules } from "../../protocol/policy.js";
+import { afterCheck, beforeCheck, type PinAttempts, verifyPin } from "../../rules/pin.js";
+import type { PinRules } from "../../rules/policy.js";
 import type { Queryable } from "../db/db.js";
 
 export type OnlinePinCode = "PIN_REQUIRED" | "PIN_WRONG" | "PIN_LOCKED";

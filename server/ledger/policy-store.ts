@@ -1,7 +1,7 @@
 /**
  * The versioned policy document (DESIGN §2): the newest version is the current one.
  */
-import type { PolicyDocument } from "../../protocol/policy.js";
+import type { PolicyDocument } from "../../rules/policy.js";
 import type { Queryable } from "../db/db.js";
 
 export async function currentPolicy(q: Queryable): Promise<PolicyDocument | undefined> {

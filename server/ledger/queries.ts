@@ -1,9 +1,10 @@
 /**
  * Read-only views of the ledger for the CLI, the demo and tests.
  */
-import type { CardSnapshot } from "../../protocol/card.js";
+
 import type { HotlistDocument } from "../../protocol/messages.js";
-import type { PolicyDocument } from "../../protocol/policy.js";
+import type { CardSnapshot } from "../../rules/card.js";
+import type { PolicyDocument } from "../../rules/policy.js";
 import type { Queryable } from "../db/db.js";
 import { toSafeInt, toSafeIntOrNull } from "../db/int.js";
 import { hotlistDocument } from "./hotlist.js";

@@ -9,9 +9,9 @@
  * first, so the read that follows sees everything committed before the lock was granted
  * (a sub-select of the locking statement would read an older snapshot).
  */
-import type { CardSnapshot, CardStatus } from "../../protocol/card.js";
-import type { CountPackage } from "../../protocol/count-card.js";
-import type { PinAttempts } from "../../protocol/pin.js";
+import type { CardSnapshot, CardStatus } from "../../rules/card.js";
+import type { CountPackage } from "../../rules/count-card.js";
+import type { PinAttempts } from "../../rules/pin.js";
 import type { Queryable } from "../db/db.js";
 import { toSafeInt, toSafeIntOrNull } from "../db/int.js";
 

@@ -4,9 +4,9 @@
  * a terminal key given anew, which replaces the stored one (the demo box may have
  * generated a new key; entries already applied were verified with the old one).
  */
-import type { CardStatus } from "../../protocol/card.js";
-import { parseMoney } from "../../protocol/money.js";
-import { demoPolicy } from "../../protocol/policy.js";
+import type { CardStatus } from "../../rules/card.js";
+import { parseMoney } from "../../rules/money.js";
+import { demoPolicy } from "../../rules/policy.js";
 import type { Db, Queryable } from "../db/db.js";
 import { addToHotlist, type HotlistReason } from "./hotlist.js";
 import { savePolicy } from "./policy-store.js";

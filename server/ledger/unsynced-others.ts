@@ -6,7 +6,7 @@
  * figure (authorise.ts). One query, only when a request carries such cards.
  */
 import type { AuthRequest } from "../../protocol/messages.js";
-import type { Minor } from "../../protocol/money.js";
+import type { Minor } from "../../rules/money.js";
 import type { Queryable } from "../db/db.js";
 
 export async function othersOnAccount(

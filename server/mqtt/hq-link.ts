@@ -12,7 +12,6 @@
 
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
-import { maskCardId } from "../../protocol/card.js";
 import {
   type AuthRequest,
   decodeMessage,
@@ -23,6 +22,7 @@ import {
 } from "../../protocol/messages.js";
 import type { TillOpAnyReply, TillOpRequest } from "../../protocol/till-ops.js";
 import { isTerminalId, serverSubscriptions, terminalIdOf, topics } from "../../protocol/topics.js";
+import { maskCardId } from "../../rules/card.js";
 import type { AlertInput } from "../ledger/alerts.js";
 import type { AuthOutcome } from "../ledger/authorise.js";
 import type { IngestOutcome } from "../ledger/ingest.js";

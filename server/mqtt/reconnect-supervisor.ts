@@ -1,7 +1,7 @@
 /**
  * Head office's reconnects to the broker: capped exponential backoff with jitter
- * (protocol/backoff.ts) instead of MQTT.js's fixed period, and an outage logged a few
- * times instead of per attempt (protocol/outage-log.ts). Issue 15 saw ~one warning a
+ * (lib/backoff.ts) instead of MQTT.js's fixed period, and an outage logged a few
+ * times instead of per attempt (lib/outage-log.ts). Issue 15 saw ~one warning a
  * second while the broker was down: the fixed 2 s period, each attempt's error and
  * "offline" line.
  *
@@ -11,8 +11,8 @@
  * empty stores). A close from `end()` (disconnecting / disconnected) schedules nothing.
  */
 import type { MqttClient } from "mqtt";
-import { Backoff, type BackoffOptions, BROKER_RECONNECT } from "../../protocol/backoff.js";
-import { OutageLog, type OutageLogSink } from "../../protocol/outage-log.js";
+import { Backoff, type BackoffOptions, BROKER_RECONNECT } from "../../lib/backoff.js";
+import { OutageLog, type OutageLogSink } from "../../lib/outage-log.js";
 
 export interface ReconnectOptions {
   /** Default BROKER_RECONNECT: 1 s doubling to 5 s. */

@@ -10,11 +10,12 @@
  * first, so a terminal that follows deltas never needs the full document for a change
  * it could apply.
  */
-import { maskCardId } from "../../protocol/card.js";
+
 import { encodeMessage, type HotlistDelta, type HotlistDocument } from "../../protocol/messages.js";
 import { type OperatorsDocument, operatorsDocKey } from "../../protocol/operators-doc.js";
-import type { PolicyDocument } from "../../protocol/policy.js";
 import { topics } from "../../protocol/topics.js";
+import { maskCardId } from "../../rules/card.js";
+import type { PolicyDocument } from "../../rules/policy.js";
 
 export interface DocumentSource {
   policy(): Promise<PolicyDocument | undefined>;

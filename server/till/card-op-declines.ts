@@ -1,15 +1,16 @@
 /**
  * Why the back office refused a card operation, as a stable decline code a cashier can
- * read (protocol/decline-text.ts). The back-office functions speak in CardtermError codes
+ * read (rules/decline-text.ts). The back-office functions speak in CardtermError codes
  * (CT_NOT_FOUND, CT_CONFLICT, CT_BAD_REQUEST) with messages for head office; rather than
  * parse those messages, the cause is read back from the ledger after the refused change
  * rolled back — the facts, not the wording, decide the code.
  */
-import type { CardSnapshot } from "../../protocol/card.js";
+
 import type { CardtermError } from "../../protocol/errors.js";
-import { cardTypeOf } from "../../protocol/policy.js";
 import type { CardOpRequest } from "../../protocol/till-card-ops.js";
 import type { TillOpDeclineCode } from "../../protocol/till-ops.js";
+import type { CardSnapshot } from "../../rules/card.js";
+import { cardTypeOf } from "../../rules/policy.js";
 import { STATUS_ACTIONS } from "../backoffice/card-status.js";
 import type { Queryable } from "../db/db.js";
 import { currentPolicy } from "../ledger/policy-store.js";

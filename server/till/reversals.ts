@@ -23,7 +23,7 @@
  *   what that floor grew by. So no sequence of partial refunds gives back more points
  *   than were redeemed or takes back more than were earned, and the refund that completes
  *   the money moves exactly what is left: no point is stranded. Rounding down is the
- *   points rule everywhere (protocol/money.ts mulDivFloor); the cash value of the points
+ *   points rule everywhere (rules/money.ts mulDivFloor); the cash value of the points
  *   given back follows them at the sale's own rate;
  * - count uses go back only when asked (`uses`): money is refunded for goods returned,
  *   while whether a service was in fact not given is the cashier's call, never implied.
@@ -34,9 +34,10 @@
  * `redeemedMinor`, `countUses`) whose direction its kind gives (protocol/journal-entry.ts
  * balanceDelta, pointsDelta, usesDelta), and `pointsEarned` ≤ 0 for earned points taken back.
  */
-import type { CardSnapshot } from "../../protocol/card.js";
-import { type Minor, mulDivFloor } from "../../protocol/money.js";
+
 import type { AppliedTxn, TillOpDeclineCode, TillOpRequest } from "../../protocol/till-ops.js";
+import type { CardSnapshot } from "../../rules/card.js";
+import { type Minor, mulDivFloor } from "../../rules/money.js";
 import type { StoredTxn } from "../ledger/transactions.js";
 
 export type ReversalPlan = { ok: true; txn: AppliedTxn } | { ok: false; code: TillOpDeclineCode; message: string };

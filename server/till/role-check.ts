@@ -4,7 +4,7 @@
  * operators file can be edited. So for an operator head office knows, the server checks
  * again, from its own records — the operator is active, works at this till's store (and
  * this till, when limited to some), and their role at head office has the operation's
- * permission under the chain's policy (protocol/roles.ts chainRoles; a till's config can
+ * permission under the chain's policy (rules/roles.ts chainRoles; a till's config can
  * only narrow that, so this is the outer bound). Refused: OPERATOR_NOT_ALLOWED.
  *
  * An operator head office does not know — one from a till's config file only — is allowed,
@@ -18,8 +18,9 @@
  * money has moved; answering "not allowed" would hide that), and the audit row commits or
  * rolls back with the operation.
  */
-import { chainRoles, TILL_OP_PERMISSIONS } from "../../protocol/roles.js";
+
 import type { TillOpReply, TillOpRequest } from "../../protocol/till-ops.js";
+import { chainRoles, TILL_OP_PERMISSIONS } from "../../rules/roles.js";
 import { audit } from "../backoffice/actor.js";
 import { findOperator } from "../backoffice/operators.js";
 import type { Queryable } from "../db/db.js";

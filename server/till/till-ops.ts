@@ -6,10 +6,8 @@
  * gets the stored result back and moves nothing. The till journals the applied
  * transaction afterwards; ingest then finds it by txnId and applies nothing twice.
  */
-import type { CardSnapshot } from "../../protocol/card.js";
-import { takeUses } from "../../protocol/count-card.js";
+
 import { pointsDelta, usesDelta } from "../../protocol/journal-entry.js";
-import { cardTypeOf } from "../../protocol/policy.js";
 import type {
   AppliedTxn,
   HoldDoneReply,
@@ -18,7 +16,10 @@ import type {
   TillOpReply,
   TillOpRequest,
 } from "../../protocol/till-ops.js";
-import { priceTopUp } from "../../protocol/top-up.js";
+import type { CardSnapshot } from "../../rules/card.js";
+import { takeUses } from "../../rules/count-card.js";
+import { cardTypeOf } from "../../rules/policy.js";
+import { priceTopUp } from "../../rules/top-up.js";
 import type { Db, Queryable } from "../db/db.js";
 import { confirmIfHeld } from "../ledger/holds.js";
 import { currentPolicy } from "../ledger/policy-store.js";

@@ -14,10 +14,10 @@ import { Decider } from "../../agent/sale/decider.js";
 import type { TapSource } from "../../agent/sale/tap-source.js";
 import type { TillOpServer } from "../../agent/sync/till-op-client.js";
 import { TillOperations } from "../../agent/till/till-operations.js";
-import type { CardSnapshot } from "../../protocol/card.js";
 import type { AuthReply } from "../../protocol/messages.js";
-import { demoPolicy } from "../../protocol/policy.js";
 import type { TillOpReply } from "../../protocol/till-ops.js";
+import type { CardSnapshot } from "../../rules/card.js";
+import { demoPolicy } from "../../rules/policy.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const ticks = async (n = 20) => {

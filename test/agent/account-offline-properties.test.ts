@@ -21,11 +21,11 @@ import { TerminalLedger } from "../../agent/journal/terminal-ledger.js";
 import { silentLogger } from "../../agent/logger.js";
 import { Decider, type OnlineAuthoriser } from "../../agent/sale/decider.js";
 import type { Decision } from "../../agent/sale/decision.js";
-import type { CardSnapshot } from "../../protocol/card.js";
 import type { AuthReply, AuthRequest } from "../../protocol/messages.js";
-import type { OfflineLimits } from "../../protocol/offline-rules.js";
-import { cardTypeOf, demoPolicy } from "../../protocol/policy.js";
-import { priceSale } from "../../protocol/pricing.js";
+import type { CardSnapshot } from "../../rules/card.js";
+import type { OfflineLimits } from "../../rules/offline-rules.js";
+import { cardTypeOf, demoPolicy } from "../../rules/policy.js";
+import { priceSale } from "../../rules/pricing.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const key = randomBytes(32);

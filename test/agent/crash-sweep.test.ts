@@ -15,7 +15,7 @@ import t from "tap";
 import { CRASH_POINTS, ONLINE_CRASH_POINTS } from "../../agent/faults/crash-points.js";
 import { TerminalLedger } from "../../agent/journal/terminal-ledger.js";
 import { silentLogger } from "../../agent/logger.js";
-import { demoPolicy } from "../../protocol/policy.js";
+import { demoPolicy } from "../../rules/policy.js";
 import { issueCard } from "../../server/backoffice/card-issue.js";
 import { topUpAtHq } from "../../server/backoffice/top-up.js";
 import { startHqServer } from "../../server/hq-server.js";

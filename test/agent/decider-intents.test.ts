@@ -12,10 +12,10 @@ import { TerminalLedger } from "../../agent/journal/terminal-ledger.js";
 import { silentLogger } from "../../agent/logger.js";
 import { Decider, type OnlineAuthoriser } from "../../agent/sale/decider.js";
 import type { SaleIntents } from "../../agent/sale/sale-intents.js";
-import type { CardSnapshot } from "../../protocol/card.js";
 import { CardtermError } from "../../protocol/errors.js";
 import type { AuthReply } from "../../protocol/messages.js";
-import { demoPolicy } from "../../protocol/policy.js";
+import type { CardSnapshot } from "../../rules/card.js";
+import { demoPolicy } from "../../rules/policy.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const key = randomBytes(32);

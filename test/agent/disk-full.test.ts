@@ -11,10 +11,10 @@ import { TerminalLedger } from "../../agent/journal/terminal-ledger.js";
 import { silentLogger } from "../../agent/logger.js";
 import { Decider, type OnlineAuthoriser } from "../../agent/sale/decider.js";
 import type { DurableFs } from "../../agent/store/durable-file.js";
-import type { CardSnapshot } from "../../protocol/card.js";
 import type { AuthReply } from "../../protocol/messages.js";
-import type { OfflineLimits } from "../../protocol/offline-rules.js";
-import { demoPolicy } from "../../protocol/policy.js";
+import type { CardSnapshot } from "../../rules/card.js";
+import type { OfflineLimits } from "../../rules/offline-rules.js";
+import { demoPolicy } from "../../rules/policy.js";
 import { CrashableDisk, type FsOp } from "../helpers/crashable-fs.js";
 import { tempDir } from "../helpers/temp-dir.js";
 

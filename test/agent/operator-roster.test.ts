@@ -12,8 +12,8 @@ import { mergeOperators } from "../../agent/operators/roster.js";
 import { OperatorSessions } from "../../agent/operators/sessions.js";
 import type { OperatorConfig } from "../../config/agent-config.js";
 import type { HqOperatorEntry } from "../../protocol/operators-doc.js";
-import { hashPin } from "../../protocol/pin.js";
-import { BUILT_IN_ROLES, type RolesSection } from "../../protocol/roles.js";
+import { hashPin } from "../../rules/pin.js";
+import { BUILT_IN_ROLES, type RolesSection } from "../../rules/roles.js";
 
 const FAST = { N: 2 ** 10, r: 8, p: 1 };
 const hash = (pin: string) => hashPin(pin, Buffer.from(`salt-${pin}-0123`), FAST);

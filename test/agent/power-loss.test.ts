@@ -11,8 +11,8 @@ import t from "tap";
 import { type NewEntry, TerminalLedger } from "../../agent/journal/terminal-ledger.js";
 import type { DurableFs } from "../../agent/store/durable-file.js";
 import { writeDurably } from "../../agent/store/durable-file.js";
-import type { CardSnapshot } from "../../protocol/card.js";
 import type { JournalEntry } from "../../protocol/journal-entry.js";
+import type { CardSnapshot } from "../../rules/card.js";
 import { CrashableDisk, type CrashableHandle, type CrashOptions, careless } from "../helpers/crashable-fs.js";
 
 const DIR = "/data";

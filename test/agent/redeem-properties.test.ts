@@ -17,9 +17,9 @@ import { includes } from "../../agent/journal/journal-state.js";
 import { TerminalLedger } from "../../agent/journal/terminal-ledger.js";
 import { silentLogger } from "../../agent/logger.js";
 import { Decider, type OnlineAuthoriser } from "../../agent/sale/decider.js";
-import type { CardSnapshot } from "../../protocol/card.js";
 import type { JournalEntry } from "../../protocol/journal-entry.js";
-import { demoPolicy } from "../../protocol/policy.js";
+import type { CardSnapshot } from "../../rules/card.js";
+import { demoPolicy } from "../../rules/policy.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const key = randomBytes(32);

@@ -9,10 +9,10 @@ import t, { type Test } from "tap";
 import { TerminalLedger } from "../../agent/journal/terminal-ledger.js";
 import { silentLogger } from "../../agent/logger.js";
 import { Decider, type OnlineAuthoriser, type SaleRequest } from "../../agent/sale/decider.js";
-import type { CardSnapshot } from "../../protocol/card.js";
 import type { AuthReply, AuthRequest } from "../../protocol/messages.js";
-import { hashPin } from "../../protocol/pin.js";
-import { demoPolicy } from "../../protocol/policy.js";
+import type { CardSnapshot } from "../../rules/card.js";
+import { hashPin } from "../../rules/pin.js";
+import { demoPolicy } from "../../rules/policy.js";
 import { tempDir } from "../helpers/temp-dir.js";
 
 const key = randomBytes(32);

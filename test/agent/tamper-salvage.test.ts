@@ -8,8 +8,8 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import t, { type Test } from "tap";
 import { type NewEntry, TerminalLedger } from "../../agent/journal/terminal-ledger.js";
-import type { CardSnapshot } from "../../protocol/card.js";
 import { type EntryBody, type JournalEntry, sealEntry } from "../../protocol/journal-entry.js";
+import type { CardSnapshot } from "../../rules/card.js";
 import { entryAt as at, editHead, editLog } from "../helpers/journal-files.js";
 import { tempDir } from "../helpers/temp-dir.js";
 

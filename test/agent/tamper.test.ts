@@ -11,10 +11,10 @@ import { HEADER_BYTES } from "../../agent/journal/journal-log.js";
 import { type NewEntry, TerminalLedger } from "../../agent/journal/terminal-ledger.js";
 import { silentLogger } from "../../agent/logger.js";
 import { Decider } from "../../agent/sale/decider.js";
-import type { CardSnapshot } from "../../protocol/card.js";
-import { maskCardId } from "../../protocol/card.js";
 import { type EntryBody, type JournalEntry, sealEntry } from "../../protocol/journal-entry.js";
-import { demoPolicy } from "../../protocol/policy.js";
+import type { CardSnapshot } from "../../rules/card.js";
+import { maskCardId } from "../../rules/card.js";
+import { demoPolicy } from "../../rules/policy.js";
 import { entryAt as at, editHead, editLog } from "../helpers/journal-files.js";
 import { tempDir } from "../helpers/temp-dir.js";
 

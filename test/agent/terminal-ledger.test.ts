@@ -6,8 +6,8 @@ import { HEADER_BYTES } from "../../agent/journal/journal-log.js";
 import { legacyHeadMac, sealCard } from "../../agent/journal/seals.js";
 import { COMPACT_EMPTY_AT, type NewEntry, TerminalLedger } from "../../agent/journal/terminal-ledger.js";
 import { type DurableFs, nodeDurableFs } from "../../agent/store/durable-file.js";
-import type { CardSnapshot } from "../../protocol/card.js";
 import { GENESIS_HASH, sealEntry } from "../../protocol/journal-entry.js";
+import type { CardSnapshot } from "../../rules/card.js";
 import { editLog, readHead, readLog } from "../helpers/journal-files.js";
 import { tempDir } from "../helpers/temp-dir.js";
 

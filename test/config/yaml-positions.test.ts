@@ -7,7 +7,7 @@
 import t from "tap";
 import { type ConfigProblem, parseConfigText } from "../../config/load-config.js";
 import { isCardtermError } from "../../protocol/errors.js";
-import { parseMoney } from "../../protocol/money.js";
+import { parseMoney } from "../../rules/money.js";
 
 const HEAD = `version: 1\nterminal:\n  id: T001\n  dataDir: /tmp/x\n  key: { hex: "${"ab".repeat(32)}" }\n`;
 

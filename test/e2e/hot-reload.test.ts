@@ -20,7 +20,7 @@ import { randomBytes } from "node:crypto";
 import { rename, writeFile } from "node:fs/promises";
 import t from "tap";
 import { TerminalLedger } from "../../agent/journal/terminal-ledger.js";
-import { demoPolicy } from "../../protocol/policy.js";
+import { demoPolicy } from "../../rules/policy.js";
 import { startAgentProcess } from "../helpers/agent-process.js";
 import { getJson, postSale, type SaleReply } from "../helpers/api-client.js";
 import { decodeEscPos } from "../helpers/escpos-decode.js";

@@ -8,7 +8,7 @@ import { readFile } from "node:fs/promises";
 import { pino } from "pino";
 import t from "tap";
 import type { HotlistDocument } from "../../protocol/messages.js";
-import { parseMoney } from "../../protocol/money.js";
+import { parseMoney } from "../../rules/money.js";
 import { startHqServer } from "../../server/hq-server.js";
 import { postSale } from "../helpers/api-client.js";
 import { startMosquitto } from "../helpers/mosquitto.js";

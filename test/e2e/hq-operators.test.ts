@@ -21,8 +21,8 @@ import { DEMO_OPERATOR_PINS, DEMO_OPERATORS } from "../../agent/demo/demo-operat
 import { startEmbeddedBroker } from "../../agent/demo/embedded-broker.js";
 import { silentLogger } from "../../agent/logger.js";
 import { loadConfig } from "../../config/load-config.js";
-import type { PolicyDocument } from "../../protocol/policy.js";
-import { BUILT_IN_ROLES } from "../../protocol/roles.js";
+import type { PolicyDocument } from "../../rules/policy.js";
+import { BUILT_IN_ROLES } from "../../rules/roles.js";
 import { addOperator, setOperatorActive } from "../../server/backoffice/operators.js";
 import { getPolicy, publishPolicy } from "../../server/backoffice/policy.js";
 import { startHqServer } from "../../server/hq-server.js";

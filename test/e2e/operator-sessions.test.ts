@@ -5,7 +5,7 @@
  * config), activity keeping a session alive, log-out, and five wrong PINs locking.
  */
 import t from "tap";
-import { BUILT_IN_ROLES } from "../../protocol/roles.js";
+import { BUILT_IN_ROLES } from "../../rules/roles.js";
 import { OPERATOR_CARDS, type Reply, startTillRig, type TillRig } from "./till-rig.js";
 
 const IDLE_MS = 1_000;

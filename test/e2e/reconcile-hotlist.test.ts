@@ -8,8 +8,8 @@ import { readFile } from "node:fs/promises";
 import { pino } from "pino";
 import t, { type Test } from "tap";
 import type { HotlistDocument } from "../../protocol/messages.js";
-import { parseMoney } from "../../protocol/money.js";
 import { topics } from "../../protocol/topics.js";
+import { parseMoney } from "../../rules/money.js";
 import { type HqServer, startHqServer } from "../../server/hq-server.js";
 import { type MosquittoBroker, startMosquitto } from "../helpers/mosquitto.js";
 import {

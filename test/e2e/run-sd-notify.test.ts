@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import t from "tap";
 import { TerminalLedger } from "../../agent/journal/terminal-ledger.js";
-import { demoPolicy } from "../../protocol/policy.js";
+import { demoPolicy } from "../../rules/policy.js";
 import { startAgentProcess } from "../helpers/agent-process.js";
 import { postSale } from "../helpers/api-client.js";
 import { freePort } from "../helpers/free-port.js";

@@ -8,8 +8,8 @@
  */
 import { readFile } from "node:fs/promises";
 import t from "tap";
-import { cardTypeOf, demoPolicy } from "../../protocol/policy.js";
-import { priceSale } from "../../protocol/pricing.js";
+import { cardTypeOf, demoPolicy } from "../../rules/policy.js";
+import { priceSale } from "../../rules/pricing.js";
 import { listAudit } from "../../server/backoffice/actor.js";
 import { decodeEscPos } from "../helpers/escpos-decode.js";
 import { waitFor } from "../helpers/wait-for.js";

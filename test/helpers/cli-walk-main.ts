@@ -12,8 +12,8 @@
  * demo, doctor) get a stand-in run in-process, and no bare case with --spawn.
  */
 import { spawnSync } from "node:child_process";
-import type { CliSpec } from "../../protocol/cli/command-spec.js";
-import { runCli } from "../../protocol/cli/run-cli.js";
+import type { CliSpec } from "../../lib/cli/command-spec.js";
+import { runCli } from "../../lib/cli/run-cli.js";
 
 export interface WalkCase {
   argv: string[];

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
 import { AGENT_CLI } from "../../agent/cli/agent-commands.js";
-import { runCli } from "../../protocol/cli/run-cli.js";
+import { runCli } from "../../lib/cli/run-cli.js";
 import {
   aptPackages,
   copyArgs,

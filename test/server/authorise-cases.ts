@@ -4,7 +4,7 @@
  */
 import type { Test } from "tap";
 import type { AuthReply } from "../../protocol/messages.js";
-import { parseMoney } from "../../protocol/money.js";
+import { parseMoney } from "../../rules/money.js";
 import type { Db } from "../../server/db/db.js";
 import { authorise } from "../../server/ledger/authorise.js";
 import { ledgerQueries } from "../../server/ledger/queries.js";

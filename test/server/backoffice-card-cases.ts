@@ -4,8 +4,8 @@
  * (backoffice.test.ts) and on PostgreSQL 15 (backoffice-postgres.test.ts).
  */
 import type { Test } from "tap";
-import { parseMoney } from "../../protocol/money.js";
-import { verifyPin } from "../../protocol/pin.js";
+import { parseMoney } from "../../rules/money.js";
+import { verifyPin } from "../../rules/pin.js";
 import * as bo from "../../server/backoffice/index.js";
 import type { Db } from "../../server/db/db.js";
 import { authorise } from "../../server/ledger/authorise.js";

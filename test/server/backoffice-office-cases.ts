@@ -3,8 +3,8 @@
  * and hotlist pruning — on PGlite (backoffice.test.ts) and PostgreSQL (backoffice-postgres.test.ts).
  */
 import type { Test } from "tap";
-import { verifyPin } from "../../protocol/pin.js";
-import { demoPolicy } from "../../protocol/policy.js";
+import { verifyPin } from "../../rules/pin.js";
+import { demoPolicy } from "../../rules/policy.js";
 import * as bo from "../../server/backoffice/index.js";
 import type { Db } from "../../server/db/db.js";
 import { hotlistDelta, pruneHotlistChanges } from "../../server/ledger/hotlist.js";

@@ -41,7 +41,7 @@ if (why) {
   });
   t.test("two publishers of the next policy version: one wins, the other is told", async (t) => {
     await resetBackoffice(db);
-    const { demoPolicy } = await import("../../protocol/policy.js");
+    const { demoPolicy } = await import("../../rules/policy.js");
     const doc = () => {
       const p = demoPolicy() as Partial<ReturnType<typeof demoPolicy>>;
       delete p.version;

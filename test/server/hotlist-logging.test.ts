@@ -8,7 +8,7 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import t from "tap";
 import { startEmbeddedBroker } from "../../agent/demo/embedded-broker.js";
-import { parseMoney } from "../../protocol/money.js";
+import { parseMoney } from "../../rules/money.js";
 import { startHqServer } from "../../server/hq-server.js";
 import { freePort } from "../helpers/free-port.js";
 import { waitFor } from "../helpers/wait-for.js";

@@ -1,12 +1,12 @@
 /**
- * The hotlist's reasons at the server (protocol/hotlist-reason.ts): a shortfall's listing
+ * The hotlist's reasons at the server (rules/hotlist-reason.ts): a shortfall's listing
  * is published with its reason, in the document and the delta; a card with a debt then
  * reported lost is sent again without it (a new version: the till's words change), while
  * lost ↔ frozen ↔ replaced stays no change for a terminal. PGlite (or
  * CARDTERM_TEST_DATABASE_URL).
  */
 import t from "tap";
-import { parseMoney } from "../../protocol/money.js";
+import { parseMoney } from "../../rules/money.js";
 import { lossCard } from "../../server/backoffice/index.js";
 import { hotlistDelta, hotlistDocument } from "../../server/ledger/hotlist.js";
 import { ingestBatch } from "../../server/ledger/ingest.js";

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { demoPolicy } from "../../protocol/policy.js";
+import { demoPolicy } from "../../rules/policy.js";
 import { openDb } from "../../server/db/open-db.js";
 import { seedDemo } from "../../server/ledger/seed-demo.js";
 

@@ -9,7 +9,7 @@
  * valid top-up at the end shows the same check sees money move when it does.
  */
 import t from "tap";
-import { demoPolicy, type PolicyDocument } from "../../protocol/policy.js";
+import { demoPolicy, type PolicyDocument } from "../../rules/policy.js";
 import { ledgerFingerprint } from "../helpers/ledger-fingerprint.js";
 import { documentAccepts, looseSpots, type Schema, wrongShapes } from "../helpers/wrong-shapes.js";
 import { ZHANG } from "./backoffice-fixture.js";

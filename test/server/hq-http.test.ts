@@ -6,8 +6,8 @@
 
 import { pino } from "pino";
 import t from "tap";
-import { parseMoney } from "../../protocol/money.js";
-import { demoPolicy } from "../../protocol/policy.js";
+import { parseMoney } from "../../rules/money.js";
+import { demoPolicy } from "../../rules/policy.js";
 import { lossCard } from "../../server/backoffice/card-status.js";
 import { startHqHttp } from "../../server/http/hq-http.js";
 import { ALICE, LI, WANG, ZHANG } from "./backoffice-fixture.js";

@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import type { Test } from "tap";
 import type { JournalEntry } from "../../protocol/journal-entry.js";
-import { parseMoney } from "../../protocol/money.js";
+import { parseMoney } from "../../rules/money.js";
 import type { Db } from "../../server/db/db.js";
 import { authorise } from "../../server/ledger/authorise.js";
 import { hotlistDelta } from "../../server/ledger/hotlist.js";

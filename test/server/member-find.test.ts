@@ -5,9 +5,9 @@
  * audit row — and the server's own memberFind check for the operators head office knows.
  */
 import t from "tap";
-import { demoPolicy } from "../../protocol/policy.js";
 import { maskPhone, normalisePhone } from "../../protocol/till-member-find.js";
 import type { TillOpRequest } from "../../protocol/till-ops.js";
+import { demoPolicy } from "../../rules/policy.js";
 import { listAudit } from "../../server/backoffice/actor.js";
 import { issueCard } from "../../server/backoffice/card-issue.js";
 import { changeCardStatus } from "../../server/backoffice/card-status.js";

@@ -11,8 +11,8 @@ import {
   type TxnMode,
 } from "../../protocol/journal-entry.js";
 import type { AuthRequest, JournalBatch } from "../../protocol/messages.js";
-import { cardTypeOf, demoPolicy } from "../../protocol/policy.js";
-import { priceSale } from "../../protocol/pricing.js";
+import { cardTypeOf, demoPolicy } from "../../rules/policy.js";
+import { priceSale } from "../../rules/pricing.js";
 import { DEMO_MEMBERS } from "../../server/ledger/seed-demo.js";
 
 export const BUSINESS_DAY = "2025-05-20";

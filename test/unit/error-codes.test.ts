@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import t from "tap";
-import { CARD_RULE_DECLINE_CODES } from "../../protocol/decline-text.js";
 import { ERROR_CODES } from "../../protocol/errors.js";
-import { DECLINE_CODES } from "../../protocol/offline-rules.js";
 import { TILL_OP_DECLINES } from "../../protocol/till-ops.js";
+import { CARD_RULE_DECLINE_CODES } from "../../rules/decline-text.js";
+import { DECLINE_CODES } from "../../rules/offline-rules.js";
 
 t.test("every error and decline code has its line in docs/errors.md", async (t) => {
   const doc = await readFile(new URL("../../docs/errors.md", import.meta.url), "utf8");

@@ -1,5 +1,5 @@
 import t from "tap";
-import { formatMoney, mulDivHalfUp, parseMoney } from "../../protocol/money.js";
+import { formatMoney, mulDivHalfUp, parseMoney } from "../../rules/money.js";
 
 t.test("decimal strings parse to fen without float traps", async (t) => {
   t.equal(parseMoney("200"), 20000);

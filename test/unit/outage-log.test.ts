@@ -5,8 +5,8 @@
  * the 5 s cap away.
  */
 import t from "tap";
-import { Backoff, BROKER_RECONNECT } from "../../protocol/backoff.js";
-import { OutageLog } from "../../protocol/outage-log.js";
+import { Backoff, BROKER_RECONNECT } from "../../lib/backoff.js";
+import { OutageLog } from "../../lib/outage-log.js";
 
 function recorder() {
   const lines: { level: string; msg: string; obj: Record<string, unknown> }[] = [];

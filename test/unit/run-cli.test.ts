@@ -1,12 +1,12 @@
 /**
- * protocol/cli/run-cli.ts on a small table: what a run's failure looks like on the
+ * lib/cli/run-cli.ts on a small table: what a run's failure looks like on the
  * terminal and which exit status it gives, and the bash completion made from a table.
  */
 import { spawnSync } from "node:child_process";
 import t from "tap";
-import { bashCompletion } from "../../protocol/cli/bash-completion.js";
-import { type CliSpec, UsageError } from "../../protocol/cli/command-spec.js";
-import { type Explain, runCli } from "../../protocol/cli/run-cli.js";
+import { bashCompletion } from "../../lib/cli/bash-completion.js";
+import { type CliSpec, UsageError } from "../../lib/cli/command-spec.js";
+import { type Explain, runCli } from "../../lib/cli/run-cli.js";
 
 const CLI: CliSpec = {
   name: "tool",

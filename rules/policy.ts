@@ -23,7 +23,7 @@ export interface TopUpBonusTier {
 /**
  * Paying part of a sale with points (积分抵扣). Only whole points are redeemed, each worth
  * `minorPerPoint` fen, and never more than `maxShareBp` of the bill after the member's
- * discount (protocol/points.ts). A card type without this rule cannot redeem points.
+ * discount (rules/points.ts). A card type without this rule cannot redeem points.
  */
 export interface PointsRedemptionRule {
   /** Value of one point in fen: 1 = "100 积分抵 1 元". At least 1. */
@@ -32,7 +32,7 @@ export interface PointsRedemptionRule {
   maxShareBp: number;
 }
 
-/** PIN retry rules (protocol/pin.ts): lock the card after `maxAttempts` wrong PINs in a row. */
+/** PIN retry rules (rules/pin.ts): lock the card after `maxAttempts` wrong PINs in a row. */
 export interface PinRules {
   maxAttempts: number;
   /** How long a locked card stays locked, in milliseconds. */
@@ -64,7 +64,7 @@ export interface PolicyDocument {
   /** Absent: DEFAULT_PIN_RULES. */
   pin?: PinRules;
   /**
-   * Role → permissions for the whole chain (protocol/roles.ts); a role left out keeps the
+   * Role → permissions for the whole chain (rules/roles.ts); a role left out keeps the
    * built-in list. Absent: the built-in table. A till's config may narrow it, never widen.
    */
   roles?: RolesSection;

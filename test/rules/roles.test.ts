@@ -1,5 +1,5 @@
 /**
- * The role table's layers (issue 7, protocol/roles.ts): built-in < policy < config, where
+ * The role table's layers (issue 7, rules/roles.ts): built-in < policy < config, where
  * the policy replaces a role's list and the config only narrows it. As properties over
  * random sections: the config never widens beyond what the chain grants, a role the config
  * leaves out keeps the chain's list, a role the policy leaves out keeps the built-in list;
@@ -7,6 +7,7 @@
  */
 import fc from "fast-check";
 import t from "tap";
+import { CARD_OPS } from "../../protocol/till-card-ops.js";
 import {
   BUILT_IN_ROLES,
   chainRoles,
@@ -17,8 +18,7 @@ import {
   rolesProblems,
   TILL_OP_PERMISSIONS,
   ungrantedByChain,
-} from "../../protocol/roles.js";
-import { CARD_OPS } from "../../protocol/till-card-ops.js";
+} from "../../rules/roles.js";
 
 /** A section naming some roles, each with some permissions — and sometimes a name from a newer version. */
 const section = fc.dictionary(

@@ -1,7 +1,7 @@
 import t from "tap";
 import { decodeMessage, encodeMessage } from "../../protocol/messages.js";
-import { demoPolicy, type PolicyDocument } from "../../protocol/policy.js";
-import { topUpTierProblems } from "../../protocol/top-up.js";
+import { demoPolicy, type PolicyDocument } from "../../rules/policy.js";
+import { topUpTierProblems } from "../../rules/top-up.js";
 
 /** A policy document as published before issue 3: no redemption, no PIN rules. */
 function yesterdaysPolicy(): PolicyDocument {

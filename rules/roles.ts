@@ -11,7 +11,7 @@
  * the chain's list intersected with the config's, never more — a technician editing
  * one box's YAML must not be able to give its cashiers refunds the chain forbade.
  */
-import type { TillOpName } from "./till-ops.js";
+import type { TillOpName } from "../protocol/till-ops.js";
 
 export const ROLES = ["cashier", "supervisor", "technician"] as const;
 export type Role = (typeof ROLES)[number];

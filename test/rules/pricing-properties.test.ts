@@ -1,16 +1,16 @@
 /**
  * Properties of the pricing rules (issue 3), checked with fast-check over random card
  * types and amounts. The references are BigInt arithmetic on the exact rationals, written
- * here independently of protocol/money.ts.
+ * here independently of rules/money.ts.
  */
 import fc from "fast-check";
 import t from "tap";
-import { useCount } from "../../protocol/count-card.js";
-import { MAX_MINOR } from "../../protocol/money.js";
-import type { CardTypePolicy, TopUpBonusTier } from "../../protocol/policy.js";
-import { priceSale, type SaleOptions } from "../../protocol/pricing.js";
-import { checkSubCardLimit } from "../../protocol/sub-card.js";
-import { priceTopUp, topUpTierProblems } from "../../protocol/top-up.js";
+import { useCount } from "../../rules/count-card.js";
+import { MAX_MINOR } from "../../rules/money.js";
+import type { CardTypePolicy, TopUpBonusTier } from "../../rules/policy.js";
+import { priceSale, type SaleOptions } from "../../rules/pricing.js";
+import { checkSubCardLimit } from "../../rules/sub-card.js";
+import { priceTopUp, topUpTierProblems } from "../../rules/top-up.js";
 
 const RUNS = { numRuns: 2000 };
 

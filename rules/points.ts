@@ -4,7 +4,7 @@
  * Both round down (DESIGN §2): a member never earns a fraction of a point, and points
  * never pay more than the policy's share of the bill. Redemption is in whole points only.
  */
-import { CardtermError } from "./errors.js";
+import { CardtermError } from "../protocol/errors.js";
 import { type Minor, mulDivFloor } from "./money.js";
 import type { PointsRedemptionRule, PointsRule } from "./policy.js";
 import { fail, PASS, type RuleResult } from "./rule-result.js";

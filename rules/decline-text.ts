@@ -35,7 +35,7 @@ export type CardRuleDeclineCode = (typeof CARD_RULE_DECLINE_CODES)[number];
 export type AnyDeclineCode = DeclineCode | OnlineDeclineCode | CardRuleDeclineCode | TillOpDeclineCode;
 export type Language = "zh-CN" | "en";
 
-import type { TillOpDeclineCode } from "./till-ops.js";
+import type { TillOpDeclineCode } from "../protocol/till-ops.js";
 
 const TEXT: Record<AnyDeclineCode, { "zh-CN": string; en: string }> = {
   PIN_NOT_CACHED: {

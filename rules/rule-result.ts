@@ -1,6 +1,6 @@
 /**
  * The answer of a card rule (count card, sub-card limit, points, PIN): pass, or a decline
- * code from protocol/decline-text.ts that the cashier can read.
+ * code from rules/decline-text.ts that the cashier can read.
  */
 export type RuleResult<Code extends string> = { ok: true } | { ok: false; code: Code };
 

@@ -6,7 +6,7 @@
  * The same rules run at the server (online) and at the till (offline, on the cached
  * package minus its unsynced uses), so both decline a use for the same reasons.
  */
-import { CardtermError } from "./errors.js";
+import { CardtermError } from "../protocol/errors.js";
 import { fail, PASS, type RuleResult } from "./rule-result.js";
 
 export interface CountPackage {

@@ -48,7 +48,7 @@ export interface CardSnapshot {
   /** Birthday as MM-DD, for birthday point multipliers. */
   birthday?: string;
   /**
-   * The card's PIN verifier: its scrypt hash (protocol/pin.ts), never the PIN, sent only
+   * The card's PIN verifier: its scrypt hash (rules/pin.ts), never the PIN, sent only
    * for card types that ask for a PIN, so that the till can check it offline (DESIGN §4
    * rule 9).
    */
@@ -65,7 +65,7 @@ export interface CardSnapshot {
   subCard?: SubCardLimits;
 }
 
-/** A sub-card's limits as head office set them (protocol/sub-card.ts), with what it spent. */
+/** A sub-card's limits as head office set them (rules/sub-card.ts), with what it spent. */
 export interface SubCardLimits {
   primaryCardId: CardId;
   /** Fen; null = no limit. */

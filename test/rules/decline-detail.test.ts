@@ -3,9 +3,9 @@
  * in zh-CN and en; without figures the plain words stay as they were.
  */
 import t from "tap";
-import { type DeclineDetail, roomOf, subCardRoom } from "../../protocol/decline-detail.js";
-import { type AnyDeclineCode, declineText } from "../../protocol/decline-text.js";
-import type { OfflineFacts } from "../../protocol/offline-rules.js";
+import { type DeclineDetail, roomOf, subCardRoom } from "../../rules/decline-detail.js";
+import { type AnyDeclineCode, declineText } from "../../rules/decline-text.js";
+import type { OfflineFacts } from "../../rules/offline-rules.js";
 
 const facts: OfflineFacts = {
   limits: {

@@ -8,8 +8,8 @@ import {
   PIN_SCRYPT_PARAMS,
   type PinAttempts,
   verifyPin,
-} from "../../protocol/pin.js";
-import { DEFAULT_PIN_RULES, demoPolicy, type PinRules, pinRulesOf } from "../../protocol/policy.js";
+} from "../../rules/pin.js";
+import { DEFAULT_PIN_RULES, demoPolicy, type PinRules, pinRulesOf } from "../../rules/policy.js";
 
 /** Small enough to keep tests fast; production uses PIN_SCRYPT_PARAMS (N=2^15). */
 const FAST = { N: 1024, r: 8, p: 1 };

@@ -26,7 +26,7 @@ export interface DeclineDetail {
 
 const left = (limit: Minor, used: Minor): Minor => Math.max(0, limit - used);
 
-/** The figures behind an offline rule's decline (protocol/offline-rules.ts), or undefined for a rule without any. */
+/** The figures behind an offline rule's decline (rules/offline-rules.ts), or undefined for a rule without any. */
 export function roomOf(code: AnyDeclineCode, f: OfflineFacts): DeclineDetail | undefined {
   const L = f.limits;
   switch (code) {
@@ -49,7 +49,7 @@ export function roomOf(code: AnyDeclineCode, f: OfflineFacts): DeclineDetail | u
   }
 }
 
-/** The figures behind a sub-card's own limit (protocol/sub-card.ts), given what it spent today. */
+/** The figures behind a sub-card's own limit (rules/sub-card.ts), given what it spent today. */
 export function subCardRoom(code: AnyDeclineCode, sub: SubCardLimits, spentToday: Minor): DeclineDetail | undefined {
   if (code === "SUB_CARD_LIMIT_TXN" && sub.perTxnLimit != null) return { limitMinor: sub.perTxnLimit };
   if (code === "SUB_CARD_LIMIT_DAY" && sub.dailyLimit != null)

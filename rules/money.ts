@@ -6,7 +6,7 @@
  * Number(), so "0.1 + 0.2" traps cannot happen. This file also holds the one rounding
  * rule of the product (DESIGN §2): discounts round half-up to the fen, points round down.
  */
-import { CardtermError } from "./errors.js";
+import { CardtermError } from "../protocol/errors.js";
 
 export type Minor = number;
 

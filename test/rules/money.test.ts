@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import t from "tap";
-import { formatMoney, formatYuan, MAX_MINOR, mulDivFloor, mulDivHalfUp, parseMoney } from "../../protocol/money.js";
+import { formatMoney, formatYuan, MAX_MINOR, mulDivFloor, mulDivHalfUp, parseMoney } from "../../rules/money.js";
 
 const INVALID = { code: "CT_AMOUNT_INVALID" };
 

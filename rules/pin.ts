@@ -25,7 +25,7 @@
  * same lock as any other attempt on the card (two readers, one card).
  */
 import { randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
-import { CardtermError } from "./errors.js";
+import { CardtermError } from "../protocol/errors.js";
 import type { Minor } from "./money.js";
 import type { CardTypePolicy, PinRules } from "./policy.js";
 import { fail, PASS, type RuleResult } from "./rule-result.js";

@@ -7,13 +7,13 @@
  * points' value; points are earned on net, rounded down; top-up: highest tier wins alone.
  */
 import t from "tap";
-import { useCount } from "../../protocol/count-card.js";
-import { checkPinPresent, pinRequired } from "../../protocol/pin.js";
-import { checkPointsAvailable } from "../../protocol/points.js";
-import type { CardTypePolicy } from "../../protocol/policy.js";
-import { priceSale, type SaleOptions } from "../../protocol/pricing.js";
-import { checkSubCardLimit } from "../../protocol/sub-card.js";
-import { priceTopUp } from "../../protocol/top-up.js";
+import { useCount } from "../../rules/count-card.js";
+import { checkPinPresent, pinRequired } from "../../rules/pin.js";
+import { checkPointsAvailable } from "../../rules/points.js";
+import type { CardTypePolicy } from "../../rules/policy.js";
+import { priceSale, type SaleOptions } from "../../rules/pricing.js";
+import { checkSubCardLimit } from "../../rules/sub-card.js";
+import { priceTopUp } from "../../rules/top-up.js";
 
 const tiers = [
   { minMinor: 100_000, bonusMinor: 10_000, bonusPoints: 0 }, // 充 1000 送 100

@@ -5,8 +5,8 @@
  */
 import t from "tap";
 import { applyDelta } from "../../agent/sync/policy-cache.js";
-import { declineText } from "../../protocol/decline-text.js";
-import { judgeOffline, type OfflineFacts } from "../../protocol/offline-rules.js";
+import { declineText } from "../../rules/decline-text.js";
+import { judgeOffline, type OfflineFacts } from "../../rules/offline-rules.js";
 
 const facts: OfflineFacts = {
   limits: {
