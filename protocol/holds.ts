@@ -1,5 +1,5 @@
 /**
- * Holds (issue 13, defect 1; docs/reconciliation.md): an online approval is a hold on the
+ * Holds (no debit without the till's record; docs/reconciliation.md): an online approval is a hold on the
  * account until the till's journal entry confirms it, and a till that asked but never
  * recorded the sale releases it. This is the till → server `hold` operation, carried on the
  * till-operation topic (till-ops.ts) like every other request a till makes, so it is

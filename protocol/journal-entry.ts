@@ -1,5 +1,5 @@
 /**
- * Journal entries: what a terminal commits for every transaction (DESIGN §5).
+ * Journal entries: what a terminal commits for every transaction (docs/architecture.md#the-journal).
  *
  * Each entry carries a per-terminal sequence number with no gaps, the hash of the
  * previous entry and an HMAC with the terminal's key, so deletion, reordering and

@@ -1,6 +1,7 @@
 /**
- * What a till says about its own journal when it fails verification (issue 13 defect 5):
- * in its status, its heartbeat and its metrics, and what head office stores of it.
+ * What a till says about its own journal when it fails verification (docs/reconciliation.md,
+ * "A gap in a till's chain"): in its status, its heartbeat and its metrics, and what head
+ * office stores of it.
  *
  * `failedSeq` is the first sequence number the till cannot vouch for (the entry edited,
  * missing or out of place), null when the failure is not one entry's (the head, a cached

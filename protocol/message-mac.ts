@@ -1,5 +1,5 @@
 /**
- * Signed messages between a till and the central server (issue 13 defect 4; docs/security.md).
+ * Signed messages between a till and the central server (docs/security.md).
  *
  * Journal entries carry the terminal's MAC, but a broker password alone used to be enough
  * to ask for an online debit as a till. Now every till→server request and every

@@ -64,7 +64,8 @@ export interface AuthRequest {
   /**
    * This till's offline debits on the card's account (on any of its cards) not yet applied
    * at the server: the server keeps them free, so an online approval never spends money
-   * the till already spent. Tills before issue 13 sent the card's own.
+   * the till already spent. Older tills, from before the limits were per account, sent the
+   * card's own.
    */
   unsyncedOfflineMinor?: Minor;
   /**
@@ -85,8 +86,8 @@ export interface AuthRequest {
   countUse?: { packageId: string; uses: number };
   /**
    * The PIN the member typed, for the server to check against the card's PIN hash when the
-   * card type asks for one (DESIGN §4 rule 9). Travels only to the server (broker ACL);
-   * never journaled, never logged.
+   * card type asks for one (docs/architecture.md#the-offline-rules, rule 9). Travels only to
+   * the server (broker ACL); never journaled, never logged.
    */
   pin?: string;
   /** Points this till's unsynced entries took off the card: the server keeps them spent too. */
@@ -164,8 +165,9 @@ export interface HotlistDocument {
 /**
  * The net change from `fromVersion` to `toVersion`: a terminal holding exactly
  * `fromVersion` adds `added` and removes `removed`; any other terminal waits for the full
- * document (DESIGN §5). Published retained; with nothing on record it is empty and
- * `fromVersion` = `toVersion`, which still says which version is current.
+ * document (docs/architecture.md#reconciliation-with-head-office). Published retained; with
+ * nothing on record it is empty and `fromVersion` = `toVersion`, which still says which
+ * version is current.
  */
 export interface HotlistDelta {
   v: 1;
@@ -407,7 +409,7 @@ const schemas = {
             },
             offlineAllowed: { type: "boolean" },
             pinAboveMinor: { anyOf: [minor, { type: "null" }] },
-            // Optional (issue 3): absent = points cannot pay for sales on this card type.
+            // Optional, so older documents stay valid: absent = points cannot pay on this card type.
             pointsRedemption: {
               type: "object",
               required: ["minorPerPoint", "maxShareBp"],
@@ -419,7 +421,7 @@ const schemas = {
           },
         },
       },
-      // Optional (issue 3): absent = DEFAULT_PIN_RULES in rules/policy.ts.
+      // Optional, so older documents stay valid: absent = DEFAULT_PIN_RULES in rules/policy.ts.
       pin: {
         type: "object",
         required: ["maxAttempts", "lockoutMs"],
@@ -428,7 +430,7 @@ const schemas = {
           lockoutMs: { type: "integer", minimum: 1, maximum: 366 * 24 * 60 * 60 * 1000 },
         },
       },
-      // Optional (issue 7): absent = the built-in role table (rules/roles.ts).
+      // Optional, so older documents stay valid: absent = the built-in role table (rules/roles.ts).
       roles: policyRolesSchema,
     },
   },

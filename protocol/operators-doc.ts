@@ -1,5 +1,5 @@
 /**
- * The operators document (issue 7): the people head office lets work one till, sent to
+ * The operators document (docs/operators.md): the people head office lets work one till, sent to
  * that till alone as a retained, versioned MQTT message (topics.operators), cached on the
  * box so log-in works offline after a restart (agent/sync/operators-cache.ts).
  *

@@ -1,12 +1,13 @@
 /**
- * Ping / pong between a terminal and the central server (`cardterm doctor`, issue 8):
+ * Ping / pong between a terminal and the central server (`cardterm doctor`, docs/doctor.md):
  * is the server there, how long a request/response takes through the broker, and how far
  * this box's clock is from the server's. Timestamps on receipts and journal entries, the
- * business day and the offline age (DESIGN §4 rule 7) all trust the box's clock, so a
- * technician must see a wrong one.
+ * business day and the offline age (docs/architecture.md#the-offline-rules, rule 7) all trust
+ * the box's clock, so a technician must see a wrong one.
  *
  * Like every message (messages.ts), validated at both ends and versioned; the correlation
- * id travels in the payload so MQTT 3.1.1 brokers work (DESIGN §5).
+ * id travels in the payload so MQTT 3.1.1 brokers work
+ * (docs/architecture.md#reconciliation-with-head-office).
  */
 import { Ajv } from "ajv";
 import { type DecodedPayload, decodeValidated } from "./validated-payload.js";

@@ -1,6 +1,7 @@
 /**
  * How both HTTP APIs (the till's, agent/api/; head office's, server/http/) check a request
- * against its JSON Schema, and how a refusal reads (issue 13, defect 3).
+ * against its JSON Schema, and how a refusal reads: nothing is coerced ("25.00" is not 2500
+ * fen) and no unknown field is let through.
  *
  * Fastify's default validator coerces types and strips unknown properties: `"25.00"`
  * became 25 fen, `true` 1 fen, and a misspelt `redeemPoint` vanished, so the sale went

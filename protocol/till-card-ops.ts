@@ -1,5 +1,5 @@
 /**
- * Card operations at the till (issue 7, DESIGN §2 "card events"): issue (发卡) to a new
+ * Card operations at the till ("card events", docs/architecture.md#the-domain): issue (发卡) to a new
  * or an existing member, sub-card (附属卡), loss / unloss (挂失 / 解挂), freeze /
  * unfreeze (冻结 / 解冻), recycle (回收), replace (补卡) and level change (升降级).
  *

@@ -1,5 +1,5 @@
 /**
- * Finding a member at the till (会员查询, issue 7): a member who lost their card cannot
+ * Finding a member at the till (会员查询): a member who lost their card cannot
  * tap it, so the cashier finds the card by the member's phone number or member number to
  * report it lost. Decided by the server's back office like the card operations (till-ops.ts:
  * `up/op` → `down/op`), since the till holds only the cards it has seen.

@@ -1,5 +1,5 @@
 /**
- * Till operations that need the server's word (issue 7): top-up, refund, void, the
+ * Till operations that need the server's word (docs/till-operations.md): top-up, refund, void, the
  * balance query, the card operations (card-ops below) and finding a member (member-find). Money coming back to a card is never approved offline — a refund of a
  * sale the till cannot see, or a top-up whose cash the ledger has not recorded, is how
  * stored value gets invented — so these are request/response over MQTT like the online

@@ -4,7 +4,7 @@
  * Everything a terminal publishes lives under `cardterm/v1/t/<terminalId>/…`, so a
  * broker ACL `pattern write cardterm/v1/t/%u/up/#` confines a terminal to its own id.
  * Correlation ids travel in payloads, not in MQTT 5 properties, so MQTT 3.1.1 brokers
- * (aedes) work too (DESIGN §5).
+ * (aedes) work too (docs/architecture.md#reconciliation-with-head-office).
  */
 export const TOPIC_ROOT = "cardterm/v1";
 

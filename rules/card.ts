@@ -49,8 +49,8 @@ export interface CardSnapshot {
   birthday?: string;
   /**
    * The card's PIN verifier: its scrypt hash (rules/pin.ts), never the PIN, sent only
-   * for card types that ask for a PIN, so that the till can check it offline (DESIGN §4
-   * rule 9).
+   * for card types that ask for a PIN, so that the till can check it offline
+   * (docs/architecture.md#the-offline-rules, rule 9).
    */
   pinHash?: string;
   /**

@@ -1,5 +1,5 @@
 /**
- * Offline declines that name the limit and what is left (issue 15: "本卡离线额度剩余
+ * Offline declines that name the limit and what is left ("本卡离线额度剩余
  * ¥35.00"), so the cashier can offer a smaller payment instead of guessing. The till knows
  * the figures only offline (its own limits and what it spent); online declines keep the
  * plain words of decline-text.ts.

@@ -15,7 +15,7 @@ export type OnlineDeclineCode =
   | "CLOCK_SKEW";
 
 /**
- * Declines of the card rules shared by agent and server (issue 3): count cards, sub-card
+ * Declines of the card rules shared by agent and server: count cards, sub-card
  * limits, PIN and points. Online and offline alike; docs/errors.md has a line for each.
  */
 export const CARD_RULE_DECLINE_CODES = [

@@ -1,8 +1,8 @@
 /**
- * Why a card is on the hotlist (DESIGN §4 rule 3, §5). The server keeps one reason per
- * listed card and sends it with the hotlist, so a till can tell the cashier the truth: a
- * card listed for a shortfall (an offline sale elsewhere went past its balance) owes
- * money and is freed by a top-up, which is not what "lost or frozen" tells anyone.
+ * Why a card is on the hotlist (docs/architecture.md#the-offline-rules, rule 3). The server
+ * keeps one reason per listed card and sends it with the hotlist, so a till can tell the
+ * cashier the truth: a card listed for a shortfall (an offline sale elsewhere went past its
+ * balance) owes money and is freed by a top-up, which is not what "lost or frozen" tells anyone.
  */
 export const HOTLIST_REASONS = ["shortfall", "lost", "frozen", "cancelled", "replaced"] as const;
 export type HotlistReason = (typeof HOTLIST_REASONS)[number];

@@ -4,7 +4,7 @@
  * Amounts enter the system as decimal strings ("200", "200.5", "200.50") from config
  * files, the API and the back office; they are parsed here digit by digit, never via
  * Number(), so "0.1 + 0.2" traps cannot happen. This file also holds the one rounding
- * rule of the product (DESIGN §2): discounts round half-up to the fen, points round down.
+ * rule of the product (docs/architecture.md#the-domain): discounts round half-up to the fen, points round down.
  */
 import { CardtermError } from "../protocol/errors.js";
 
@@ -17,7 +17,8 @@ export const MAX_MINOR: Minor = 10_000_000_000;
  * ASCII digits only (`[0-9]`, never `\d` or Unicode classes, so "١٢" or "１２" cannot pass),
  * a whole part, and optionally a point followed by one or two digits. No sign, no
  * exponent, no hex, no whitespace, no "12." and no ".5": each of those is a typo or a
- * float that leaked, and guessing what was meant is how money goes wrong (STYLE 4).
+ * float that leaked, and guessing what was meant is how money goes wrong
+ * (docs/architecture.md#rules-of-the-house).
  * Leading zeros ("0300") are accepted: the value is unambiguous and config/ lets them through.
  */
 const DECIMAL = /^([0-9]+)(?:\.([0-9]{1,2}))?$/;

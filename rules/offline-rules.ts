@@ -1,5 +1,5 @@
 /**
- * The offline approval rules of DESIGN §4, as one pure function.
+ * The offline approval rules (docs/architecture.md#the-offline-rules), as one pure function.
  *
  * The caller (the agent's decider) gathers the facts under its commit lock, so that the
  * check and the durable commit are one step; this function only judges them.
@@ -61,7 +61,7 @@ export type DeclineCode = (typeof DECLINE_CODES)[number];
 
 export type OfflineVerdict = { approve: true } | { approve: false; code: DeclineCode };
 
-/** Rules are checked in DESIGN §4 order; the first that fails is the reason given. */
+/** Rules 1–3 first (the card may be judged at all), then limits, age, balance; the first that fails is the reason. */
 export function judgeOffline(f: OfflineFacts): OfflineVerdict {
   const no = (code: DeclineCode): OfflineVerdict => ({ approve: false, code });
   const { limits } = f;

@@ -1,10 +1,10 @@
 /**
  * Card PINs (密码): when one is needed, how it is stored, and the retry counter that locks
- * a card after too many wrong tries (DESIGN §2, §4 rule 9).
+ * a card after too many wrong tries (docs/architecture.md#the-offline-rules, rule 9).
  *
  * A PIN is stored only as a self-describing scrypt hash, `scrypt$N$r$p$<salt hex>$<hash hex>`,
  * so the cost can be raised later without breaking the hashes already issued: each hash
- * carries its own parameters. scryptSync is CPU only (no I/O), so it may live in protocol/.
+ * carries its own parameters. scryptSync is CPU only (no I/O), so it may live in rules/.
  *
  * Production cost is PIN_SCRYPT_PARAMS: N=2^15, r=8, p=1 — 32 MiB and about 0.1 s on an
  * x86 core, a few tenths of a second on a small POS box; acceptable once per payment.

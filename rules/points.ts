@@ -1,7 +1,7 @@
 /**
  * Points (积分): earned on what the member pays from stored value, redeemed as cash.
  *
- * Both round down (DESIGN §2): a member never earns a fraction of a point, and points
+ * Both round down (docs/architecture.md#the-domain): a member never earns a fraction of a point, and points
  * never pay more than the policy's share of the bill. Redemption is in whole points only.
  */
 import { CardtermError } from "../protocol/errors.js";

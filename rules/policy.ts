@@ -1,6 +1,7 @@
 /**
  * The policy document: the chain-wide card types and rules, versioned, published by the
- * server as a retained MQTT message and cached by every terminal (DESIGN §2, §5).
+ * server as a retained MQTT message and cached by every terminal (docs/policy.md;
+ * docs/architecture.md#the-domain).
  */
 import type { Minor } from "./money.js";
 import type { RolesSection } from "./roles.js";
@@ -49,7 +50,7 @@ export interface CardTypePolicy {
   payRateBp: number;
   points: PointsRule;
   topUpBonus: TopUpBonusTier[];
-  /** Whether debits on this card type may be approved offline at all (DESIGN §4 rule 1). */
+  /** Whether debits on this card type may be approved offline at all (offline rule 1, docs/architecture.md). */
   offlineAllowed: boolean;
   /** A PIN is required for debits above this amount; null = never. */
   pinAboveMinor: Minor | null;

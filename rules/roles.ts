@@ -1,5 +1,5 @@
 /**
- * Roles and permissions (issue 7): who may do what at a till, shared by the agent (which
+ * Roles and permissions (docs/operators.md): who may do what at a till, shared by the agent (which
  * gates its local API) and the server (which checks the operators it knows).
  *
  * The table that holds at a till is built in three layers (docs/operators.md):

@@ -1,7 +1,7 @@
 /**
  * The card rules of a sale beyond the stored-value balance, as one pure function shared by
  * the server (online: on the ledger's figures) and the till (offline: on the cached
- * snapshot minus what its unsynced entries already took, DESIGN §4 rule 8) — so both
+ * snapshot minus what its unsynced entries already took: offline rule 8) — so both
  * price a sale alike and decline it for the same reasons:
  *
  *   1. points redemption (积分抵扣): the card type must allow it, and the member must hold
@@ -10,8 +10,9 @@
  *   2. the count-card use (次卡核销): the account's package, not expired, enough uses;
  *   3. a sub-card's own limits, on the stored value the sale takes (sub-card.ts).
  *
- * The balance (and offline, the limits of DESIGN §4) and the PIN are checked by the
- * caller: the balance with its own unsynced figures, the PIN with a durable counter.
+ * The balance (and offline, the limits: docs/architecture.md#the-offline-rules) and the PIN
+ * are checked by the caller: the balance with its own unsynced figures, the PIN with a
+ * durable counter.
  */
 import type { CardSnapshot } from "./card.js";
 import { type CountDeclineCode, type CountPackage, checkCountUse } from "./count-card.js";

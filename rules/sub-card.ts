@@ -1,6 +1,6 @@
 /**
  * Sub-cards (附属卡/子卡) share their primary card's account balance, optionally with
- * their own spending limits (DESIGN §2) — e.g. a child's card capped at 50 yuan a day.
+ * their own spending limits — e.g. a child's card capped at 50 yuan a day.
  *
  * The amount checked is what the sale takes from stored value (PricedSale.net): the
  * limits protect the shared balance. Points redeemed do not count against them.
