@@ -1,5 +1,5 @@
 /**
- * Online authorisation round trip (issue 6): the agent's own AuthClient over its MqttLink
+ * Online authorisation round trip: the agent's own AuthClient over its MqttLink
  * asks the real server, over a real Mosquitto on loopback, to authorise a sale against a
  * PostgreSQL 15 ledger (durable settings), one request at a time — beside two floors
  * measured in the same run: a bare MQTT request/response through the same broker (an echo

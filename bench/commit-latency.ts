@@ -1,8 +1,8 @@
 /**
- * Commit latency (issue 3): an offline sale decided and made durable (rules + seal + one
- * line appended to journal.log and fdatasync'ed), with 0, 100 and 500 pending entries
- * and with 10k and 100k cards cached — beside two floors measured in the same run,
- * interleaved sample by sample through Node's promise API:
+ * Commit latency (bench/README.md, "Commit latency"): an offline sale decided and made durable
+ * (rules + seal + one line appended to journal.log and fdatasync'ed), with 0, 100 and 500
+ * pending entries and with 10k and 100k cards cached — beside two floors measured in the same
+ * run, interleaved sample by sample through Node's promise API:
  * - the issue's floor: a file of the size of journal.log at that moment written with
  *   write + fsync + rename + directory fsync (what a whole-document commit costs);
  * - the append floor: a line of the entry's size written at the end of an open file and

@@ -1,7 +1,7 @@
 /**
- * Footprint (issue 15 item 8): the resident memory of the demo and of the agent alone, as
- * users run them — the built tree (`npm run build`, what `npm start` runs), one process
- * each, RSS read from /proc/PID/status (VmRSS now, VmHWM the peak so far).
+ * Footprint (bench/README.md, "Footprint"): the resident memory of the demo and of the agent
+ * alone, as users run them — the built tree (`npm run build`, what `npm start` runs), one
+ * process each, RSS read from /proc/PID/status (VmRSS now, VmHWM the peak so far).
  *
  *   npm run build && tsx bench/footprint.ts [--root DIR] [--sales N] [--node-options "FLAGS"]
  *

@@ -1,5 +1,5 @@
 /**
- * Draining a backlog (issue 6): 10,000 journal entries queued on one terminal go to
+ * Draining a backlog: 10,000 journal entries queued on one terminal go to
  * the PostgreSQL ledger through the agent's own uploader and MQTT link, a real Mosquitto
  * and the real server — wall time and entries/s, beside the floors measured in the same
  * run on the same broker and database: raw Mosquitto QoS 1 throughput and a raw batched

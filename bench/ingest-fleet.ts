@@ -1,5 +1,5 @@
 /**
- * A fleet reconnecting at once (issue 6): 200 simulated terminals, each with 100 journal
+ * A fleet reconnecting at once: 200 simulated terminals, each with 100 journal
  * entries queued, all start draining together into the PostgreSQL ledger through a real
  * Mosquitto and the real server — ingest entries/s and each batch's ack latency (from
  * its first send to the ack that covered it), median and p99. The floors (raw Mosquitto

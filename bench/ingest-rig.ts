@@ -3,7 +3,7 @@
  * in production) and a real Mosquitto, both on loopback and started here; a ledger
  * seeded with the demo chain plus `members` bench members and `terminals` terminals;
  * the central server on them; and the raw floors measured on the same pair — Mosquitto
- * QoS 1 throughput and a batched PostgreSQL insert (TESTBED "Floors measured").
+ * QoS 1 throughput and a batched PostgreSQL insert (bench/README.md, "Reconciliation").
  */
 import { Worker } from "node:worker_threads";
 import mqtt from "mqtt";

@@ -1,7 +1,7 @@
 /**
- * Sale request → response through the local HTTP API (issues 7 and 13): online at 50 in
- * flight and one at a time, with the till's intent step (issue 13, defect 1: a durable
- * intent before the online ask) off and on in the same run; offline at 50 and one at a
+ * Sale request → response through the local HTTP API: online at 50 in flight and one at a time,
+ * with the till's intent step (docs/reconciliation.md: a durable intent before the online ask,
+ * so no debit without the till's record) off and on in the same run; offline at 50 and one at a
  * time; beside floors measured in the same run.
  *
  *   npx tsx bench/sale-api-latency.ts [requests-per-path] [concurrency] [--postgres]   # default 2000 50
@@ -26,7 +26,8 @@
  *     what one more durable record costs on this disk (the intent is one).
  *   - commit-queue floor: 50 writers through one FIFO lock, each a 500-byte append +
  *     fdatasync on one file — what 50 concurrent durable commits cost when each must be
- *     on disk before its answer (the journal serialises them, DESIGN §4).
+ *     on disk before its answer (the journal serialises them:
+ *     docs/architecture.md#a-sale-from-tap-to-receipt).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, open, rm } from "node:fs/promises";
@@ -108,7 +109,7 @@ async function appendFloor(path: string, bytes: number, total: number, workers: 
 
 const uidOf = (i: number) => `BE${String(i).padStart(6, "0")}`;
 
-/** The agent's internal switch for the intent step (issue 13): off only to measure what it adds. */
+/** The agent's internal switch for the intent step (docs/reconciliation.md): off only to measure it. */
 const intentOff: AgentDeps = { sale: { intentLog: false } };
 
 async function main(): Promise<void> {

@@ -1,7 +1,8 @@
 /**
- * Durations in config files: "500ms", "2s", "15m", "24h", "7d", or combined largest unit
- * first ("1h30m"). Strict on purpose: "30" (seconds? minutes?), "1.5h" and "30 s" are
- * refused with the canonical spelling offered instead, never guessed (STYLE point 4).
+ * Durations in config files: "500ms", "2s", "15m", "24h", "7d", or combined largest unit first
+ * ("1h30m"). Strict on purpose: "30" (seconds? minutes?), "1.5h" and "30 s" are refused with
+ * the canonical spelling offered instead, never guessed
+ * (docs/architecture.md#rules-of-the-house).
  */
 import { CardtermError } from "../protocol/errors.js";
 

@@ -1,6 +1,6 @@
 /**
  * Loads the technician's YAML into an AgentConfig, or refuses with ONE error that lists
- * every problem at once, each with file, line, column and key (STYLE point 4): a
+ * every problem at once, each with file, line, column and key (docs/config.md): a
  * technician on site fixes the whole file in one pass instead of one typo per restart.
  *
  * Order: YAML syntax (CT_CONFIG_YAML) → schema (unknown keys, types, enums, required)
@@ -42,7 +42,7 @@ export interface LoadConfigOptions {
   migrations?: readonly ConfigMigration[];
 }
 
-/** The commercial-terminal defaults of DESIGN §4, and the rest (docs/config.md lists them). */
+/** Offline limits as commercial terminals ship them, and the rest (docs/config.md lists them). */
 export const CONFIG_DEFAULTS = {
   language: "zh-CN",
   timeZone: "Asia/Shanghai",

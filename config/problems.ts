@@ -2,8 +2,8 @@
  * One problem in a config file, and the banner that lists them.
  *
  * A technician fixes a config on a box with a text editor and no one to ask, so every
- * problem names the file, the line, the key and what would be right (STYLE point 4;
- * DESIGN §1: "an error that does not say which file, line and key").
+ * problem names the file, the line, the key and what would be right: a technician must
+ * never see an error that does not say which file, line and key (docs/architecture.md#the-domain).
  */
 
 export interface ConfigProblem {

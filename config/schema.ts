@@ -1,9 +1,9 @@
 /**
  * The JSON Schema (draft-07) of the YAML config a technician writes, and its TypeScript
  * shape. Every object is closed (`additionalProperties: false`) so a typo such as
- * `brokr:` is an error, never silently ignored (STYLE point 4). The descriptions are
- * written for the technician: `cardterm config schema` hands this to editors for
- * completion and hover help.
+ * `brokr:` is an error, never silently ignored (docs/architecture.md#rules-of-the-house).
+ * The descriptions are written for the technician: `cardterm config schema` hands this to
+ * editors for completion and hover help.
  *
  * What a schema cannot say precisely (amount source text, duration grammar, time zones,
  * secrets, regex groups, duplicate ids) the loader checks after it: config/value-checks.ts.
@@ -210,7 +210,7 @@ export const configJsonSchema = {
     offline: {
       type: "object",
       additionalProperties: false,
-      description: "When the server cannot be reached: what the terminal may approve on its own (DESIGN §4).",
+      description: "When the server cannot be reached: what the terminal may approve on its own.",
       properties: {
         enabled: { type: "boolean", default: true, description: "Approve offline at all. Default true." },
         perTransaction: ref("amount", 'Largest single offline payment. Default "300.00".'),

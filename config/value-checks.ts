@@ -128,7 +128,7 @@ function checkAmount(ctx: Ctx, path: ConfigPath): void {
   const source = ctx.src.sourceText(path);
   const r = judgeAmount(value, source);
   if (typeof r === "number") return void ctx.out.values.amounts.set(formatPath(path), r);
-  // Three decimals are a slip with one likely meaning: say the value to write (issue 15).
+  // Three decimals are a slip with one likely meaning: say the value to write, as for a typo'd key.
   const text = typeof value === "string" ? value : source;
   const near = text === undefined ? undefined : nearestAmountText(text.trim());
   report(ctx, path, r, { expected: AMOUNT_EXPECTED, ...(near === undefined ? {} : { suggestion: `"${near}"` }) });

@@ -131,7 +131,7 @@ function resolveNode(doc: Document, node: Node | null): Node | null {
 /**
  * yaml notices a quote or a `{`/`[` that is never closed only where the text stops making
  * sense: at the end of the file for a quote, at the start of the next line for a flow
- * collection (issue 15: "YAML syntax errors point one line late"). The slip is the
+ * collection — one line late, where a technician would not look. The slip is the
  * opener, so point there: the last quote before the error that is not escaped (inside an
  * unclosed scalar nothing else can close it), or the last bracket not matched before it.
  */

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite runs against (real components, not mocks:
-# ../shared/TESTBED.md): Mosquitto, socat, pcscd with the vpcd virtual reader, PostgreSQL
-# server and openssl (test CA), CJK fonts for receipt previews, and systemd-notify with python3
-# (a stand-in notify socket) for the sd_notify test, and Debian's chromium (/usr/bin/chromium)
-# that playwright-core drives for the web console's browser tests, and python3-openpyxl
-# that reads the daily close's .xlsx back. Safe to run again: it
-# installs only what is missing. Needs root (or sudo) on Debian 12. (postgresql-15 starts
-# a system cluster on 5432 where systemd runs; the tests start their own on free ports.)
+# docs/architecture.md#what-the-parts-underneath-do): Mosquitto, socat, pcscd with the vpcd
+# virtual reader, PostgreSQL server and openssl (test CA), CJK fonts for receipt previews, and
+# systemd-notify with python3 (a stand-in notify socket) for the sd_notify test, and Debian's
+# chromium (/usr/bin/chromium) that playwright-core drives for the web console's browser tests,
+# and python3-openpyxl that reads the daily close's .xlsx back. Safe to run again: it installs
+# only what is missing. Needs root (or sudo) on Debian 12. (postgresql-15 starts a system
+# cluster on 5432 where systemd runs; the tests start their own on free ports.)
 set -euo pipefail
 
 packages=(

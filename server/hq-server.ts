@@ -1,6 +1,6 @@
 /**
- * cardterm-hq: the central server — ledger of record, online authorisation and
- * exactly-once journal ingest over MQTT (DESIGN §3, §5). Wires the database, the
+ * cardterm-hq: the central server — ledger of record, online authorisation and exactly-once
+ * journal ingest over MQTT (docs/architecture.md#the-servers-ingest). Wires the database, the
  * ledger services and the MQTT link; everything it starts, close() stops.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Config format versions and the steps between them (STYLE point 4: Zigbee2MQTT migrates
+ * Config format versions and the steps between them (like Zigbee2MQTT, which migrates
  * old settings step by step with a backup). A step is a pure function of the YAML
  * document: it gets a copy made with the yaml package's Document API, so the technician's
  * comments stay, and nodes it does not touch keep their source positions — errors in a

@@ -1,5 +1,5 @@
 /**
- * Who makes a back-office change, and the audit row every change writes (issue 6):
+ * Who makes a back-office change, and the audit row every change writes:
  * head office at the CLI or the HTTP API today, a supervisor at a till (over MQTT) later —
  * the same operations, told apart only by `via`.
  */

@@ -1,7 +1,7 @@
 /**
  * A card id as a person types it. The ledger's ids are `<technology>:<number>`
  * (rules/card.ts), but what is printed on a card or read off a reader is the number
- * alone, and `cardterm-hq card show 04AABBCC` answered "not in the ledger" (issue 15).
+ * alone, and `cardterm-hq card show 04AABBCC` used to answer "not in the ledger".
  * A bare number is looked up under every technology, in the form each one writes it
  * (IC uids in upper-case hex): one match is that card; none says the form expected; two
  * (an ID card and an IC card with the same digits) ask for the full id rather than pick.

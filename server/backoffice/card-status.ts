@@ -1,8 +1,8 @@
 /**
- * Card status changes (DESIGN §2): loss 挂失, unloss 解挂, freeze 冻结, unfreeze 解冻,
- * recycle 注销/回收. Each is allowed only from the statuses listed below, and each
- * updates the hotlist in the same transaction, so the version terminals are sent
- * already holds the change (a card not active is listed; DESIGN §4 rule 3).
+ * Card status changes (docs/architecture.md#the-domain): loss 挂失, unloss 解挂, freeze 冻结,
+ * unfreeze 解冻, recycle 注销/回收. Each is allowed only from the statuses listed below, and each
+ * updates the hotlist in the same transaction, so the version terminals are sent already holds
+ * the change (a card not active is listed: offline rule 3).
  */
 
 import { CardtermError } from "../../protocol/errors.js";

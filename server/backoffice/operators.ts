@@ -1,9 +1,9 @@
 /**
- * Operators (操作员): the people who work the tills, per store, with a role, a PIN (kept
- * only as a scrypt hash, rules/pin.ts), an optional operator card and optionally only
- * some of the store's tills. Roles follow DESIGN §1; what each may do is the chain's
- * policy (rules/roles.ts). A disabled operator is kept (their id is on past
- * transactions) and still sent to the tills, as disabled, so none lets them in.
+ * Operators (操作员): the people who work the tills, per store, with a role, a PIN (kept only as a
+ * scrypt hash, rules/pin.ts), an optional operator card and optionally only some of the store's
+ * tills. Roles follow docs/architecture.md#the-domain; what each may do is the chain's policy
+ * (rules/roles.ts). A disabled operator is kept (their id is on past transactions) and still
+ * sent to the tills, as disabled, so none lets them in.
  *
  * Every change raises the operators version in its own transaction (operator-docs.ts
  * builds the documents the tills get from it): a till learns of the change at the next

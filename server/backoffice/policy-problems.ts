@@ -1,6 +1,6 @@
 /**
  * Every problem of a policy document head office is about to publish, each at its JSON
- * path (`cardTypes.gold.payRateBp: must be at most 10000`). Issue 15: publishing said
+ * path (`cardTypes.gold.payRateBp: must be at most 10000`). Publishing used to say
  * only the first problem, so a new chain fixed its policy one line per attempt.
  *
  * The shape is checked against the schema tills read the policy with, closed (an unknown

@@ -1,5 +1,5 @@
 /**
- * The daily report (日结 / 稽核报表, DESIGN §2): transactions by business day, store,
+ * The daily report (日结 / 稽核报表, docs/daily-close.md): transactions by business day, store,
  * terminal, kind and mode. Head-office top-ups have no terminal: they show under
  * store "HQ", terminal null.
  */

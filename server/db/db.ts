@@ -1,7 +1,7 @@
 /**
  * The one database seam of the central server: the ledger code talks to this interface
  * only, so PGlite (embedded, the demo and tests) and PostgreSQL (production) are a
- * config switch (DESIGN §3, TESTBED "PostgreSQL and PGlite"). Statements are plain
+ * config switch (docs/architecture.md#the-servers-ingest). Statements are plain
  * PostgreSQL with `$n` parameters, one statement per call.
  */
 

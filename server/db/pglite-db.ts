@@ -1,16 +1,17 @@
 /**
- * The embedded database: PostgreSQL in-process (WASM). Runs with fsync off, so it
- * survives a process crash but not a power cut (TESTBED) — production ledgers run on
- * PostgreSQL through pg-db.ts. `dataDir` undefined = in memory (tests).
+ * The embedded database: PostgreSQL in-process (WASM). Runs with fsync off, so it survives a
+ * process crash but not a power cut (docs/architecture.md#what-the-parts-underneath-do) —
+ * production ledgers run on PostgreSQL through pg-db.ts. `dataDir` undefined = in memory
+ * (tests).
  *
- * Memory (issue 15 item 8, bench/footprint.ts): PGlite starts PostgreSQL with its stock
- * shared_buffers of 128 MB, all of it inside the WASM heap, and the buffer pool fills as
- * pages are read: a demo ledger of a few MB grew the process by ~150 MB of cached pages
- * it reads once. 16 MB holds the demo's and the tests' whole ledger (every page read again
- * is a copy from the in-process file system, not a disk read), and takes the demo from
- * ~390 to ~260 MB. (initdb on a new directory leaves ~400 MB more reachable from the
- * instance that ran it: a long-running process creates its ledger, closes it and opens it
- * again — agent/demo/run-demo.ts.) A production ledger runs on PostgreSQL, tuned there.
+ * Memory (bench/README.md, "Footprint"; bench/footprint.ts): PGlite starts PostgreSQL with its
+ * stock shared_buffers of 128 MB, all of it inside the WASM heap, and the buffer pool fills as
+ * pages are read: a demo ledger of a few MB grew the process by ~150 MB of cached pages it
+ * reads once. 16 MB holds the demo's and the tests' whole ledger (every page read again is a
+ * copy from the in-process file system, not a disk read), and takes the demo from ~390 to ~260
+ * MB. (initdb on a new directory leaves ~400 MB more reachable from the instance that ran it: a
+ * long-running process creates its ledger, closes it and opens it again —
+ * agent/demo/run-demo.ts.) A production ledger runs on PostgreSQL, tuned there.
  */
 import type { PGlite } from "@electric-sql/pglite";
 import type { Db, Queryable, QueryResult } from "./db.js";

@@ -1,11 +1,11 @@
 /**
- * Online authorisation of a sale (DESIGN §4): the server prices the sale by the card
- * type, checks the card's rules — points redemption, count-card use, a sub-card's own
- * limits (rules/sale-rules.ts) — the balance and the PIN, and debits it: the checks and
- * the debit in one transaction with the account row locked, so two tills can never both
- * spend the same money, points or uses. The debit is a hold (holds.ts,
- * docs/reconciliation.md): the till's journal entry confirms it; a till that never
- * recorded the sale, or the expiry job, releases it.
+ * Online authorisation of a sale (docs/architecture.md#online-intent-ask-hold-commit): the
+ * server prices the sale by the card type, checks the card's rules — points redemption,
+ * count-card use, a sub-card's own limits (rules/sale-rules.ts) — the balance and the PIN, and
+ * debits it: the checks and the debit in one transaction with the account row locked, so two
+ * tills can never both spend the same money, points or uses. The debit is a hold (holds.ts,
+ * docs/reconciliation.md): the till's journal entry confirms it; a till that never recorded the
+ * sale, or the expiry job, releases it.
  *
  * Exactly once by txnId: a request whose txnId is already in the ledger (a repeat after
  * a lost reply, or the same sale already journaled offline) gets the stored figures back
@@ -136,7 +136,7 @@ async function decide(
   const type = policy && cardTypeOf(policy, card.cardType);
   if (!policy || !type) return decline(req, "NO_POLICY", card);
   const pkg = req.countUse && (await findPackage(tx, req.countUse.packageId, card.accountId));
-  // What this till spent offline and has not uploaded yet is spent already (DESIGN §4 rule 8):
+  // What this till spent offline and has not uploaded yet is spent already (offline rule 8):
   // on the account for its balance (any of its cards), the card's own for a sub-card's day.
   // Cards the till could not place on an account are counted when they are on this one.
   const others = await othersOnAccount(tx, req, card.accountId);

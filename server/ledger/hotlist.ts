@@ -1,9 +1,10 @@
 /**
- * The hotlist: cards terminals must refuse offline (DESIGN §4 rule 3) — cards that are
- * not active, and cards whose account a shortfall left negative (DESIGN §5). One
- * version number for the whole list, bumped in the same statement as any change, which
- * also records what changed under the new version: the deltas terminals apply
- * (hotlistDelta) instead of fetching the whole list on every change.
+ * The hotlist: cards terminals must refuse offline (offline rule 3) — cards that are not
+ * active, and cards whose account a shortfall left negative
+ * (docs/architecture.md#reconciliation-with-head-office). One version number for the whole
+ * list, bumped in the same statement as any change, which also records what changed under the
+ * new version: the deltas terminals apply (hotlistDelta) instead of fetching the whole list on
+ * every change.
  */
 
 import type { HotlistDelta, HotlistDocument } from "../../protocol/messages.js";
@@ -123,7 +124,7 @@ const BUMP =
 /**
  * Brings these cards' listing in line with the ledger, for back-office changes (loss,
  * freeze, recycle, replace, unloss…): a card is listed while it is not active, or while
- * its account is negative (a shortfall, DESIGN §5). Added and removed cards go under one
+ * its account is negative (a shortfall). Added and removed cards go under one
  * new version, recorded as a delta. A card that stays listed under another reason only
  * has its reason updated — unless the change is to or from a shortfall, which tills word
  * differently (CARD_IN_DEBT): then it is recorded as added again, so they learn it.

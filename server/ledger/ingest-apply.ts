@@ -1,20 +1,21 @@
 /**
  * Applying verified journal entries to the ledger, inside the batch's transaction.
  *
- * The transaction id is the exactly-once key for money: `INSERT … ON CONFLICT (txn_id)
- * DO NOTHING` decides which entries move money; one already in the ledger (approved
- * online, or the same sale re-sent under another seq) is recorded in the journal but
- * leaves balances alone. An offline debit the balance cannot cover is still applied —
- * the goods are gone (DESIGN §5) — and becomes a shortfall that hotlists the account's cards.
+ * The transaction id is the exactly-once key for money: `INSERT … ON CONFLICT (txn_id) DO
+ * NOTHING` decides which entries move money; one already in the ledger (approved online, or the
+ * same sale re-sent under another seq) is recorded in the journal but leaves balances alone. An
+ * offline debit the balance cannot cover is still applied — the goods are gone
+ * (docs/architecture.md#reconciliation-with-head-office) — and becomes a shortfall that
+ * hotlists the account's cards.
  *
  * Points redeemed and count-card uses are applied by the same rule, with their own
  * shortfall alerts (ingest-redemptions.ts). A sale's entry confirms its online hold, and
  * one whose hold was released before it arrived is applied as new (ingest-holds.ts).
  *
- * Round trips are what cost (TESTBED: batch by statement, not by transaction): a batch
- * is three statements — lock the accounts, insert journal rows and transactions, move
- * balances and the chain head — plus count-use, shortfall and hotlist statements only
- * when needed.
+ * Round trips are what cost (docs/architecture.md#the-servers-ingest: batch by statement, not
+ * by transaction): a batch is three statements — lock the accounts, insert journal rows and
+ * transactions, move balances and the chain head — plus count-use, shortfall and hotlist
+ * statements only when needed.
  */
 import { balanceDelta, type JournalEntry, pointsDelta } from "../../protocol/journal-entry.js";
 import type { Queryable } from "../db/db.js";
@@ -115,7 +116,7 @@ async function lockAccounts(tx: Queryable, entries: readonly JournalEntry[]): Pr
  * One statement: every entry into the journal of record, and the first entry of each
  * transaction id into the transactions table unless that id is already there. Columns
  * travel as typed arrays through unnest(): one round trip, no JSON to take apart
- * (TESTBED: batch by statement, not by transaction).
+ * (batch by statement, not by transaction).
  */
 async function insertEntries(
   tx: Queryable,

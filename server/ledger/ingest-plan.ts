@@ -1,6 +1,7 @@
 /**
- * Which entries of a journal batch extend the terminal's verified chain (DESIGN §5).
- * Pure: the caller supplies the terminal's state and the hashes already stored.
+ * Which entries of a journal batch extend the terminal's verified chain
+ * (docs/architecture.md#the-servers-ingest). Pure: the caller supplies the terminal's state and
+ * the hashes already stored.
  *
  * Only entries that extend the contiguous chain are applied, in seq order: an entry
  * past a gap is held (not rejected — the terminal resends from ackedSeq + 1); an
@@ -9,7 +10,7 @@
  * does not; the next entry must pass checkEntry (seq, prevHash, hash, MAC) or it is
  * rejected.
  *
- * Skip-over (issue 13 defect 5; docs/reconciliation.md, "A gap in a till's chain"): a
+ * Skip-over (docs/reconciliation.md, "A gap in a till's chain"): a
  * till whose journal failed verification declares the sequence numbers it cannot send.
  * An entry past them is applied only when every number between is declared and the
  * entry's own seal holds (terminal, hash, MAC — only the till could have made it); the

@@ -1,9 +1,10 @@
 /**
- * What a journal batch spends besides stored value: points redeemed (积分抵扣) and
- * count-card uses (次卡核销). Like an offline debit (DESIGN §5), a redemption or use the
- * till approved offline is applied, never rejected — the goods or the service are given —
- * and one the account cannot cover (two tills offline spending the same points or uses)
- * is alerted for head office: points or uses below zero are the shortfall's record.
+ * What a journal batch spends besides stored value: points redeemed (积分抵扣) and count-card uses
+ * (次卡核销). Like an offline debit (docs/architecture.md#reconciliation-with-head-office), a
+ * redemption or use the till approved offline is applied, never rejected — the goods or the
+ * service are given — and one the account cannot cover (two tills offline spending the same
+ * points or uses) is alerted for head office: points or uses below zero are the shortfall's
+ * record.
  *
  * Points move with the balance (ingest-apply.ts, pointsDelta); this file only finds the
  * points shortfalls. Uses are applied here, one statement per batch.

@@ -1,7 +1,7 @@
 /**
- * Journal ingest (DESIGN §5): one batch from one terminal, verified against the
- * terminal's chain and applied exactly once, in ONE database transaction that also
- * moves the terminal's acked head. The JournalAck returned describes what is
+ * Journal ingest (docs/architecture.md#the-servers-ingest): one batch from one terminal,
+ * verified against the terminal's chain and applied exactly once, in ONE database transaction
+ * that also moves the terminal's acked head. The JournalAck returned describes what is
  * committed; the caller publishes it only after this resolves.
  */
 import type { JournalAck, JournalBatch } from "../../protocol/messages.js";

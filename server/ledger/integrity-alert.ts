@@ -1,8 +1,8 @@
 /**
- * The alert for a till whose journal failed verification (issue 13 defect 5). It is a
- * state, not an event: raised once when the till first says so (its heartbeat) or first
- * declares gaps (the ingest), not once per heartbeat; replaced when the failure moves to
- * another entry; cleared when a heartbeat says the journal verifies again.
+ * The alert for a till whose journal failed verification (docs/reconciliation.md, "A gap in a
+ * till's chain"). It is a state, not an event: raised once when the till first says so (its
+ * heartbeat) or first declares gaps (the ingest), not once per heartbeat; replaced when the
+ * failure moves to another entry; cleared when a heartbeat says the journal verifies again.
  *
  * One open alert per till is enforced by a partial unique index (migration 13), so two
  * server instances handling two heartbeats at once still raise one.

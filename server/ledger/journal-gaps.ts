@@ -1,5 +1,5 @@
 /**
- * Gaps in a till's chain (issue 13 defect 5; docs/reconciliation.md, "A gap in a till's
+ * Gaps in a till's chain (docs/reconciliation.md, "A gap in a till's
  * chain"): sequence numbers a till whose journal failed verification declared it cannot
  * send, skipped over once a later entry's own MAC held. Kept in journal_gaps with the
  * hash the real entry must have (the prevHash of the entry after it), so a real entry

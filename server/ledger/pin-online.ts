@@ -1,5 +1,5 @@
 /**
- * The card PIN checked at the server (DESIGN §4 rule 9, online), with the server's own
+ * The card PIN checked at the server (online, as offline rule 9 at the till), with the server's own
  * retry counter per card (cards.pin_failures / pin_locked_until) under rules/pin.ts's
  * rules, so five wrong tries lock the card at every till at once.
  *

@@ -1,5 +1,5 @@
 /**
- * The versioned policy document (DESIGN §2): the newest version is the current one.
+ * The versioned policy document (docs/policy.md): the newest version is the current one.
  */
 import type { PolicyDocument } from "../../rules/policy.js";
 import type { Queryable } from "../db/db.js";

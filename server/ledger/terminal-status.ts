@@ -62,8 +62,9 @@ async function recordHeartbeatRow(q: Queryable, terminalId: string, h: Heartbeat
 }
 
 /**
- * The till's journal integrity (issue 13 defect 5), kept until it says otherwise, with
- * when it first said this failure (the since of a standing failure does not move).
+ * The till's journal integrity (docs/reconciliation.md, "A gap in a till's chain"), kept until
+ * it says otherwise, with when it first said this failure (the since of a standing failure does
+ * not move).
  */
 async function recordIntegrity(q: Queryable, terminalId: string, i: JournalIntegrity, at: string): Promise<void> {
   const failed = i.ok ? null : i;

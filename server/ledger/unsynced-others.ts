@@ -1,9 +1,10 @@
 /**
- * The part of a till's unsynced offline spend the till could not place on an account
- * (issue 13 defect 2): offline sales on cards whose account it does not know — every other
- * card when the asked one is new to it. The server knows every card's account and keeps
- * free what those cards on the asked card's account spent, as it does for the till's own
- * figure (authorise.ts). One query, only when a request carries such cards.
+ * The part of a till's unsynced offline spend the till could not place on an account (limits
+ * are per account: docs/architecture.md#the-offline-rules): offline sales on cards whose
+ * account it does not know — every other card when the asked one is new to it. The server knows
+ * every card's account and keeps free what those cards on the asked card's account spent, as it
+ * does for the till's own figure (authorise.ts). One query, only when a request carries such
+ * cards.
  */
 import type { AuthRequest } from "../../protocol/messages.js";
 import type { Minor } from "../../rules/money.js";

@@ -1,5 +1,5 @@
 /**
- * How many member lookups a till may make (issue 7 follow-up): a session on a till could
+ * How many member lookups a till may make: a session on a till could
  * otherwise walk through phone numbers one by one and read out the chain's members. The
  * limit lives at the server because a till can be tampered with; the till's own count is
  * a courtesy at most.

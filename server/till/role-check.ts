@@ -1,5 +1,5 @@
 /**
- * The server's own check of who asks for a till operation (issue 7). A till gates its API
+ * The server's own check of who asks for a till operation (docs/operators.md). A till gates its API
  * with its role table, but a till is a box in a shop: its config, its cached policy or its
  * operators file can be edited. So for an operator head office knows, the server checks
  * again, from its own records — the operator is active, works at this till's store (and
