@@ -59,9 +59,11 @@ export const cardRequestSchemas = {
         },
       },
       {
+        // `type` on each branch: without it ajv warns "strict mode: missing type" at every start.
+        type: "object",
         oneOf: [
-          { required: ["member"], not: { required: ["memberId"] } },
-          { required: ["memberId"], not: { required: ["member"] } },
+          { type: "object", required: ["member"], not: { type: "object", required: ["memberId"] } },
+          { type: "object", required: ["memberId"], not: { type: "object", required: ["member"] } },
         ],
       },
     ],

@@ -206,11 +206,15 @@ function merged(s: Schema): Schema {
  * Where the document itself is loose: an object schema that lets unknown fields through,
  * or a money or count field that is not an integer. Paths as `amount`, `countUse.uses`.
  */
-export function looseSpots(schema: Schema, at = ""): string[] {
+export function looseSpots(schema: Schema, at = "", inBranch = false): string[] {
   const out: string[] = [];
   const branches = [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])];
-  for (const b of branches) out.push(...looseSpots(b, at));
-  const anObject = schema.type === "object" || schema.properties !== undefined;
+  for (const b of branches) out.push(...looseSpots(b, at, true));
+  // A branch of a choice that only says which fields must (not) be present selects between
+  // shapes the other branch declares; it shapes nothing itself.
+  const selector =
+    inBranch && Object.keys(schema).every((k) => k === "type" || k === "required" || k === "not" || k === "oneOf");
+  const anObject = (schema.type === "object" && !selector) || schema.properties !== undefined;
   if (anObject && !isMap(schema) && schema.additionalProperties !== false && !schema.allOf) {
     out.push(`${at || "(body)"}: additionalProperties is not false`);
   }
