@@ -1,5 +1,5 @@
 /**
- * Who is calling the local API (issue 7):
+ * Who is calling the local API (docs/operators.md):
  * - the POS app (or the web console) proves itself with the API token, when the config
  *   sets one (`Authorization: Bearer …`); /healthz, the OpenAPI document and the console's
  *   static files need none;

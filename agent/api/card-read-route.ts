@@ -1,5 +1,5 @@
 /**
- * `POST /api/v1/cards/read` (issue 7): waits for the next tap, like the balance query,
+ * `POST /api/v1/cards/read`: waits for the next tap, like the balance query,
  * and answers with the card's id and what this till knows of it (agent/till/tapped-card.ts),
  * so the card an operation is on (freeze, level, a sub-card's primary…) is filled in by a
  * tap. Permission cardIssue, as for issuing a card: the card is in the operator's hand,

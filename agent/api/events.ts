@@ -1,5 +1,5 @@
 /**
- * Events for the POS app (issue 7): a Server-Sent Events stream at GET /api/v1/events —
+ * Events for the POS app: a Server-Sent Events stream at GET /api/v1/events —
  * `tap` (masked card, member name, balance, level; for a sale also points and count
  * packages, sale-route.ts), `decision` (approved or declined, with the reason), `device`
  * (a reader or the printer changed state). Every event's data carries `at` (ISO time it
@@ -8,6 +8,7 @@
  * hub, and PINs and their hashes never do; a slow client is dropped rather than buffered.
  */
 import type { FastifyInstance } from "fastify";
+import { realTimers, type Timers } from "../../lib/timers.js";
 
 export type TillEvent =
   | { type: "tap"; data: Record<string, unknown> }
@@ -20,8 +21,14 @@ type Listener = (event: TillEvent) => void;
 const RECENT_KEPT = 20;
 
 export class EventHub {
-  /** `now` stamps each event's `at`, so one replayed to a late client keeps its own time. */
-  constructor(private readonly now: () => number = Date.now) {}
+  /**
+   * `now` stamps each event's `at`, so one replayed to a late client keeps its own time;
+   * `timers` keep each stream's keep-alive ping.
+   */
+  constructor(
+    private readonly now: () => number = Date.now,
+    readonly timers: Timers = realTimers,
+  ) {}
 
   private readonly listeners = new Set<Listener>();
   private lastDevices = "";
@@ -78,9 +85,9 @@ export function eventRoutes(app: FastifyInstance, hub: EventHub): void {
     };
     for (const e of hub.recent()) send(e);
     const unsubscribe = hub.subscribe(send);
-    const ping = setInterval(() => res.write(": ping\n\n"), 15_000);
+    const ping = hub.timers.setInterval(() => res.write(": ping\n\n"), 15_000);
     req.raw.on("close", () => {
-      clearInterval(ping);
+      hub.timers.clearInterval(ping);
       unsubscribe();
     });
   });

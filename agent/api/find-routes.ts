@@ -1,5 +1,5 @@
 /**
- * The routes that find the card an operation is on (issue 7), built from what the till
+ * The routes that find the card an operation is on, built from what the till
  * operations already hold (their link to the server, readers, card cache, settings):
  * a member by phone or number (member-routes.ts) and a card by a tap (card-read-route.ts).
  */

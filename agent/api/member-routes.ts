@@ -1,5 +1,5 @@
 /**
- * Finding a member on the local API (issue 7): `GET /api/v1/members?phone=…` or
+ * Finding a member on the local API: `GET /api/v1/members?phone=…` or
  * `?memberId=…` (permission memberFind: cashier and supervisor), answered by the server
  * (agent/till/member-find.ts). A refusal by the server is a decision, `{ok: false, code,
  * message}` with 200, like a declined card operation; an unknown phone is `members: []`.

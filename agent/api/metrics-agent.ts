@@ -1,5 +1,5 @@
 /**
- * The agent's metrics (issue 8): sales and declines by reason, till operations, the
+ * The agent's metrics (docs/metrics.md): sales and declines by reason, till operations, the
  * offline exposure, queue depths, device states, the broker link, sync lag, reloads.
  * docs/metrics.md explains each and the alerts worth setting.
  *

@@ -1,7 +1,8 @@
 /**
- * The till's operations on the local API (issue 7): operator sessions (PIN, operator card
- * by uid or by a tap), top-up, refund, void, balance and today's transactions. Each operation names the permission it needs;
- * the operator is the session's (api-auth.ts). Declines are decisions, not errors.
+ * The till's operations on the local API (docs/till-operations.md): operator sessions (PIN,
+ * operator card by uid or by a tap), top-up, refund, void, balance and today's transactions.
+ * Each operation names the permission it needs; the operator is the session's (api-auth.ts).
+ * Declines are decisions, not errors.
  */
 import type { FastifyInstance } from "fastify";
 import type { JournalEntry, PaymentMethod } from "../../protocol/journal-entry.js";

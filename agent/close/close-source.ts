@@ -1,7 +1,7 @@
 /**
  * Where the daily close gets its entries: the day's archive file (entries the server has
  * acknowledged) plus the pending journal (not yet acknowledged). The close is rebuilt
- * from these every time, never kept as counters (issue 7).
+ * from these every time, never kept as counters (docs/daily-close.md).
  *
  * An ack archives entries before it trims them from the pending journal, so for a moment
  * (or after a crash in between) one entry can be in both: the archive's copy is kept,

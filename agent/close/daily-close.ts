@@ -1,6 +1,6 @@
 /**
  * buildDailyClose: the daily close (日结) of one terminal and business day, computed from
- * its journal entries alone (issue 7). Pure and deterministic — no clock, no locale, no
+ * its journal entries alone (docs/daily-close.md). Pure and deterministic — no clock, no locale, no
  * I/O — so the close is rebuilt from the journal every time it is asked for and comes
  * out the same however often it is run; nothing is ever kept as running counters that
  * could drift from the journal.

@@ -1,5 +1,5 @@
 /**
- * The web console (issue 7 part 5), served by the agent itself so it works on a till with
+ * The web console, served by the agent itself so it works on a till with
  * no internet: a fixed list of static files under /console/, the bootstrap document that
  * hands the page its API token and language, and the receipt preview images.
  *

@@ -1,10 +1,9 @@
 /**
- * Which cached cards share an account (issue 13 defect 2). Stored value, points and count
- * packages belong to the account, so two cards on it — a member's IC and ID card, a
- * primary and its sub-cards — must see each other's unsynced entries at this till, and an
- * acknowledged entry must enter every one of their snapshots, not only its own card's:
- * otherwise the other card's snapshot would forget the spend once the entry leaves the
- * outbox.
+ * Which cached cards share an account (docs/architecture.md#the-offline-rules). Stored value,
+ * points and count packages belong to the account, so two cards on it — a member's IC and ID
+ * card, a primary and its sub-cards — must see each other's unsynced entries at this till, and
+ * an acknowledged entry must enter every one of their snapshots, not only its own card's:
+ * otherwise the other card's snapshot would forget the spend once the entry leaves the outbox.
  *
  * The index lives in memory only; it is rebuilt from the card cache at start-up.
  */

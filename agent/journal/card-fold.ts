@@ -19,8 +19,8 @@ export interface Exposure {
 /**
  * The account's balance as this terminal knows it: a snapshot of it (any of its cards'),
  * moved by every pending entry on the account's cards that the snapshot does not include.
- * `onAccount` says whether an entry's card is on that account (issue 13 defect 2: two cards
- * on one account spend one balance).
+ * `onAccount` says whether an entry's card is on that account (two cards on one
+ * account spend one balance).
  */
 export function knownBalanceOf(
   snapshot: CachedCard,

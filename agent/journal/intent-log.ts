@@ -1,11 +1,11 @@
 /**
  * intents.log — the till's durable word that it is about to ask the server for an online
- * approval (issue 13, defect 1; docs/reconciliation.md). An intent (txn id, card, account,
- * amount, time) is appended and fdatasync'ed before the request leaves; the sale's journal
- * entry, or the server's decline, is its outcome. An intent with no outcome after a crash
- * is resolved with the server at start-up (agent/sync/hold-resolver.ts): `confirm` when the
- * journal has the txn, `release` when it does not. A till that cannot write its intent
- * never asks.
+ * approval, so the server never debits a sale the till did not record (docs/reconciliation.md).
+ * An intent (txn id, card, account, amount, time) is appended and fdatasync'ed before the
+ * request leaves; the sale's journal entry, or the server's decline, is its outcome. An intent
+ * with no outcome after a crash is resolved with the server at start-up
+ * (agent/sync/hold-resolver.ts): `confirm` when the journal has the txn, `release` when it does
+ * not. A till that cannot write its intent never asks.
  *
  * Why a small log beside the journal rather than a journal entry: the journal is the
  * sealed, gapless chain the server applies — an intent is not a transaction, must not take

@@ -1,6 +1,6 @@
 /**
- * journal.log — the append-only outbox (issue 3: the cost of a commit must not grow with
- * the number of pending entries).
+ * journal.log — the append-only outbox (docs/architecture.md#the-journal): the cost of a commit
+ * must not grow with the number of pending entries.
  *
  * Layout: a header of two attestation slots, each alone in its own 4 KiB page so a
  * torn page write can only hurt one of them, then one sealed entry per line

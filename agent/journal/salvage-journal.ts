@@ -1,5 +1,5 @@
 /**
- * What a journal that failed verification can still send to the server (issue 13 defect 5).
+ * What a journal that failed verification can still send to the server (docs/reconciliation.md).
  *
  * Approvals stay refused (fail closed), but the money in the entries around a bad one
  * is real: each line whose own seal holds — this terminal's id, content matching its

@@ -1,8 +1,8 @@
 /**
- * Start-up verification of the journal (fail closed, DESIGN §5): the chain from the last
- * acknowledged entry through every pending one, the sequence with no gap, the MAC of
- * each, and nothing missing up to the newest attested entry. Returns the first problem
- * in words that name the entry.
+ * Start-up verification of the journal (fail closed, docs/architecture.md#the-journal): the
+ * chain from the last acknowledged entry through every pending one, the sequence with no gap,
+ * the MAC of each, and nothing missing up to the newest attested entry. Returns the first
+ * problem in words that name the entry.
  */
 
 import { checkEntry, describeProblem, type EntryProblem, type JournalEntry } from "../../protocol/journal-entry.js";

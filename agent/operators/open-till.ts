@@ -1,6 +1,6 @@
 /**
  * A till with no operators takes sales without any log-in (docs/operators.md: they go
- * under `terminal.operatorId`). Issue 15 found such tills in the field with nobody
+ * under `terminal.operatorId`). Such tills were found in the field with nobody
  * noticing. This is the one judgement the start-up log and `cardterm doctor` share.
  *
  * Chosen: say it loudly (a warning at every start, a doctor WARN), and FAIL in the

@@ -1,5 +1,5 @@
 /**
- * Who may do what at the till (issue 7). The roles, permission names and the built-in
+ * Who may do what at the till (docs/operators.md). The roles, permission names and the built-in
  * table live in rules/roles.ts (the server checks the same names); what holds at this
  * till is the effective table (role-table.ts: built-in < policy < config, config only
  * narrowing). This file names what the local API gates.

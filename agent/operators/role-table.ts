@@ -1,5 +1,5 @@
 /**
- * The role table in force at this till (issue 7): the built-in defaults, replaced role by
+ * The role table in force at this till: the built-in defaults, replaced role by
  * role by the chain's policy, narrowed by this till's config `roles:` (rules/roles.ts
  * has the rule; docs/operators.md explains it to technicians).
  *

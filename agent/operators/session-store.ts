@@ -1,6 +1,6 @@
 /**
  * The till's operator sessions on disk (`sessions.json` in the data directory), so that a
- * restarted agent does not log every cashier out (issue 15). Why this is safe:
+ * restarted agent does not log every cashier out. Why this is safe:
  *
  * - only a SHA-256 of each token is stored, never the token: a copy of the data directory
  *   (a backup, a support bundle) opens no session; the token lives only in the console's

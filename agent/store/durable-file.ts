@@ -1,6 +1,6 @@
 /**
- * Durable whole-file writes: write a temp file, fsync it, rename it over the target,
- * fsync the directory (DESIGN §5). After `writeDurably` resolves, the new content
+ * Durable whole-file writes: write a temp file, fsync it, rename it over the target, fsync the
+ * directory (docs/architecture.md#the-journal). After `writeDurably` resolves, the new content
  * survives a power cut; before, either the old or the new content is there, never a mix.
  *
  * The file system is injected (`DurableFs`) so a test shim can lose unsynced writes at a

@@ -1,7 +1,7 @@
 /**
  * A lowdb adapter whose every write is durable (temp file + fsync + rename + directory
  * fsync). lowdb's own TextFile adapter renames without fsync, which a power cut can turn
- * into an empty or stale file (STYLE: "state files written without fsync").
+ * into an empty or stale file (a state file written without fsync is lost to the first power cut).
  *
  * A file that exists but does not parse is never silently replaced by defaults: that is
  * a corrupt store, and reading it throws CT_JOURNAL_CORRUPT.

@@ -1,5 +1,5 @@
 /**
- * Card operations at the till (issue 7): issue, sub-card, loss, unloss, freeze, unfreeze,
+ * Card operations at the till: issue, sub-card, loss, unloss, freeze, unfreeze,
  * recycle, replace and level change. The server's back office decides each, online only
  * (protocol/till-card-ops.ts); the till then keeps the server's word — the card cache
  * and, at once, its view of the hotlist (hotlist-overlay.ts) — and prints the slip.

@@ -1,5 +1,5 @@
 /**
- * The hotlist as this till sees it right after its own card operations (issue 7): a card
+ * The hotlist as this till sees it right after its own card operations: a card
  * lost here is refused here at once, and a card unblocked here is taken again at once —
  * not a moment later, when the server's hotlist delta arrives (policy-cache.ts).
  *

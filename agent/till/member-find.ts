@@ -1,5 +1,5 @@
 /**
- * Finding a member at the till (会员查询, issue 7): a member whose card is lost gives their
+ * Finding a member at the till (会员查询): a member whose card is lost gives their
  * phone number or member number, and the cashier gets their cards to report one lost. The
  * server looks it up (protocol/till-member-find.ts: exact matches only, a capped list,
  * phones masked, each lookup audited); the till only checks the query, asks, and logs the

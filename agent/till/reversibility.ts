@@ -1,7 +1,7 @@
 /**
- * What can still be given back of each transaction in a day's list (issue 7), computed
- * from the till's journal with the server's rules (server/till/reversals.ts) so the void
- * screen need not guess from amounts:
+ * What can still be given back of each transaction in a day's list (docs/till-operations.md),
+ * computed from the till's journal with the server's rules (server/till/reversals.ts) so the
+ * void screen need not guess from amounts:
  * - a void cancels a whole sale or top-up of today's business day, once, and only when
  *   nothing of it was refunded; a refund or a void is not voided itself;
  * - the server must hold the original: an offline sale still waiting in the journal

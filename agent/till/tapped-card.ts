@@ -1,5 +1,5 @@
 /**
- * "Which card is this?" for the card operations (issue 7): the next tap, and what this
+ * "Which card is this?" for the card operations: the next tap, and what this
  * till knows of that card — so a freeze, a level change or a sub-card's primary is chosen
  * by tapping the card instead of typing its number. Nothing is asked of the server and
  * nothing changes: the operation that follows is decided by the server as always, and a

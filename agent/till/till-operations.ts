@@ -1,5 +1,5 @@
 /**
- * Top-up, refund, void and balance at the till (issue 7). The server decides each
+ * Top-up, refund, void and balance at the till (docs/till-operations.md). The server decides each
  * (protocol/till-ops.ts: money coming back to a card is never approved offline); the
  * till then journals what the server applied — durable before the cashier sees it, as
  * for a sale — caches the card as the server returned it, and prints the receipt.

@@ -1,4 +1,4 @@
-// Finding the card a card operation is on (会员查询, issue 7): a member who lost their card
+// Finding the card a card operation is on (会员查询): a member who lost their card
 // gives their phone number or member number, the console lists their cards (GET
 // /api/v1/members: whole numbers only, phones masked), and choosing one fills the card
 // field; a card at hand is read by a tap instead (POST /api/v1/cards/read). Either way the

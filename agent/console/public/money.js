@@ -1,6 +1,6 @@
-// Money in the console is an integer count of fen, as everywhere in cardterm (DESIGN §2):
-// formatted with integer division and remainder, parsed from the cashier's "25.00" by a
-// strict decimal pattern, never through a float.
+// Money in the console is an integer count of fen, as everywhere in cardterm
+// (docs/architecture.md#the-domain): formatted with integer division and remainder, parsed from
+// the cashier's "25.00" by a strict decimal pattern, never through a float.
 
 /** ¥25.00 (¥1,234.50, -¥3.00) from integer fen; "—" for anything that is not an integer. */
 export function formatFen(fen) {

@@ -144,7 +144,7 @@ function linksTable(s) {
   ]);
 }
 
-/** "FAILED #3: entry #3 was edited…": where the journal failed, when it is one entry's (issue 13 defect 5). */
+/** "FAILED #3: entry #3 was edited…": where the journal failed, when it is one entry's (docs/reconciliation.md). */
 function integrityText(integrity) {
   const at = typeof integrity.failedSeq === "number" ? ` #${integrity.failedSeq}` : "";
   return `${t("status.bad")}${at}: ${integrity.problem ?? ""}`;
