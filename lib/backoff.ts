@@ -1,7 +1,7 @@
 /**
  * Capped exponential backoff with full jitter. A fleet of terminals that lost the
- * broker together must not hammer it together when it returns (STYLE: avoid a fixed
- * 1-second reconnect loop), so each delay is drawn at random below the current cap.
+ * broker together must not hammer it together when it returns (as a fixed 1-second
+ * reconnect loop would), so each delay is drawn at random below the current cap.
  * Pure (the random source is injected); the till's link, its print queue and head
  * office's link use it.
  */
@@ -31,7 +31,7 @@ export class Backoff {
 
 /**
  * Reconnecting to the MQTT broker, for tills and head office alike. The cap is for a
- * broker on the store's LAN or the chain's network (issue 15: tills took 8–22 s to come
+ * broker on the store's LAN or the chain's network (tills took 8–22 s to come
  * back with a 30 s cap): after any outage the next attempt is at most 5 s away, and with
  * the jitter a fleet's reconnects spread over 2.5–5 s — for a thousand tills ~400
  * connects a second, which Mosquitto takes easily (docs/deploy-broker.md).

@@ -1,8 +1,8 @@
 /**
  * How a link that keeps retrying tells the log about it: the first failure at once, then
  * again only as the outage doubles in length (10 s, 20 s, 40 s, …), and one line when it
- * is back, saying after how many attempts and how long. Issue 15 found head office
- * writing a warning about once a second while the broker was down (947 lines in 15 min);
+ * is back, saying after how many attempts and how long. Head office used to write
+ * a warning about once a second while the broker was down (947 lines in 15 min);
  * this gives a handful for any outage, whatever the retry cadence. Pure: the clock and
  * the log are injected; tills and head office both use it.
  */

@@ -5,8 +5,9 @@
  * derived from it (build-program.ts, bash-completion.ts, test/unit/cli-walk.test.ts), so
  * a command cannot exist without its help, and its help cannot describe flags it lacks.
  *
- * It sits in protocol/ only because both tools share it and protocol/ is what both may
- * import (DESIGN §3); it does no I/O itself: the bin files give it their output and exit.
+ * It sits in lib/ because both tools share it and lib/ is what both may import
+ * (docs/architecture.md#what-may-import-what); it does no I/O itself: the bin files give it
+ * their output and exit.
  */
 
 /** One flag. `flags` is commander's syntax: "-c, --config <file>", "--json", "--terminal <id>". */

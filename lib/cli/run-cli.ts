@@ -1,6 +1,6 @@
 /**
  * Parse, run, and turn whatever went wrong into what a technician can act on, with an
- * exit status scripts can rely on (issue 15, item 1):
+ * exit status scripts can rely on:
  *
  *   0  done (also --help and --version)
  *   2  the command was called wrongly: one line saying what, then that command's usage
