@@ -1,54 +1,24 @@
 /**
- * The walking skeleton's end-to-end scenario, run against any broker that can be
- * stopped and started on the same port (aedes embedded, a real Mosquitto):
+ * The walking skeleton's end-to-end scenario, run against either broker the rig offers
+ * (aedes embedded, a real Mosquitto), each stopped and started on the same port:
  *
  *   online sale → broker down → offline sales within limits approved, one over a limit
  *   declined with its reason → broker back → journal drains → the server's ledger holds
  *   every transaction exactly once and both sides agree on the balances.
  */
-import { randomBytes } from "node:crypto";
 import type { Test } from "tap";
-import { startAgent } from "../../agent/agent.js";
-import { silentLogger } from "../../agent/logger.js";
-import { startHqServer } from "../../server/hq-server.js";
-import { testAgentConfig } from "../helpers/agent-config.js";
-import { getJson, postSale } from "../helpers/api-client.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { postSale } from "../helpers/api-client.js";
+import { startRig } from "../helpers/rig.js";
 import { waitFor } from "../helpers/wait-for.js";
-
-export interface RestartableBroker {
-  url: string;
-  stop(): Promise<void>;
-  start(): Promise<void>;
-}
 
 const GOLD = "04A1B2C3"; // 张伟, gold (pays 88%), 1000.00
 const SILVER = "04D5E6F7"; // 李娜, silver (pays 95%), 300.00
-// Offline, a terminal approves only cards it has seen online (DESIGN §4 rule 2), so the
-// scenario uses both cards online first.
+// Offline, a terminal approves only cards it has seen online (docs/architecture.md, offline
+// rule 2), so the scenario uses both cards online first.
 
-export async function saleScenario(t: Test, broker: RestartableBroker): Promise<void> {
-  const key = randomBytes(32);
-  const hq = await startHqServer({
-    mqttUrl: broker.url,
-    seedDemo: { terminals: [{ id: "T001", keyHex: key.toString("hex") }] },
-    reconnectPeriodMs: 200,
-    log: silentLogger(),
-  });
-  t.teardown(() => hq.close());
-  const dataDir = await tempDir(t);
-  const agent = await startAgent(testAgentConfig({ dataDir, mqttUrl: broker.url, key, authTimeoutMs: 1000 }), {
-    log: silentLogger(),
-    backoff: { baseMs: 100, capMs: 400 },
-    ackTimeoutMs: 2000,
-  });
-  t.teardown(() => agent.close());
-  type Status = { broker: { connected: boolean }; policy: { policy: number | null }; journal: { pending: number } };
-  const status = () => getJson<Status>(`${agent.url}/api/v1/status`);
-  await waitFor("agent connected with the policy", async () => {
-    const s = await status();
-    return s.broker.connected && s.policy.policy !== null;
-  });
+export async function saleScenario(t: Test, brokerKind: "aedes" | "mosquitto"): Promise<void> {
+  const { broker, hq, agent, api } = await startRig(t, { broker: brokerKind, agent: { authTimeoutMs: 1000 } });
+  const status = () => api.status();
 
   // 1. Online: the server decides from its ledger and prices by card type.
   const online = await postSale(agent.url, { amount: 2500, cardUid: GOLD });
