@@ -2,7 +2,7 @@
  * Structured logs (pino), a child logger per component.
  *
  * Two lines of defence keep secrets and card numbers out of log files, which are copied
- * to laptops and attached to support tickets (STYLE point 9):
+ * to laptops and attached to support tickets (docs/architecture.md#rules-of-the-house):
  *  - keys, PINs, passwords and tokens are censored by pino's redaction, by key name, at
  *    the top level and two levels down (deeper objects are not logged by the agent);
  *  - card ids are masked like receipts mask them (maskCardId): under card-ish keys at any
