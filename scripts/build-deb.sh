@@ -6,7 +6,8 @@
 #
 # What goes where on the till:
 #   /usr/lib/cardterm/          the app: compiled JS, production node_modules, package.json
-#   /usr/bin/cardterm           the agent's command (cardterm-hq too: the same code, the demo needs it)
+#   /usr/bin/cardterm           the agent's command (not cardterm-hq nor the demo: head office
+#                               and its PGlite ledger are not the till's, see TILL_SOURCES)
 #   /lib/systemd/system/cardterm.service   with its watchdog (deploy/systemd/)
 #   /lib/udev/rules.d/99-cardterm.rules    readers and printers for group cardterm (deploy/udev/)
 #   /etc/cardterm/cardterm.yaml a starting config, a conffile (deploy/debian/cardterm.yaml)
@@ -27,7 +28,7 @@ out="$root/dist-deb"
 while [ $# -gt 0 ]; do
     case "$1" in
     --out) out=$2; shift 2 ;;
-    -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "build-deb.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -44,31 +45,35 @@ app="$stage/usr/lib/cardterm"
 mkdir -p "$app" "$stage/usr/bin" "$stage/DEBIAN" "$stage/lib/systemd/system" "$stage/lib/udev/rules.d" \
     "$stage/etc/cardterm" "$stage/usr/share/bash-completion/completions" "$stage/usr/share/doc/cardterm"
 
-# 1. The app: every .ts under the source folders (tsconfig.build.json's include), as .js.
+# 1. The app: every .ts under the till's source folders, as .js: tsconfig.build.json's
+#    include but server/ and demo/, which the till's code never imports
+#    (test/unit/import-direction.test.ts).
+TILL_SOURCES=(agent drivers protocol rules lib config)
 cd "$root"
-mapfile -t sources < <(find agent drivers protocol rules lib config server -name '*.ts' ! -name '*.d.ts' | sort)
+mapfile -t sources < <(find "${TILL_SOURCES[@]}" -name '*.ts' ! -name '*.d.ts' | sort)
 node_modules/.bin/esbuild "${sources[@]}" --outdir="$app/dist" --outbase=. --platform=node \
     --format=esm --target=node20 --log-level=warning
 cp -r agent/console/public "$app/dist/agent/console/public"
-chmod 755 "$app/dist/agent/cli/cardterm.js" "$app/dist/server/cli/cardterm-hq.js"
+chmod 755 "$app/dist/agent/cli/cardterm.js"
 cp package.json "$app/package.json"
 
 # 2. Production dependencies only, copied from this checkout's node_modules as npm resolves
-#    them (npm ls --omit=dev): the native modules stay as built here, nothing is fetched.
+#    them: the native modules stay as built here, nothing is fetched. Not those only head
+#    office and the demo use (NOT_THE_TILLS) nor what only they depend on: npm query walks
+#    the graph from the others (a module they share stays).
+NOT_THE_TILLS='#pg, #aedes, [name="@electric-sql/pglite"]'
 mkdir -p "$app/node_modules"
-npm ls --omit=dev --all --parseable 2>/dev/null | tail -n +2 | sed "s|^$root/||" |
-    grep -E '^node_modules/(@[^/]+/)?[^/]+$' | while read -r dir; do
+npm query ":root > .prod:not($NOT_THE_TILLS), :root > .prod:not($NOT_THE_TILLS) .prod" 2>/dev/null |
+    node -e 'for (const m of JSON.parse(require("node:fs").readFileSync(0, "utf8"))) console.log(m.location)' |
+    sort -u | grep -E '^node_modules/(@[^/]+/)?[^/]+$' | while read -r dir; do
     mkdir -p "$app/$(dirname "$dir")"
     cp -a "$dir" "$app/$dir"
 done
 
 # 3. Commands, units, rules, config, completion, documentation.
-for cmd in cardterm cardterm-hq; do
-    js=$([ "$cmd" = cardterm ] && echo agent/cli/cardterm.js || echo server/cli/cardterm-hq.js)
-    printf '#!/bin/sh\nexec /usr/bin/node /usr/lib/cardterm/dist/%s "$@"\n' "$js" >"$stage/usr/bin/$cmd"
-    chmod 755 "$stage/usr/bin/$cmd"
-    node "$app/dist/$js" completion bash >"$stage/usr/share/bash-completion/completions/$cmd"
-done
+printf '#!/bin/sh\nexec /usr/bin/node /usr/lib/cardterm/dist/agent/cli/cardterm.js "$@"\n' >"$stage/usr/bin/cardterm"
+chmod 755 "$stage/usr/bin/cardterm"
+node "$app/dist/agent/cli/cardterm.js" completion bash >"$stage/usr/share/bash-completion/completions/cardterm"
 install -m 644 deploy/systemd/cardterm.service "$stage/lib/systemd/system/cardterm.service"
 install -m 644 deploy/udev/99-cardterm.rules "$stage/lib/udev/rules.d/99-cardterm.rules"
 install -m 640 deploy/debian/cardterm.yaml "$stage/etc/cardterm/cardterm.yaml"
@@ -97,7 +102,7 @@ Description: membership-card terminal agent for chain-store POS boxes
  Reads members' cards, prices and approves sales online or offline within
  limits, keeps a durable signed journal, prints receipts and reconciles with
  head office over MQTT. Includes the technician's tools (config check, doctor,
- journal, daily close) and cardterm-hq, the reference central server.
+ journal, daily close).
 EOF
 
 mkdir -p "$out"

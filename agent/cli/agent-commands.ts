@@ -8,7 +8,6 @@ import type { CliSpec, CommandSpec } from "../../lib/cli/command-spec.js";
 import { AGENT_VERSION } from "../version.js";
 import { CLOSE_COMMAND } from "./close-command.js";
 import { CONFIG_COMMANDS } from "./config-command.js";
-import { DEMO_COMMAND } from "./demo-command.js";
 import { DOCTOR_COMMAND } from "./doctor-command.js";
 import { JOURNAL_COMMANDS } from "./journal-command.js";
 import { RECEIPT_COMMANDS } from "./receipt-command.js";
@@ -39,7 +38,6 @@ export const AGENT_CLI: CliSpec = {
   ],
   commands: [
     RUN_COMMAND,
-    DEMO_COMMAND,
     ...JOURNAL_COMMANDS,
     CLOSE_COMMAND,
     ...RECEIPT_COMMANDS,

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * The `cardterm` command: the agent (`run`, as systemd runs it), the demo, and the
- * technician's tools. The commands are declared in agent-commands.ts; this file only
- * gives the command line its output, its exit, and the words for errors it knows.
+ * The `cardterm` command: the agent (`run`, as systemd runs it) and the technician's
+ * tools; the demo is a command of its own (demo/cardterm-demo.ts), so the till's does not
+ * link head office. The commands are declared in agent-commands.ts; this file only gives
+ * the command line its output, its exit, and the words for errors it knows.
  *
  * An invalid config exits 2 (never retried: systemd should not loop on it, see
  * RestartPreventExitStatus in deploy/systemd/cardterm.service); other known errors print
@@ -22,7 +23,7 @@ function explain(err: unknown): Explained | undefined {
     return {
       message:
         `EADDRINUSE: port ${e.port ?? "?"} on ${e.address ?? "127.0.0.1"} is already in use (another cardterm, or a broker?)` +
-        "; stop it, or choose other ports: cardterm demo --api-port N --mqtt-port N",
+        "; stop it, or give this till another port (api.port in its config)",
       exitCode: 1,
     };
   }

@@ -1,6 +1,6 @@
 /**
  * README's shell examples, run against the demo as README tells it (issue 15 item 6): the
- * fenced blocks marked ```sh demo run, in order, in one shell while `cardterm demo` runs;
+ * fenced blocks marked ```sh demo run, in order, in one shell while the demo (`npm start`) runs;
  * the blocks marked ```sh demo-stopped after it is stopped with Ctrl-C (SIGINT). A block
  * fails the test when a command in it fails (curl with --fail-with-body: a 4xx is a
  * failure) or a sale in it is declined. README's docs table is checked against docs/.
@@ -111,7 +111,7 @@ t.test("README's examples work in the demo as written", async (t) => {
 
   demo = spawn(
     process.execPath,
-    ["--import", TSX, join(REPO, "agent/cli/cardterm.ts"), "demo", "--config", demoYaml, "--hq-port", String(p.hq)],
+    ["--import", TSX, join(REPO, "demo/cardterm-demo.ts"), "--config", demoYaml, "--hq-port", String(p.hq)],
     { cwd: clone, env: { ...process.env, CARDTERM_LOG_LEVEL: "warn" } },
   );
   t.teardown(() => {

@@ -11,15 +11,15 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import type { AgentConfig } from "../../config/agent-config.js";
-import { loadConfig } from "../../config/load-config.js";
-import { openDb } from "../../server/db/open-db.js";
-import { startHqServer } from "../../server/hq-server.js";
-import { startAgent } from "../agent.js";
-import { createLogger } from "../logger.js";
+import { startAgent } from "../agent/agent.js";
+import { startEmbeddedBroker } from "../agent/demo/embedded-broker.js";
+import { createLogger } from "../agent/logger.js";
+import type { AgentConfig } from "../config/agent-config.js";
+import { loadConfig } from "../config/load-config.js";
+import { openDb } from "../server/db/open-db.js";
+import { startHqServer } from "../server/hq-server.js";
 import { seedDemoPackage } from "./demo-package.js";
 import { demoWelcome } from "./demo-welcome.js";
-import { startEmbeddedBroker } from "./embedded-broker.js";
 
 export interface DemoOptions {
   /** Replace the config's api.port / api.host. */

@@ -4,8 +4,8 @@
  * runs README's), with this run's addresses.
  */
 import { relative } from "node:path";
+import { DEMO_OPERATOR_PINS } from "../agent/demo/demo-operators.js";
 import { DEMO_CARDS } from "./demo-cards.js";
-import { DEMO_OPERATOR_PINS } from "./demo-operators.js";
 
 export interface WelcomeFacts {
   agentUrl: string;

@@ -7,8 +7,8 @@
  * Its id comes from the ledger's package sequence (the first one is P100001), so a package
  * head office grants next gets P100002 instead of colliding with a fixed id.
  */
-import { grantPackage, listPackages } from "../../server/backoffice/count-packages.js";
-import type { Db } from "../../server/db/db.js";
+import { grantPackage, listPackages } from "../server/backoffice/count-packages.js";
+import type { Db } from "../server/db/db.js";
 
 export const DEMO_PACKAGE = { cardId: "ic:04A1B2C3", service: "洗车", uses: 10 } as const;
 
