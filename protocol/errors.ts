@@ -4,63 +4,124 @@
  * Codes are part of the technician's contract: they appear in logs, in API replies
  * (`{ code, message }`) and in docs/errors.md. A test checks that every code here is
  * documented there, so adding a code means writing its line for the technician.
+ *
+ * Each code is declared once, in ERRORS: what it means, the HTTP status both APIs answer
+ * it with (500 for a code no request should meet: a defect if one does), and whether
+ * retrying can help.
  */
 
-export const ERROR_CODES = {
-  // configuration (permanent: never retried)
-  CT_CONFIG_INVALID: "the configuration file is invalid",
-  CT_CONFIG_NOT_FOUND: "the configuration file does not exist or cannot be read",
-  CT_CONFIG_YAML: "the configuration file is not valid YAML",
-  CT_CONFIG_VERSION: "the configuration file is in a newer config format than this agent reads",
-  CT_RELOAD_REFUSED: "a changed configuration file is invalid; the running agent keeps its current config",
-  CT_RELOAD_RESTART_NEEDED: "a changed configuration file changes keys only a restart applies; nothing was applied",
+interface ErrorSpec {
+  /** One line: what went wrong (docs/errors.md has the technician's longer text). */
+  meaning: string;
+  /** The status of an API reply carrying this code. */
+  http: number;
+  /** Retrying later can help: I/O that may come back (a device, the disk, the link). */
+  retry: boolean;
+}
+
+export const ERRORS = {
+  // configuration (never retried)
+  CT_CONFIG_INVALID: { meaning: "the configuration file is invalid", http: 500, retry: false },
+  CT_CONFIG_NOT_FOUND: { meaning: "the configuration file does not exist or cannot be read", http: 500, retry: false },
+  CT_CONFIG_YAML: { meaning: "the configuration file is not valid YAML", http: 500, retry: false },
+  CT_CONFIG_VERSION: {
+    meaning: "the configuration file is in a newer config format than this agent reads",
+    http: 500,
+    retry: false,
+  },
+  CT_RELOAD_REFUSED: {
+    meaning: "a changed configuration file is invalid; the running agent keeps its current config",
+    http: 500,
+    retry: false,
+  },
+  CT_RELOAD_RESTART_NEEDED: {
+    meaning: "a changed configuration file changes keys only a restart applies; nothing was applied",
+    http: 500,
+    retry: false,
+  },
   // money and input
-  CT_AMOUNT_INVALID: "an amount is not a valid decimal of at most two places",
-  CT_BAD_REQUEST: "a request to the local API is malformed",
-  CT_NOT_FOUND: "the requested object does not exist",
-  // devices (transient: retried with backoff)
-  CT_READER_LOST: "a card reader was lost and is being reopened",
-  CT_READER_UNAVAILABLE: "a configured card reader cannot be used on this box",
-  CT_NO_TAP: "no card was tapped in time",
-  CT_PRINTER_OFFLINE: "the receipt printer does not answer",
-  CT_PRINTER_NOT_READY: "the receipt printer answers but cannot print (paper out, cover open)",
+  CT_AMOUNT_INVALID: { meaning: "an amount is not a valid decimal of at most two places", http: 400, retry: false },
+  CT_BAD_REQUEST: { meaning: "a request to the till's or head office's API is malformed", http: 400, retry: false },
+  CT_NOT_FOUND: { meaning: "the requested object does not exist", http: 404, retry: false },
+  // devices
+  CT_READER_LOST: { meaning: "a card reader was lost and is being reopened", http: 500, retry: true },
+  CT_READER_UNAVAILABLE: { meaning: "a configured card reader cannot be used on this box", http: 500, retry: false },
+  // Not 408: Chromium resends a request answered 408 on a kept-alive connection, so a sale
+  // whose tap wait ended (timed out, or cancelled at the console) was silently asked again
+  // and charged the next card tapped (test/e2e/console-at-till.test.ts).
+  CT_NO_TAP: { meaning: "no card was tapped in time", http: 409, retry: false },
+  CT_PRINTER_OFFLINE: { meaning: "the receipt printer does not answer", http: 500, retry: true },
+  CT_PRINTER_NOT_READY: {
+    meaning: "the receipt printer answers but cannot print (paper out, cover open)",
+    http: 500,
+    retry: false,
+  },
   // journal and store
-  CT_STORE_WRITE_FAILED: "the durable store could not be written (disk full or I/O error)",
-  CT_JOURNAL_CORRUPT: "the journal failed verification; approvals are refused",
+  CT_STORE_WRITE_FAILED: {
+    meaning: "the durable store could not be written (disk full or I/O error)",
+    http: 503,
+    retry: true,
+  },
+  CT_JOURNAL_CORRUPT: { meaning: "the journal failed verification; approvals are refused", http: 503, retry: false },
   // link to the central server
-  CT_SERVER_TIMEOUT: "the central server did not answer in time",
-  CT_MESSAGE_INVALID: "an MQTT message was malformed and was dropped",
-  CT_MESSAGE_REFUSED:
-    "a message failed its seal check (no seal, a wrong key, outside the time window, replayed) and was refused",
-  CT_TERMINAL_NOT_REGISTERED: "head office does not know this till, or holds another key for it",
-  CT_BROKER_UNREACHABLE: "the MQTT broker cannot be reached, or refused the connection",
+  CT_SERVER_TIMEOUT: { meaning: "the central server did not answer in time", http: 504, retry: true },
+  CT_MESSAGE_INVALID: { meaning: "an MQTT message was malformed and was dropped", http: 500, retry: false },
+  CT_MESSAGE_REFUSED: {
+    meaning:
+      "a message failed its seal check (no seal, a wrong key, outside the time window, replayed) and was refused",
+    http: 500,
+    retry: false,
+  },
+  // Head office refused the till (docs/security.md): the service is unavailable until someone fixes it.
+  CT_TERMINAL_NOT_REGISTERED: {
+    meaning: "head office does not know this till, or holds another key for it",
+    http: 503,
+    retry: false,
+  },
+  CT_BROKER_UNREACHABLE: {
+    meaning: "the MQTT broker cannot be reached, or refused the connection",
+    http: 500,
+    retry: false,
+  },
   // diagnostics (`cardterm doctor`)
-  CT_CLOCK_SKEW: "this box's clock is far from the central server's",
-  CT_DISK_LOW: "little free space is left where the journal is kept",
-  CT_CHECK_TIMEOUT: "a diagnostic check did not finish in time (a device or service that hangs)",
+  CT_CLOCK_SKEW: { meaning: "this box's clock is far from the central server's", http: 503, retry: false },
+  CT_DISK_LOW: { meaning: "little free space is left where the journal is kept", http: 500, retry: false },
+  CT_CHECK_TIMEOUT: {
+    meaning: "a diagnostic check did not finish in time (a device or service that hangs)",
+    http: 500,
+    retry: false,
+  },
   // head-office back office (cardterm-hq commands and its HTTP API)
-  CT_CONFLICT: "the change does not fit the current state (a card already lost, an id already taken)",
-  CT_UNAUTHORIZED: "an API was called without its token or session, or with a wrong or expired one",
+  CT_CONFLICT: {
+    meaning: "the change does not fit the current state (a card already lost, an id already taken)",
+    http: 409,
+    retry: false,
+  },
+  CT_UNAUTHORIZED: {
+    meaning: "an API was called without its token or session, or with a wrong or expired one",
+    http: 401,
+    retry: false,
+  },
   // operators at the till
-  CT_LOGIN_FAILED: "an operator log-in was refused (wrong number or PIN, or locked)",
-  CT_FORBIDDEN: "the operator logged in may not do this operation",
-  CT_NO_OPERATORS: "no operators are configured: the till takes sales without any log-in",
-  CT_POLICY_INVALID: "a policy document to publish is invalid",
+  CT_LOGIN_FAILED: {
+    meaning: "an operator log-in was refused (wrong number or PIN, or locked)",
+    http: 401,
+    retry: false,
+  },
+  CT_FORBIDDEN: { meaning: "the operator logged in may not do this operation", http: 403, retry: false },
+  CT_NO_OPERATORS: {
+    meaning: "no operators are configured: the till takes sales without any log-in",
+    http: 500,
+    retry: false,
+  },
+  CT_POLICY_INVALID: { meaning: "a policy document to publish is invalid", http: 400, retry: false },
   // decisions (declines): shown to cashiers
-  CT_DECLINED: "the transaction was declined",
+  CT_DECLINED: { meaning: "the transaction was declined", http: 500, retry: false },
   // anything else: a defect, reported with the log line that explains it
-  CT_INTERNAL: "an unexpected internal error; the agent log has the details",
-} as const;
+  CT_INTERNAL: { meaning: "an unexpected internal error; the agent log has the details", http: 500, retry: false },
+} as const satisfies Record<string, ErrorSpec>;
 
-export type ErrorCode = keyof typeof ERROR_CODES;
-
-/** Failures worth retrying (IO that may come back); everything else is permanent. */
-const TRANSIENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  "CT_READER_LOST",
-  "CT_PRINTER_OFFLINE",
-  "CT_STORE_WRITE_FAILED",
-  "CT_SERVER_TIMEOUT",
-]);
+export type ErrorCode = keyof typeof ERRORS;
 
 export class CardtermError extends Error {
   readonly code: ErrorCode;
@@ -78,6 +139,10 @@ export function isCardtermError(err: unknown, code?: ErrorCode): err is Cardterm
   return err instanceof CardtermError && (code === undefined || err.code === code);
 }
 
-export function isTransient(err: unknown): boolean {
-  return err instanceof CardtermError && TRANSIENT.has(err.code);
+/**
+ * The HTTP status both APIs answer a code with (the till's local API, head office's):
+ * one table, so a client sees the same status for the same failure at either.
+ */
+export function httpStatus(code: ErrorCode): number {
+  return ERRORS[code].http;
 }

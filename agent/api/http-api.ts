@@ -3,7 +3,7 @@
  * `{ code, message }` with a stable code; a declined sale is not an error but a decision.
  */
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
-import { type ErrorCode, isCardtermError } from "../../protocol/errors.js";
+import { httpStatus, isCardtermError } from "../../protocol/errors.js";
 import { refusedField, STRICT_AJV_OPTIONS, validationRefusal } from "../../protocol/request-validation.js";
 import type { Logger } from "../logger.js";
 import type { PrintQueue, ReceiptOutcome } from "../receipts/print-queue.js";
@@ -41,25 +41,6 @@ export interface ApiDeps {
   log: Logger;
 }
 
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
-  CT_BAD_REQUEST: 400,
-  CT_AMOUNT_INVALID: 400,
-  CT_NOT_FOUND: 404,
-  // Not 408: Chromium resends a request answered 408 on a kept-alive connection, so a sale
-  // whose tap wait ended (timed out, or cancelled at the console) was silently asked again
-  // and charged the next card tapped (test/e2e/console-at-till.test.ts).
-  CT_NO_TAP: 409,
-  CT_UNAUTHORIZED: 401,
-  CT_LOGIN_FAILED: 401,
-  CT_FORBIDDEN: 403,
-  CT_SERVER_TIMEOUT: 504,
-  // Head office refused the till (docs/security.md): the service is unavailable until someone fixes it.
-  CT_TERMINAL_NOT_REGISTERED: 503,
-  CT_CLOCK_SKEW: 503,
-  CT_JOURNAL_CORRUPT: 503,
-  CT_STORE_WRITE_FAILED: 503,
-};
-
 export function buildApi(deps: ApiDeps): FastifyInstance {
   // Force-close on shutdown: an open event stream must not hold the agent's exit.
   // Bodies are never coerced ("25.00" is not 25 fen) and unknown fields are refused, not
@@ -76,7 +57,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     if (isCardtermError(err)) {
       const field = refusedField(err);
       return reply
-        .status(HTTP_STATUS[err.code] ?? 500)
+        .status(httpStatus(err.code))
         .send({ code: err.code, message: err.message, ...(field === undefined ? {} : { field }) });
     }
     const e = err as { statusCode?: number; message: string };

@@ -8,7 +8,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { isIP } from "node:net";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
-import { CardtermError, type ErrorCode, isCardtermError } from "../../protocol/errors.js";
+import { CardtermError, httpStatus, isCardtermError } from "../../protocol/errors.js";
 import { refusedField, STRICT_AJV_OPTIONS, validationRefusal } from "../../protocol/request-validation.js";
 import type { Actor } from "../backoffice/actor.js";
 import type { Db } from "../db/db.js";
@@ -42,15 +42,6 @@ export interface HqHttp {
   port: number;
   close(): Promise<void>;
 }
-
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  CT_BAD_REQUEST: 400,
-  CT_AMOUNT_INVALID: 400,
-  CT_POLICY_INVALID: 400,
-  CT_UNAUTHORIZED: 401,
-  CT_NOT_FOUND: 404,
-  CT_CONFLICT: 409,
-};
 
 export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || (isIP(host) === 4 && host.startsWith("127."));
@@ -98,7 +89,7 @@ export function buildHqApi(deps: HqApiDeps): FastifyInstance {
     if (isCardtermError(err)) {
       const field = refusedField(err);
       return reply
-        .status(STATUS[err.code] ?? 500)
+        .status(httpStatus(err.code))
         .send({ code: err.code, message: err.message, ...(field === undefined ? {} : { field }) });
     }
     const e = err as { statusCode?: number; message: string };
