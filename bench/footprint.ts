@@ -34,6 +34,7 @@ const ROOT = resolve(opt("root", resolve(import.meta.dirname, "..")));
 const SALES = Number(opt("sales", "200"));
 const NODE_OPTIONS = opt("node-options", "");
 const CLI = join(ROOT, "dist/agent/cli/cardterm.js");
+const DEMO = join(ROOT, "dist/demo/cardterm-demo.js");
 const PART = join(import.meta.dirname, "footprint-part.mjs");
 
 function memOf(pid: number): { rss: number; peak: number } {
@@ -93,7 +94,7 @@ async function demo(rows: Row[]): Promise<void> {
       readFileSync(yaml, "utf8").replace("port: 7070", `port: ${apiPort}`).replace(":1883", `:${mqttPort}`),
     );
     for (const run of ["first start (initdb)", "restart"]) {
-      const child = await startChild([CLI, "demo", "--config", yaml, "--hq-port", String(hqPort)], clone, /Stop with/);
+      const child = await startChild([DEMO, "--config", yaml, "--hq-port", String(hqPort)], clone, /Stop with/);
       const started = memOf(child.pid!);
       await sleep(5_000);
       const idle = memOf(child.pid!);

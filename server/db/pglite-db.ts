@@ -11,7 +11,7 @@
  * copy from the in-process file system, not a disk read), and takes the demo from ~390 to ~260
  * MB. (initdb on a new directory leaves ~400 MB more reachable from the instance that ran it: a
  * long-running process creates its ledger, closes it and opens it again —
- * agent/demo/run-demo.ts.) A production ledger runs on PostgreSQL, tuned there.
+ * demo/run-demo.ts.) A production ledger runs on PostgreSQL, tuned there.
  */
 import type { PGlite } from "@electric-sql/pglite";
 import type { Db, Queryable, QueryResult } from "./db.js";
