@@ -10,6 +10,7 @@
  */
 
 import type { AgentConfig } from "../../config/agent-config.js";
+import { SerialLock } from "../../lib/serial-lock.js";
 import type { TxnMode } from "../../protocol/journal-entry.js";
 import type { AuthReply, AuthRequest } from "../../protocol/messages.js";
 import type { RefusalNotice } from "../../protocol/refusal-notice.js";
@@ -31,7 +32,6 @@ import type { Decision } from "./decision.js";
 import { judgeOfflineSale } from "./offline-judgement.js";
 import { offlineSaleEntry, onlineSaleEntry } from "./sale-entry.js";
 import type { SaleIntents } from "./sale-intents.js";
-import { SerialLock } from "./serial-lock.js";
 import { unsyncedOffline } from "./unsynced-spend.js";
 
 /** The link to the server as the decider sees it. */

@@ -1,5 +1,5 @@
 /**
- * One money decision per account at a time at a till (agent/sale/account-locks.ts), and
+ * One money decision per account at a time at a till (agent/journal/account-locks.ts), and
  * why: a top-up the server applied before a sibling card's sale, but journaled at the till
  * after it, was counted twice — in the sale's snapshot and as a pending entry — so the till
  * knew of money that was not there. Real TerminalLedger, Decider and TillOperations; the
@@ -7,9 +7,9 @@
  */
 import { randomBytes } from "node:crypto";
 import t from "tap";
+import { AccountLocks } from "../../agent/journal/account-locks.js";
 import { TerminalLedger } from "../../agent/journal/terminal-ledger.js";
 import { silentLogger } from "../../agent/logger.js";
-import { AccountLocks } from "../../agent/sale/account-locks.js";
 import { Decider } from "../../agent/sale/decider.js";
 import type { TapSource } from "../../agent/sale/tap-source.js";
 import type { TillOpServer } from "../../agent/sync/till-op-client.js";

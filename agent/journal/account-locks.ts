@@ -1,5 +1,5 @@
 /**
- * One money decision per account at a time at this till (issue 13 defect 2): a sale, a
+ * One money decision per account at a time at this till: a sale, a
  * top-up, a refund or a void on any card of an account waits for the one before it. The
  * snapshot a server reply carries then always holds exactly the online entries this till
  * journaled before it asked: a top-up authorised at the server before a sibling card's
@@ -10,7 +10,7 @@
  * original it no longer holds) could be on any account, so it runs alone: it waits for the
  * decisions in progress, and new ones wait for it. Different accounts go in parallel.
  */
-import { KeyedLock, SerialLock } from "./serial-lock.js";
+import { KeyedLock, SerialLock } from "../../lib/serial-lock.js";
 
 export class AccountLocks {
   private readonly keyed = new KeyedLock();
