@@ -300,8 +300,11 @@ async function applyStep(w: World, s: Step): Promise<string[]> {
 }
 
 /**
- * Online replies arrive in the server's order, except with CARDTERM_SHOW_BUGS=1: out-of-order
- * replies trip a known bug (the todo test below shows it on its own).
+ * Online replies may arrive out of the server's order (a delay of a few ms on some asks):
+ * an older snapshot must never be cached over a newer one. The bug that once let it
+ * (the case "replies that arrive out of order do not overstate a card's balance" below
+ * pins it on its own) is fixed by one decision per account (agent/journal/account-locks.ts),
+ * so they are always generated.
  */
 const saleArb = fc.record({
   card: fc.nat(CARDS.length - 1),
@@ -309,7 +312,7 @@ const saleArb = fc.record({
     { weight: 3, arbitrary: fc.integer({ min: 1, max: 8_000 }) },
     { weight: 1, arbitrary: fc.integer({ min: 1, max: 40_000 }) },
   ),
-  delay: process.env.CARDTERM_SHOW_BUGS === "1" ? fc.constantFrom(0, 0, 1, 3) : fc.constant(0),
+  delay: fc.constantFrom(0, 0, 1, 3),
 });
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
