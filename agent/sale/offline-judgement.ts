@@ -10,8 +10,9 @@
  * and a sub-card's own limits on the card's own figures. A decline carries the limit and
  * what is left under it, for the cashier's words (rules/decline-detail.ts).
  *
- * It only reads the ledger; the decider runs it and the commit under one lock, so the
- * facts cannot change in between. The PIN comes after it (it writes a counter).
+ * Pure: it reads the ledger's snapshot (agent/journal/sale-snapshot.ts), which the decider
+ * takes under the lock it commits under, so the facts cannot change in between. The PIN
+ * comes after it (it writes a counter).
  */
 import type { CountPackage } from "../../rules/count-card.js";
 import { type DeclineDetail, roomOf, subCardRoom } from "../../rules/decline-detail.js";
@@ -22,8 +23,8 @@ import type { CardTypePolicy } from "../../rules/policy.js";
 import { type PricedSale, priceSale } from "../../rules/pricing.js";
 import { judgeSaleRules, packageOf } from "../../rules/sale-rules.js";
 import type { CachedCard } from "../journal/journal-state.js";
-import type { TerminalLedger } from "../journal/terminal-ledger.js";
-import type { SaleRequest } from "./decider.js";
+import type { LedgerSnapshot } from "../journal/sale-snapshot.js";
+import type { SaleRequest } from "./sale-request.js";
 import { snapshotSpent, unsyncedSpend } from "./unsynced-spend.js";
 
 export interface OfflineContext {
@@ -40,12 +41,12 @@ export type OfflineJudgement =
   | { ok: true; price: PricedSale; countUse: (CountPackage & { uses: number }) | undefined }
   | { ok: false; code: AnyDeclineCode; detail?: DeclineDetail | undefined };
 
-export function judgeOfflineSale(ledger: TerminalLedger, req: SaleRequest, c: OfflineContext): OfflineJudgement {
-  const rules = c.card && c.cardType ? cardRules(ledger, req, c.card, c.cardType, c.day) : undefined;
+export function judgeOfflineSale(snap: LedgerSnapshot, req: SaleRequest, c: OfflineContext): OfflineJudgement {
+  const rules = c.card && c.cardType ? cardRules(snap, req, c.card, c.cardType, c.day) : undefined;
   const price = rules?.ok ? rules.price : plainPrice(req, c);
-  const cardExposure = ledger.offlineExposure(req.cardId);
-  const terminalExposure = ledger.offlineExposure();
-  const lastContact = ledger.lastContactAt();
+  const cardExposure = snap.cardExposure;
+  const terminalExposure = snap.terminalExposure;
+  const lastContact = snap.lastContactAt;
   const facts: OfflineFacts = {
     limits: c.limits,
     card: c.card,
@@ -53,7 +54,7 @@ export function judgeOfflineSale(ledger: TerminalLedger, req: SaleRequest, c: Of
     onHotlist: c.onHotlist,
     hotlistReason: c.hotlistReason,
     amount: price.net,
-    knownBalance: ledger.knownBalance(req.cardId) ?? 0,
+    knownBalance: snap.knownBalance ?? 0,
     cardOfflineMinor: cardExposure.minor,
     cardOfflineCount: cardExposure.count,
     terminalOfflineMinor: terminalExposure.minor,
@@ -68,9 +69,9 @@ export function judgeOfflineSale(ledger: TerminalLedger, req: SaleRequest, c: Of
   return { ok: true, price, countUse: rules.countUse };
 }
 
-function cardRules(ledger: TerminalLedger, req: SaleRequest, card: CachedCard, type: CardTypePolicy, day: string) {
-  const account = ledger.accountSnapshot(card.cardId) ?? card;
-  const spent = unsyncedSpend(account, card, ledger.pending(), (id) => ledger.accountOf(id), day);
+function cardRules(snap: LedgerSnapshot, req: SaleRequest, card: CachedCard, type: CardTypePolicy, day: string) {
+  const account = snap.account ?? card;
+  const spent = unsyncedSpend(account, card, snap.pending, (id) => snap.accountOfPending.get(id), day);
   const spentToday = snapshotSpent(card, day) + spent.spentOnDay;
   const cached = req.countUse ? packageOf(account, req.countUse.packageId) : undefined;
   const pkg = cached && { ...cached, remainingUses: cached.remainingUses - (spent.uses.get(cached.packageId) ?? 0) };

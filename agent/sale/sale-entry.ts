@@ -6,7 +6,7 @@
 import type { AuthReply } from "../../protocol/messages.js";
 import type { PricedSale } from "../../rules/pricing.js";
 import type { NewEntry } from "../journal/terminal-ledger.js";
-import type { SaleRequest } from "./decider.js";
+import type { SaleRequest } from "./sale-request.js";
 
 type Approved = Extract<AuthReply, { approved: true }>;
 
