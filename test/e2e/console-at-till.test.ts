@@ -15,6 +15,7 @@ import { SimulatedReader } from "../../drivers/readers/simulated-reader.js";
 import { grantPackage } from "../../server/backoffice/count-packages.js";
 import { screenshot, waitInPage } from "../helpers/browser.js";
 import { API_TOKEN, CASHIER, type ConsoleRig, GOLD, SILVER, startConsoleRig } from "./console-rig.js";
+import { logIn, sell } from "./console-steps.js";
 
 const STORE_ZONE = "Asia/Shanghai"; // testAgentConfig's terminal.timeZone
 const BROWSER_ZONE = "America/New_York";
@@ -32,11 +33,7 @@ t.before(async () => {
     timezoneId: BROWSER_ZONE,
   });
   page = await context.newPage();
-  await page.goto(`${rig.url}/console/`);
-  await page.fill("#login-operator", CASHIER.id);
-  await page.fill("#login-pin", CASHIER.pin);
-  await page.click("#login-submit");
-  await page.waitForSelector("#screen-till:not([hidden])");
+  await logIn(page, rig, CASHIER);
 });
 
 const text = (selector: string) => page.textContent(selector).then((s) => s?.trim() ?? "");
@@ -98,10 +95,7 @@ t.test("a cashier sees before trying that refunds need a supervisor", async (t) 
 
 t.test("the tap wait counts down and can be cancelled; a card tapped after it pays nothing", async (t) => {
   await page.click('[data-mode="sale"]');
-  await page.fill("#amount", "12.00");
-  await page.fill("#card-uid", "");
-  await page.click("#till-go");
-  await page.waitForSelector("#tap-countdown");
+  await sell(page, "12.00", "", "#tap-countdown");
   const first = Number((await text("#tap-countdown")).replace(/\D/g, ""));
   t.ok(first > 0, `seconds left shown (${first})`);
   await waitInPage(page, `Number(document.getElementById("tap-countdown").textContent.replace(/\\D/g, "")) < ${first}`);

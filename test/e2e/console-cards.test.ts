@@ -9,6 +9,7 @@ import type { Page } from "playwright-core";
 import t from "tap";
 import { screenshot } from "../helpers/browser.js";
 import { CASHIER, type ConsoleRig, SILVER, SUPERVISOR, startConsoleRig, tapUntil } from "./console-rig.js";
+import { openCards, sell } from "./console-steps.js";
 
 const NEW_CARD = "04C0FFEE"; // a blank card: unknown to the server until it is issued
 let rig: ConsoleRig;
@@ -21,20 +22,10 @@ t.before(async () => {
 
 const text = (selector: string) => page.textContent(selector).then((s) => s?.trim() ?? "");
 
-async function logIn(who: { id: string; pin: string }): Promise<void> {
-  await page.goto(`${rig.url}/console/`);
-  await page.fill("#login-operator", who.id);
-  await page.fill("#login-pin", who.pin);
-  await page.click("#login-submit");
-  await page.waitForSelector("#screen-till:not([hidden])");
-  await page.click('[data-screen="cards"]');
-  await page.waitForSelector("#screen-cards:not([hidden])");
-}
-
 t.test(
   "a cashier may issue cards but sees loss and the other supervisor's operations greyed out, and why",
   async (t) => {
-    await logIn(CASHIER);
+    await openCards(page, rig, CASHIER);
     for (const op of ["loss", "unloss", "freeze", "unfreeze", "replace", "recycle", "level"]) {
       t.ok(await page.isDisabled(`[data-card-op="${op}"]`), `${op} is greyed out`);
     }
@@ -91,7 +82,7 @@ t.test("a cashier issues a card to a new member by tapping the blank card on the
 });
 
 t.test("a supervisor reports a card lost; the server records it and a sale with it is declined", async (t) => {
-  await logIn(SUPERVISOR);
+  await openCards(page, rig, SUPERVISOR);
   t.notOk(await page.isVisible("#cards-rights"), "nothing is greyed out for a supervisor");
   await page.click('[data-card-op="loss"]');
   await page.click("#cards-go");
@@ -110,10 +101,7 @@ t.test("a supervisor reports a card lost; the server records it and a sale with 
 
   await page.click('[data-screen="till"]');
   await page.click('[data-mode="sale"]');
-  await page.fill("#amount", "10.00");
-  await page.fill("#card-uid", SILVER.uid);
-  await page.click("#till-go");
-  await page.waitForSelector("#result.approved, #result.declined");
+  await sell(page, "10.00", SILVER.uid, "#result.approved, #result.declined");
   t.match(await page.getAttribute("#result", "class"), /declined/, "the lost card cannot pay");
   t.match(await text("#result-reason"), /挂失/, "and the cashier reads why");
   t.match(await rig.hq.ledger.getCard(`ic:${SILVER.uid}`), { balance: 30_000 }, "nothing was charged");

@@ -11,6 +11,7 @@ import t from "tap";
 import { listAudit } from "../../server/backoffice/actor.js";
 import { screenshot, waitInPage } from "../helpers/browser.js";
 import { CASHIER, type ConsoleRig, GOLD, SILVER, SUPERVISOR, startConsoleRig, tapUntil } from "./console-rig.js";
+import { openCards, sell } from "./console-steps.js";
 
 const LI_NA_PHONE = "13800000002"; // 李娜, silver card 04D5E6F7, ¥300.00 (the demo chain)
 let rig: ConsoleRig;
@@ -23,16 +24,6 @@ t.before(async () => {
 
 const text = (selector: string) => page.textContent(selector).then((s) => s?.trim() ?? "");
 
-async function openCards(who: { id: string; pin: string }): Promise<void> {
-  await page.goto(`${rig.url}/console/`);
-  await page.fill("#login-operator", who.id);
-  await page.fill("#login-pin", who.pin);
-  await page.click("#login-submit");
-  await page.waitForSelector("#screen-till:not([hidden])");
-  await page.click('[data-screen="cards"]');
-  await page.waitForSelector("#screen-cards:not([hidden])");
-}
-
 async function findMember(query: string): Promise<void> {
   await page.fill("#find-query", query);
   await page.click("#find-go");
@@ -41,7 +32,7 @@ async function findMember(query: string): Promise<void> {
 }
 
 t.test("a cashier finds a member by the whole phone number; a partial or unknown one finds nobody", async (t) => {
-  await openCards(CASHIER);
+  await openCards(page, rig, CASHIER);
   t.notOk(await page.isDisabled("#find-go"), "finding members is the cashier's too");
   await findMember(LI_NA_PHONE);
   const found = await text("#find-results");
@@ -77,7 +68,7 @@ t.test("a cashier finds a member by the whole phone number; a partial or unknown
 });
 
 t.test("a supervisor reports the found card lost; a sale with it is declined", async (t) => {
-  await openCards(SUPERVISOR);
+  await openCards(page, rig, SUPERVISOR);
   await findMember(LI_NA_PHONE);
   await page.click('#find-results button[data-card="ic:04D5****E6F7"]');
   t.equal(await page.getAttribute('[data-card-op="loss"]', "aria-pressed"), "true", "loss is chosen for the card");
@@ -95,10 +86,7 @@ t.test("a supervisor reports the found card lost; a sale with it is declined", a
 
   await page.click('[data-screen="till"]');
   await page.click('[data-mode="sale"]');
-  await page.fill("#amount", "10.00");
-  await page.fill("#card-uid", SILVER.uid);
-  await page.click("#till-go");
-  await page.waitForSelector("#result.approved, #result.declined");
+  await sell(page, "10.00", SILVER.uid, "#result.approved, #result.declined");
   t.match(await page.getAttribute("#result", "class"), /declined/, "the lost card cannot pay");
   t.match(await text("#result-reason"), /挂失/);
   t.match(await rig.hq.ledger.getCard(`ic:${SILVER.uid}`), { balance: 30_000 }, "nothing was charged");
@@ -106,10 +94,7 @@ t.test("a supervisor reports the found card lost; a sale with it is declined", a
 
 t.test("a card at hand is read by a tap into the card field, with what the till knows of it", async (t) => {
   // A sale makes the till know the gold card.
-  await page.fill("#amount", "10.00");
-  await page.fill("#card-uid", GOLD.uid);
-  await page.click("#till-go");
-  await page.waitForSelector("#result.approved, #result.declined");
+  await sell(page, "10.00", GOLD.uid, "#result.approved, #result.declined");
   t.match(await page.getAttribute("#result", "class"), /approved/);
 
   await page.click('[data-screen="cards"]');

@@ -11,6 +11,7 @@ import { decodeEscPos } from "../helpers/escpos-decode.js";
 import { TcpPrinterStandIn } from "../helpers/tcp-printer.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { type ConsoleRig, GOLD, SUPERVISOR, startConsoleRig } from "./console-rig.js";
+import { logIn, sell } from "./console-steps.js";
 
 let rig: ConsoleRig;
 let page: Page;
@@ -41,15 +42,8 @@ const closeSlips = () =>
     .filter((d) => d.cuts === 1 && d.lines.some((l) => l.includes("日结单")));
 
 t.test("with the printer away the close is queued, said so, and prints once when it is back", async (t) => {
-  await page.goto(`${rig.url}/console/`);
-  await page.fill("#login-operator", SUPERVISOR.id);
-  await page.fill("#login-pin", SUPERVISOR.pin);
-  await page.click("#login-submit");
-  await page.waitForSelector("#screen-till:not([hidden])");
-  await page.fill("#amount", "25.00");
-  await page.fill("#card-uid", GOLD.uid);
-  await page.click("#till-go");
-  await page.waitForSelector("#result.approved");
+  await logIn(page, rig, SUPERVISOR);
+  await sell(page, "25.00", GOLD.uid);
   t.match(await text("#result .receipt"), /已打印/, "the sale's receipt printed while the printer was there");
 
   await printer.stop();

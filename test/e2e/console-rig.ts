@@ -8,19 +8,16 @@
  * request through to the real agent, untouched: same paths, same headers, same bodies,
  * the event stream included. Once the agent serves /console/, the rig uses it directly.
  */
-import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import Fastify, { type FastifyInstance } from "fastify";
-import { type RunningAgent, startAgent } from "../../agent/agent.js";
+import type { RunningAgent } from "../../agent/agent.js";
 import { registerConsoleRoutes } from "../../agent/console/console-routes.js";
 import { DEMO_OPERATOR_PINS, DEMO_OPERATORS } from "../../agent/demo/demo-operators.js";
-import { startEmbeddedBroker } from "../../agent/demo/embedded-broker.js";
-import { silentLogger } from "../../agent/logger.js";
 import type { AgentConfig } from "../../config/agent-config.js";
 import { SimulatedReader } from "../../drivers/readers/simulated-reader.js";
-import { type HqServer, startHqServer } from "../../server/hq-server.js";
-import { testAgentConfig } from "../helpers/agent-config.js";
+import type { HqServer } from "../../server/hq-server.js";
 import { launchBrowser, type TestBrowser } from "../helpers/browser.js";
+import { startRig } from "../helpers/rig.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -61,48 +58,29 @@ type Teardown = { teardown(fn: () => unknown): void };
 
 export async function startConsoleRig(t: Teardown, opts: ConsoleRigOptions = {}): Promise<ConsoleRig> {
   const stops: (() => Promise<unknown>)[] = [];
-  // One teardown, in reverse order of start: the browser's event stream must be gone
-  // before the agent's API closes, or the close waits on it.
+  // The browser's event stream must be gone before the agent's API closes, or the close
+  // waits on it: tap runs the last teardown registered first, so this rig's own stops
+  // (the front server, the browser) run before startRig's.
+  const dir = await tempDir(t, "cardterm-console-");
+  const previewDir = `${dir}/receipts`;
+  const { agent, hq } = await startRig(t, {
+    agent: {
+      dataDir: `${dir}/agent`,
+      apiToken: API_TOKEN,
+      operators: DEMO_OPERATORS.map((o) => (o.id === CASHIER.id ? { ...o, cardUid: CASHIER_CARD } : o)),
+      printer: opts.printer ?? { type: "preview", previewDir, paperWidth: 80 },
+      idleTimeoutMs: opts.idleTimeoutMs,
+      tapTimeoutMs: opts.tapTimeoutMs,
+      deps: {
+        printRetry: { baseMs: 50, capMs: 200 },
+        // A receipt not printed within this is reported queued, with no preview to show: on a
+        // loaded 2-CPU box (two browsers, PGlite) rendering can take longer than the 1 s default.
+        receiptWaitMs: 5_000,
+      },
+    },
+  });
   t.teardown(async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
-  });
-  const dir = await tempDir(t, "cardterm-console-");
-  const key = randomBytes(32);
-  const broker = await startEmbeddedBroker(0);
-  stops.push(() => broker.close());
-  const hq = await startHqServer({
-    mqttUrl: broker.url,
-    seedDemo: { terminals: [{ id: "T001", keyHex: key.toString("hex") }] },
-    log: silentLogger(),
-  });
-  stops.push(() => hq.close());
-  const previewDir = `${dir}/receipts`;
-  const base = testAgentConfig({
-    dataDir: `${dir}/agent`,
-    mqttUrl: broker.url,
-    key,
-    apiToken: API_TOKEN,
-    operators: DEMO_OPERATORS.map((o) => (o.id === CASHIER.id ? { ...o, cardUid: CASHIER_CARD } : o)),
-    printer: opts.printer ?? { type: "preview", previewDir, paperWidth: 80 },
-  });
-  const config = {
-    ...base,
-    api: { ...base.api, idleTimeoutMs: opts.idleTimeoutMs ?? base.api.idleTimeoutMs },
-    tapTimeoutMs: opts.tapTimeoutMs ?? base.tapTimeoutMs,
-  };
-  const agent = await startAgent(config, {
-    log: silentLogger(),
-    backoff: { baseMs: 100, capMs: 400 },
-    printRetry: { baseMs: 50, capMs: 200 },
-    // A receipt not printed within this is reported queued, with no preview to show: on a
-    // loaded 2-CPU box (two browsers, PGlite) rendering can take longer than the 1 s default.
-    receiptWaitMs: 5_000,
-  });
-  stops.push(() => agent.close());
-  await waitFor("the agent to hold the server's policy", async () => {
-    const res = await fetch(`${agent.url}/api/v1/status`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
-    const s = (await res.json()) as { broker?: { connected: boolean }; policy?: { policy: number | null } };
-    return s.broker?.connected && s.policy?.policy !== null;
   });
 
   const mounted = (await fetch(`${agent.url}/console/`)).status === 200;

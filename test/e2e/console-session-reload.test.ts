@@ -10,6 +10,7 @@ import type { Page } from "playwright-core";
 import t from "tap";
 import { screenshot } from "../helpers/browser.js";
 import { API_TOKEN, CASHIER, type ConsoleRig, GOLD, startConsoleRig } from "./console-rig.js";
+import { logIn } from "./console-steps.js";
 
 let rig: ConsoleRig;
 let page: Page;
@@ -21,16 +22,8 @@ t.before(async () => {
 
 const text = (selector: string) => page.textContent(selector).then((s) => s?.trim() ?? "");
 
-async function logIn(): Promise<void> {
-  await page.goto(`${rig.url}/console/`);
-  await page.fill("#login-operator", CASHIER.id);
-  await page.fill("#login-pin", CASHIER.pin);
-  await page.click("#login-submit");
-  await page.waitForSelector("#screen-till:not([hidden])");
-}
-
 t.test("a reload keeps the cashier at the till, with the same session", async (t) => {
-  await logIn();
+  await logIn(page, rig, CASHIER);
   await page.reload();
   await page.waitForSelector("#screen-till:not([hidden]), #screen-login:not([hidden])");
   t.ok(await page.isVisible("#screen-till"), "still at the till after the reload");
@@ -55,7 +48,7 @@ t.test("after a log-out, a reload shows the log-in", async (t) => {
 });
 
 t.test("a session the agent ended while the page was away: the log-in, with a note", async (t) => {
-  await logIn();
+  await logIn(page, rig, CASHIER);
   const token = await page.evaluate("sessionStorage.getItem('cardterm.console.session')");
   t.type(token, "string", "the tab holds its session");
   // Ended elsewhere (e.g. the POS app's log-out with the same session).

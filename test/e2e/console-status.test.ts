@@ -8,6 +8,7 @@ import type { Page } from "playwright-core";
 import t from "tap";
 import { screenshot } from "../helpers/browser.js";
 import { API_TOKEN, type ConsoleRig, GOLD, SUPERVISOR, startConsoleRig } from "./console-rig.js";
+import { logIn, sell } from "./console-steps.js";
 
 let rig: ConsoleRig;
 let page: Page;
@@ -101,15 +102,8 @@ t.test("a card form's birthday is read as month and day, and impossible days are
 });
 
 t.test("the status screen shows devices, links, journal and versions", async (t) => {
-  await page.goto(`${rig.url}/console/`);
-  await page.fill("#login-operator", SUPERVISOR.id);
-  await page.fill("#login-pin", SUPERVISOR.pin);
-  await page.click("#login-submit");
-  await page.waitForSelector("#screen-till:not([hidden])");
-  await page.fill("#amount", "25.00");
-  await page.fill("#card-uid", GOLD.uid);
-  await page.click("#till-go");
-  await page.waitForSelector("#result.approved");
+  await logIn(page, rig, SUPERVISOR);
+  await sell(page, "25.00", GOLD.uid);
   await page.click('[data-screen="status"]');
   await page.waitForSelector("#status-devices");
   const devices = await text("#status-devices");

@@ -10,6 +10,7 @@ import type { Page } from "playwright-core";
 import t from "tap";
 import { screenshot, waitInPage } from "../helpers/browser.js";
 import { API_TOKEN, CASHIER, type ConsoleRig, GOLD, SUPERVISOR, startConsoleRig } from "./console-rig.js";
+import { logIn, sell } from "./console-steps.js";
 
 let rig: ConsoleRig;
 let page: Page;
@@ -20,14 +21,6 @@ t.before(async () => {
 });
 
 const text = (selector: string) => page.textContent(selector).then((s) => s?.trim() ?? "");
-
-async function logIn(who: { id: string; pin: string }): Promise<void> {
-  await page.goto(`${rig.url}/console/`);
-  await page.fill("#login-operator", who.id);
-  await page.fill("#login-pin", who.pin);
-  await page.click("#login-submit");
-  await page.waitForSelector("#screen-till:not([hidden])");
-}
 
 async function openVoidScreen(): Promise<void> {
   await page.click('[data-screen="void"]');
@@ -69,11 +62,8 @@ async function journal(): Promise<Listed[]> {
 }
 
 t.test("a cashier sees today's sale on the void screen but not a void button, and why", async (t) => {
-  await logIn(CASHIER);
-  await page.fill("#amount", "25.00");
-  await page.fill("#card-uid", GOLD.uid);
-  await page.click("#till-go");
-  await page.waitForSelector("#result.approved");
+  await logIn(page, rig, CASHIER);
+  await sell(page, "25.00", GOLD.uid);
   await openVoidScreen();
   t.match(await text("#void-table"), /¥22\.00/, "the ¥22.00 the gold card paid is listed");
   t.ok(await page.isVisible("#void-rights"), "the rule is shown before trying");
@@ -88,7 +78,7 @@ t.test("a cashier sees today's sale on the void screen but not a void button, an
 });
 
 t.test("a supervisor voids the sale after reading it back; the ledger and the journal hold the void", async (t) => {
-  await logIn(SUPERVISOR);
+  await logIn(page, rig, SUPERVISOR);
   await openVoidScreen();
   t.notOk(await page.isVisible("#void-rights"), "no refusal for a supervisor");
   await page.click("#void-go");
@@ -202,7 +192,7 @@ t.test("the supervisor prints the day's close and sees it printed with its previ
 });
 
 t.test("a cashier on the daily close screen is told it is a supervisor's", async (t) => {
-  await logIn(CASHIER);
+  await logIn(page, rig, CASHIER);
   await page.click('[data-screen="close"]');
   await page.waitForSelector("#close-error");
   t.match(await text("#close-error"), /王收银.*店长/);

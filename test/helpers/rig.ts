@@ -12,6 +12,9 @@
  * what it needs and builds nothing by hand; what it checks stays its own.
  */
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type AgentDeps, type RunningAgent, startAgent } from "../../agent/agent.js";
 import { startEmbeddedBroker } from "../../agent/demo/embedded-broker.js";
 import { silentLogger } from "../../agent/logger.js";
@@ -22,7 +25,6 @@ import { testAgentConfig } from "./agent-config.js";
 import { freePort } from "./free-port.js";
 import { type MosquittoOptions, startMosquitto } from "./mosquitto.js";
 import { type PostgresServer, postgresUnavailable, startPostgres } from "./postgres.js";
-import { tempDir } from "./temp-dir.js";
 import { type TillApi, tillApi, tillReady } from "./till-api.js";
 import { waitFor } from "./wait-for.js";
 
@@ -95,6 +97,13 @@ export async function startRig(t: Teardown, opts: RigOptions = {}): Promise<Rig>
   t.teardown(async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
   });
+  // tap runs teardowns last-registered first: a temp dir of tempDir(t) would go before the
+  // agent writing into it has closed, so the rig removes its own dirs in its order.
+  const ownDir = async () => {
+    const dir = await mkdtemp(join(tmpdir(), "cardterm-"));
+    stops.push(() => rm(dir, { recursive: true, force: true }));
+    return dir;
+  };
   const terminals = opts.terminals ?? ["T001"];
   const keys = Object.fromEntries(terminals.map((id) => [id, randomBytes(32)]));
   const broker = opts.broker === "none" ? undefined : await startBroker(opts, stops);
@@ -117,7 +126,7 @@ export async function startRig(t: Teardown, opts: RigOptions = {}): Promise<Rig>
     const terminalId = a.terminalId ?? terminals[0] ?? "T001";
     const mqttUrl = a.mqttUrl ?? broker?.url;
     if (!mqttUrl) throw new Error("the rig has no broker for the agent");
-    const dataDir = a.dataDir ?? (await tempDir(t));
+    const dataDir = a.dataDir ?? (await ownDir());
     const config = agentConfig({ ...a, terminalId, dataDir, mqttUrl, key: keys[terminalId] ?? randomBytes(32) });
     const agent = await startAgent(config, {
       log: silentLogger(),
