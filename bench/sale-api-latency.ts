@@ -36,7 +36,7 @@ import { join } from "node:path";
 import { type AgentDeps, type RunningAgent, startAgent } from "../agent/agent.js";
 import { startEmbeddedBroker } from "../agent/demo/embedded-broker.js";
 import { silentLogger } from "../agent/logger.js";
-import { SerialLock } from "../agent/sale/serial-lock.js";
+import { SerialLock } from "../lib/serial-lock.js";
 import { issueCard } from "../server/backoffice/card-issue.js";
 import { topUpAtHq } from "../server/backoffice/top-up.js";
 import { openDb } from "../server/db/open-db.js";
