@@ -25,7 +25,7 @@ async function setup(dir: string, stand: TcpPrinterStandIn) {
   const { decider } = await offlineTill(dir, cards, "zh-CN");
   const printer = new NetworkPrinter(
     "receipt",
-    { type: "network", host: stand.host, port: stand.port, paperWidth: 80, timeoutMs: 3000 },
+    { host: stand.host, port: stand.port, paperWidth: 80, timeoutMs: 3000 },
     { language: "zh-CN" },
   );
   const queue = await PrintQueue.open({

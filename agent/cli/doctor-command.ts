@@ -8,7 +8,6 @@
  * file cannot be read at all.
  */
 import type { AgentConfig, Language } from "../../config/agent-config.js";
-import { createPrinter } from "../../drivers/printer/create-printer.js";
 import type { CommandSpec, ParsedInput } from "../../lib/cli/command-spec.js";
 import { UsageError } from "../../lib/cli/command-spec.js";
 import { runSome } from "../../lib/cli/run-cli.js";
@@ -22,6 +21,7 @@ import { readPin } from "../doctor/read-pin.js";
 import { type DoctorReport, renderJson, renderTable } from "../doctor/render-table.js";
 import { exitCodeOf, runChecks } from "../doctor/run-checks.js";
 import { silentLogger } from "../logger.js";
+import { createPrinter } from "../receipts/printer-registry.js";
 import type { SelfTestReceiptData } from "../receipts/receipt-data.js";
 import { selfTestData } from "../receipts/receipt-setup.js";
 import { AGENT_VERSION } from "../version.js";

@@ -9,13 +9,13 @@
  */
 import type { AgentConfig } from "../../config/agent-config.js";
 import { loadConfig } from "../../config/load-config.js";
-import { createPrinter } from "../../drivers/printer/create-printer.js";
 import type { CommandSpec, ParsedInput } from "../../lib/cli/command-spec.js";
 import { textOf } from "../../lib/cli/command-spec.js";
 import { runSome } from "../../lib/cli/run-cli.js";
 import { isCardtermError } from "../../protocol/errors.js";
 import { silentLogger } from "../logger.js";
 import type { ReceiptOutcome, StoredJob } from "../receipts/print-queue.js";
+import { createPrinter } from "../receipts/printer-registry.js";
 import { selfTestData, startReceipts } from "../receipts/receipt-setup.js";
 import { AGENT_VERSION } from "../version.js";
 import { CONFIG_OPTION, CONSOLE_OUTPUT } from "./common-options.js";

@@ -5,11 +5,11 @@
  */
 import type { AgentConfig, Language } from "../../config/agent-config.js";
 import { type ConfigProblem, checkDevicePaths } from "../../config/load-config.js";
-import { createPrinter } from "../../drivers/printer/create-printer.js";
 import type { ReceiptPrinter } from "../../drivers/printer/receipt-printer.js";
 import type { CardReader } from "../../drivers/readers/card-reader.js";
 import { silentLogger } from "../logger.js";
 import { createReader } from "../readers/create-reader.js";
+import { createPrinter } from "../receipts/printer-registry.js";
 import type { SelfTestReceiptData } from "../receipts/receipt-data.js";
 import type { AgentApi, AgentStatusView } from "./agent-probe.js";
 import { brokerCheck } from "./broker-check.js";

@@ -13,6 +13,7 @@ import { formatProblems } from "../../config/load-config.js";
 import type { PrinterStatus, ReceiptPrinter } from "../../drivers/printer/receipt-printer.js";
 import type { ErrorCode } from "../../protocol/errors.js";
 import type { ReceiptOutcome } from "../receipts/print-queue.js";
+import { noPrinter, printerAddress, type Words } from "../receipts/printer-registry.js";
 import type { SelfTestReceiptData } from "../receipts/receipt-data.js";
 import type { AgentStatusView, SelfTestOutcome } from "./agent-probe.js";
 import { printSelfTestPage } from "./doctor-print.js";
@@ -38,17 +39,16 @@ export function printerCheck(o: PrinterCheckOptions): DoctorCheck {
     check: "printer",
     label: o.label,
     via: o.agent ? "agent" : "direct",
-    run: (ctx) => (o.config.printer.type === "none" ? none(ctx) : o.agent ? viaAgent(o, o.agent, ctx) : direct(o, ctx)),
+    run: (ctx) => {
+      const nothing = noPrinter(o.config.printer);
+      if (nothing) return skipped(nothing, ctx);
+      return o.agent ? viaAgent(o, o.agent, ctx) : direct(o, ctx);
+    },
   };
 }
 
-async function none(ctx: CheckContext): Promise<Finding> {
-  const say = sayIn(ctx.lang);
-  return {
-    verdict: "SKIP",
-    via: "direct",
-    detail: say("未配置打印机（printer.type: none）", "no printer configured (printer.type: none)"),
-  };
+async function skipped(why: Words, ctx: CheckContext): Promise<Finding> {
+  return { verdict: "SKIP", via: "direct", detail: sayIn(ctx.lang)(why.zh, why.en) };
 }
 
 async function viaAgent(o: PrinterCheckOptions, agent: AgentStatusView, ctx: CheckContext): Promise<Finding> {
@@ -157,9 +157,7 @@ function notReady(via: Via, detail: string, fix: string): Finding {
 }
 
 function offline(say: Say, config: AgentConfig): Finding {
-  const p = config.printer;
-  const where =
-    p.type === "network" ? `${p.host}:${p.port}` : p.type === "serial" || p.type === "usb" ? p.path : p.type;
+  const where = printerAddress(config.printer);
   return {
     verdict: "FAIL",
     via: "direct",

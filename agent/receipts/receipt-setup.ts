@@ -12,6 +12,7 @@ import { renderEscPos } from "../../drivers/printer/render-receipt.js";
 import type { DurableFs } from "../store/durable-file.js";
 import { PrintQueue } from "./print-queue.js";
 import { PrinterMonitor } from "./printer-monitor.js";
+import { noPrinter, printerStatusIntervalMs, receiptOptionsOf } from "./printer-registry.js";
 import type { SelfTestReceiptData } from "./receipt-data.js";
 import type { ReceiptLayout } from "./receipt-layout.js";
 
@@ -23,13 +24,13 @@ interface SetupLog {
 
 /** The chain's layout from the config. A logo the printer's renderer cannot read is left out, loudly. */
 export function receiptLayout(config: AgentConfig, log?: SetupLog): ReceiptLayout {
-  const p = config.printer;
+  const p = receiptOptionsOf(config.printer);
   const layout: ReceiptLayout = {
     language: config.terminal.language,
-    paperWidth: p.type === "none" ? 80 : p.paperWidth,
+    paperWidth: p?.paperWidth ?? 80,
     timeZone: config.terminal.timeZone,
   };
-  if (p.type === "none") return layout;
+  if (p === undefined) return layout;
   if (p.header) layout.header = p.header;
   if (p.footer) layout.footer = p.footer;
   if (p.logo) {
@@ -52,6 +53,33 @@ export function printQueueDir(config: AgentConfig): string {
   return join(config.terminal.dataDir, "print-queue");
 }
 
+/** How long printed receipts stay for reprint; undefined without a printer (the queue's default). */
+export function keepReceiptsForMs(config: AgentConfig): number | undefined {
+  const p = receiptOptionsOf(config.printer);
+  return p === undefined ? undefined : (p.keepForMs ?? PRINTER_DEFAULTS.keepForMs);
+}
+
+/**
+ * The monitor of the queue's printer, at the config's status interval. `start`: poll at
+ * once (never without a printer: there is nothing to watch).
+ */
+export function printerMonitor(
+  config: AgentConfig,
+  printer: ReceiptPrinter,
+  queue: PrintQueue,
+  opts: { log?: SetupLog | undefined; start: boolean },
+): PrinterMonitor {
+  const monitor = new PrinterMonitor({
+    printer,
+    intervalMs: printerStatusIntervalMs(config.printer),
+    pending: () => queue.status().pending,
+    onReady: () => queue.printerReady(),
+    log: opts.log,
+  });
+  if (opts.start && noPrinter(config.printer) === undefined) monitor.start();
+  return monitor;
+}
+
 export interface Receipts {
   queue: PrintQueue;
   monitor: PrinterMonitor;
@@ -69,7 +97,6 @@ export async function startReceipts(opts: {
   /** Print waiting receipts (the agent does; a one-off CLI command prints only its own). */
   start?: boolean;
 }): Promise<Receipts> {
-  const p = opts.config.printer;
   let monitor: PrinterMonitor | undefined; // built after the queue it watches
   const queue = await PrintQueue.open({
     dir: printQueueDir(opts.config),
@@ -80,21 +107,10 @@ export async function startReceipts(opts: {
     log: opts.log,
     retry: opts.retry,
     start: opts.start,
-    keepForMs: p.type === "none" ? undefined : (p.keepForMs ?? PRINTER_DEFAULTS.keepForMs),
+    keepForMs: keepReceiptsForMs(opts.config),
     onHeld: () => monitor?.nudge(),
   });
-  const intervalMs =
-    p.type === "network" || p.type === "serial" || p.type === "usb"
-      ? (p.statusIntervalMs ?? PRINTER_DEFAULTS.statusIntervalMs)
-      : PRINTER_DEFAULTS.statusIntervalMs;
-  monitor = new PrinterMonitor({
-    printer: opts.printer,
-    intervalMs,
-    pending: () => queue.status().pending,
-    onReady: () => queue.printerReady(),
-    log: opts.log,
-  });
-  if (opts.monitor !== false && p.type !== "none") monitor.start();
+  monitor = printerMonitor(opts.config, opts.printer, queue, { log: opts.log, start: opts.monitor !== false });
   return { queue, monitor };
 }
 
@@ -110,7 +126,7 @@ export function selfTestData(input: {
   receiptsQueued: number | null;
 }): SelfTestReceiptData {
   const { config } = input;
-  const p = config.printer;
+  const p = receiptOptionsOf(config.printer);
   return {
     storeName: config.terminal.storeName,
     terminalId: config.terminal.id,
@@ -123,10 +139,10 @@ export function selfTestData(input: {
     broker: { url: withoutCredentials(config.server.mqttUrl), connected: input.brokerConnected },
     server: { lastContactAt: input.lastContactAt },
     printer: {
-      type: p.type,
-      paperWidth: p.type === "none" ? 80 : p.paperWidth,
-      charset: p.type === "none" ? "-" : (p.charset ?? PRINTER_DEFAULTS.charset),
-      drawer: p.type !== "none" && p.drawerPin !== undefined ? `pin ${p.drawerPin}` : "-",
+      type: config.printer.type,
+      paperWidth: p?.paperWidth ?? 80,
+      charset: p === undefined ? "-" : (p.charset ?? PRINTER_DEFAULTS.charset),
+      drawer: p?.drawerPin !== undefined ? `pin ${p.drawerPin}` : "-",
     },
     journalPending: input.journalPending,
     receiptsQueued: input.receiptsQueued,

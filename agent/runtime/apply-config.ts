@@ -4,11 +4,11 @@
  * putting a new driver into its slot.
  */
 import type { AgentConfig } from "../../config/agent-config.js";
-import { PRINTER_ID } from "../../drivers/printer/create-printer.js";
 import type { CardReader } from "../../drivers/readers/card-reader.js";
 import type { Logger } from "../logger.js";
 import type { OperatorSessions } from "../operators/sessions.js";
 import { createReader } from "../readers/create-reader.js";
+import { PRINTER_ID } from "../receipts/printer-registry.js";
 import { type Decider, deciderSettings } from "../sale/decider.js";
 import type { SaleService } from "../sale/sale-service.js";
 import { type LiveConfig, saleSettings } from "./live-config.js";

@@ -11,13 +11,17 @@
  * commands keep using; only the agent needs them replaceable.
  */
 import type { AgentConfig } from "../../config/agent-config.js";
-import { PRINTER_DEFAULTS } from "../../config/build-printer.js";
-import { createPrinter } from "../../drivers/printer/create-printer.js";
 import type { Logger } from "../logger.js";
 import { PrintQueue } from "../receipts/print-queue.js";
-import { PrinterMonitor } from "../receipts/printer-monitor.js";
+import { createPrinter } from "../receipts/printer-registry.js";
 import type { ReceiptLayout } from "../receipts/receipt-layout.js";
-import { printQueueDir, type Receipts, receiptLayout } from "../receipts/receipt-setup.js";
+import {
+  keepReceiptsForMs,
+  printerMonitor,
+  printQueueDir,
+  type Receipts,
+  receiptLayout,
+} from "../receipts/receipt-setup.js";
 import type { DurableFs } from "../store/durable-file.js";
 import { SwappablePrinter } from "./swappable-printer.js";
 
@@ -45,7 +49,6 @@ export async function startLiveReceipts(opts: LiveReceiptsOptions): Promise<Live
     createPrinter(config.printer, { language: config.terminal.language, now, log: opts.log.child({ c: "printer" }) });
   const printer = new SwappablePrinter(build(opts.config), log);
   const layout: ReceiptLayout = receiptLayout(opts.config, log);
-  const p = opts.config.printer;
   let held: () => void = () => undefined; // the monitor is started after the queue it watches
   const queue = await PrintQueue.open({
     dir: printQueueDir(opts.config),
@@ -55,42 +58,25 @@ export async function startLiveReceipts(opts: LiveReceiptsOptions): Promise<Live
     now,
     log,
     retry: opts.retry,
-    keepForMs: p.type === "none" ? undefined : (p.keepForMs ?? PRINTER_DEFAULTS.keepForMs),
+    keepForMs: keepReceiptsForMs(opts.config),
     onHeld: () => held(),
   });
   const live: LiveReceipts = {
     queue,
     printer,
-    monitor: startMonitor(opts.config, printer, queue, log),
+    monitor: printerMonitor(opts.config, printer, queue, { log, start: true }),
     relayout(config) {
       replaceContents(layout, receiptLayout(config, log));
     },
     async reopenPrinter(config) {
       await live.monitor.stop();
       await printer.swap(build(config));
-      live.monitor = startMonitor(config, printer, queue, log);
+      live.monitor = printerMonitor(config, printer, queue, { log, start: true });
       queue.printerReady();
     },
   };
   held = () => live.monitor.nudge();
   return live;
-}
-
-function startMonitor(config: AgentConfig, printer: SwappablePrinter, queue: PrintQueue, log: Logger): PrinterMonitor {
-  const p = config.printer;
-  const intervalMs =
-    p.type === "network" || p.type === "serial" || p.type === "usb"
-      ? (p.statusIntervalMs ?? PRINTER_DEFAULTS.statusIntervalMs)
-      : PRINTER_DEFAULTS.statusIntervalMs;
-  const monitor = new PrinterMonitor({
-    printer,
-    intervalMs,
-    pending: () => queue.status().pending,
-    onReady: () => queue.printerReady(),
-    log,
-  });
-  if (p.type !== "none") monitor.start();
-  return monitor;
 }
 
 /** Make `target` hold exactly `source`'s keys, in place (the queue keeps a reference to it). */

@@ -18,7 +18,7 @@
  * until someone decides it can change live, never silently half-applied.
  */
 import type { AgentConfig, ReaderConfig } from "../../config/agent-config.js";
-import { PRINTER_ID } from "../../drivers/printer/create-printer.js";
+import { PRINTER_ID } from "../receipts/printer-registry.js";
 
 export type ChangeKind = "live" | "device" | "restart";
 

@@ -1,5 +1,4 @@
 /** A print job's exact bytes for a printer's settings: the receipt, then the drawer pulse. */
-import type { ReceiptOptions } from "../../config/agent-config.js";
 import type { PrintJob } from "./receipt-printer.js";
 import {
   type Charset,
@@ -10,6 +9,7 @@ import {
   renderEscPos,
 } from "./render-receipt.js";
 
+/** How a printer renders its jobs: every driver's options include these. */
 export interface JobSettings {
   paperWidth: PaperWidth;
   /** Default gb18030. */
@@ -20,13 +20,13 @@ export interface JobSettings {
   previewDir?: string;
 }
 
-/** The rendering settings of a printer's config (absent keys keep their defaults). */
-export function jobSettingsOf(config: ReceiptOptions): JobSettings {
+/** Just the rendering settings of a driver's options (absent keys keep their defaults). */
+export function jobSettingsOf(options: JobSettings): JobSettings {
   return {
-    paperWidth: config.paperWidth,
-    ...(config.charset === undefined ? {} : { charset: config.charset }),
-    ...(config.drawerPin === undefined ? {} : { drawerPin: config.drawerPin }),
-    ...(config.previewDir === undefined ? {} : { previewDir: config.previewDir }),
+    paperWidth: options.paperWidth,
+    ...(options.charset === undefined ? {} : { charset: options.charset }),
+    ...(options.drawerPin === undefined ? {} : { drawerPin: options.drawerPin }),
+    ...(options.previewDir === undefined ? {} : { previewDir: options.previewDir }),
   };
 }
 

@@ -15,13 +15,20 @@
  * happened.
  */
 import { createConnection, type Socket } from "node:net";
-import type { NetworkPrinterConfig } from "../../config/agent-config.js";
 import type { InterpretedStatus } from "./escpos-status.js";
 import { StatusReplyReader } from "./escpos-status.js";
-import { jobSettingsOf } from "./job-bytes.js";
+import { type JobSettings, jobSettingsOf } from "./job-bytes.js";
 import type { PrinterDeps } from "./preview-printer.js";
 import { askStatus, PrinterCore, printerOffline } from "./printer-core.js";
 import type { PrinterStatus, PrintJob, PrintResult, ReceiptPrinter } from "./receipt-printer.js";
+
+/** What the network printer is told: where it is, how long to wait, how to render. */
+export interface NetworkPrinterOptions extends JobSettings {
+  host: string;
+  port: number;
+  /** Connect, print and status each give up after this long. */
+  timeoutMs: number;
+}
 
 export interface NetworkPrinterDeps extends PrinterDeps {
   /** Opens the TCP connection; injected for tests, `net.createConnection` by default. */
@@ -35,10 +42,10 @@ export class NetworkPrinter implements ReceiptPrinter {
 
   constructor(
     readonly id: string,
-    private readonly config: NetworkPrinterConfig,
+    private readonly options: NetworkPrinterOptions,
     private readonly deps: NetworkPrinterDeps,
   ) {
-    this.core = new PrinterCore(id, this.type, this.where(), jobSettingsOf(config), deps);
+    this.core = new PrinterCore(id, this.type, this.where(), jobSettingsOf(options), deps);
   }
 
   print(job: PrintJob): Promise<PrintResult> {
@@ -62,7 +69,7 @@ export class NetworkPrinter implements ReceiptPrinter {
   }
 
   private where(): string {
-    return `printer ${this.id} at ${this.config.host}:${this.config.port}`;
+    return `printer ${this.id} at ${this.options.host}:${this.options.port}`;
   }
 
   // ---- the wire -----------------------------------------------------------------------
@@ -74,7 +81,7 @@ export class NetworkPrinter implements ReceiptPrinter {
   private async connection<T>(use: (socket: Socket) => Promise<T>): Promise<T> {
     this.core.assertOpen();
     const connect = this.deps.connect ?? ((port: number, host: string) => createConnection({ port, host }));
-    const socket = connect(this.config.port, this.config.host);
+    const socket = connect(this.options.port, this.options.host);
     this.sockets.add(socket);
     socket.once("close", () => this.sockets.delete(socket));
     socket.on("error", ignore); // a late error on a socket we are done with must not crash the agent
@@ -124,7 +131,7 @@ export class NetworkPrinter implements ReceiptPrinter {
       replies.push(chunk);
       wake?.();
     });
-    const limit = Math.max(1, Math.floor(this.config.timeoutMs / 2));
+    const limit = Math.max(1, Math.floor(this.options.timeoutMs / 2));
     return () =>
       this.until<number>(
         socket,
@@ -155,7 +162,7 @@ export class NetworkPrinter implements ReceiptPrinter {
     socket: Socket,
     what: "connect" | "print" | "status",
     start: (done: (value?: T) => void, fail: (err: Error) => void) => void,
-    timeoutMs = this.config.timeoutMs,
+    timeoutMs = this.options.timeoutMs,
   ): Promise<T | undefined> {
     return new Promise<T | undefined>((resolve, reject) => {
       const cleanup = () => {

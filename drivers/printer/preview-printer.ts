@@ -7,9 +7,8 @@
 import { createHash } from "node:crypto";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { PreviewPrinterConfig } from "../../config/agent-config.js";
 import { CardtermError } from "../../protocol/errors.js";
-import { jobSettingsOf, renderJob } from "./job-bytes.js";
+import { type JobSettings, jobSettingsOf, renderJob } from "./job-bytes.js";
 import type { PrinterState, PrinterStatus, PrintJob, PrintResult, ReceiptPrinter } from "./receipt-printer.js";
 import {
   type Charset,
@@ -33,6 +32,11 @@ export interface PrinterDeps {
   /** Epoch milliseconds; injected so tests control time. */
   now?: () => number;
   log?: PrinterLog;
+}
+
+/** What the preview printer is told: where the files go, how to render. */
+export interface PreviewPrinterOptions extends JobSettings {
+  previewDir: string;
 }
 
 export interface PreviewFiles {
@@ -100,7 +104,7 @@ export class PreviewPrinter implements ReceiptPrinter {
 
   constructor(
     readonly id: string,
-    private readonly config: PreviewPrinterConfig,
+    private readonly options: PreviewPrinterOptions,
     private readonly deps: PrinterDeps,
   ) {
     this.detail = this.readyDetail();
@@ -109,9 +113,9 @@ export class PreviewPrinter implements ReceiptPrinter {
   async print(job: PrintJob): Promise<PreviewPrintResult> {
     if (this.closed) throw new CardtermError("CT_PRINTER_OFFLINE", `printer ${this.id} is closed`);
     try {
-      const settings = jobSettingsOf(this.config);
-      const result = await writePreviews(this.config.previewDir, job, {
-        paperWidth: this.config.paperWidth,
+      const settings = jobSettingsOf(this.options);
+      const result = await writePreviews(this.options.previewDir, job, {
+        paperWidth: this.options.paperWidth,
         language: this.deps.language,
         charset: settings.charset,
         bytes: renderJob(job, settings, this.deps.language),
@@ -123,7 +127,7 @@ export class PreviewPrinter implements ReceiptPrinter {
       this.lastPrintAt = new Date((this.deps.now ?? Date.now)()).toISOString();
       return result;
     } catch (err) {
-      const message = `cannot write receipt previews to ${this.config.previewDir}: ${(err as Error).message}`;
+      const message = `cannot write receipt previews to ${this.options.previewDir}: ${(err as Error).message}`;
       if (!this.closed) {
         this.state = "offline";
         this.detail = message;
@@ -145,6 +149,6 @@ export class PreviewPrinter implements ReceiptPrinter {
 
   private readyDetail(): string {
     const fonts = fontDetail();
-    return `writes receipts to ${this.config.previewDir}${fonts ? `; ${fonts}` : ""}`;
+    return `writes receipts to ${this.options.previewDir}${fonts ? `; ${fonts}` : ""}`;
   }
 }

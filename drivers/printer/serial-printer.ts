@@ -13,12 +13,28 @@
  * port, so the same bytes never trickle out later behind a retry.
  */
 import type { SerialPort } from "serialport";
-import type { SerialPrinterConfig } from "../../config/agent-config.js";
 import { StatusReplyReader } from "./escpos-status.js";
-import { jobSettingsOf } from "./job-bytes.js";
+import { type JobSettings, jobSettingsOf } from "./job-bytes.js";
 import type { PrinterDeps } from "./preview-printer.js";
 import { askStatus, PrinterCore, printerOffline } from "./printer-core.js";
 import type { PrinterStatus, PrintJob, PrintResult, ReceiptPrinter } from "./receipt-printer.js";
+
+/** The serial line's settings, as on the printer's DIP switches. */
+export interface SerialLineOptions {
+  path: string;
+  baudRate: number;
+  dataBits: 7 | 8;
+  parity: "none" | "even" | "odd";
+  stopBits: 1 | 2;
+  /** Hardware (RTS/CTS) or software (XON/XOFF) flow control. */
+  flowControl: "none" | "rtscts" | "xonxoff";
+}
+
+/** What the serial printer is told: its line, how long to wait, how to render. */
+export interface SerialPrinterOptions extends SerialLineOptions, JobSettings {
+  /** A write that has not drained, or a status query unanswered, gives up after this long. */
+  timeoutMs: number;
+}
 
 /** An open serial line as the printer driver needs it. */
 export interface SerialPrinterLink {
@@ -34,7 +50,7 @@ export interface SerialPrinterLink {
   close(): Promise<void>;
 }
 
-export type SerialPrinterOpener = (config: SerialPrinterConfig) => Promise<SerialPrinterLink>;
+export type SerialPrinterOpener = (line: SerialLineOptions) => Promise<SerialPrinterLink>;
 
 export interface SerialPrinterDeps extends PrinterDeps {
   /** Opens the port; the real `serialport` by default. */
@@ -53,10 +69,10 @@ export class SerialPrinter implements ReceiptPrinter {
 
   constructor(
     readonly id: string,
-    private readonly config: SerialPrinterConfig,
+    private readonly options: SerialPrinterOptions,
     private readonly deps: SerialPrinterDeps,
   ) {
-    this.core = new PrinterCore(id, this.type, `printer ${id} on ${config.path}`, jobSettingsOf(config), deps);
+    this.core = new PrinterCore(id, this.type, `printer ${id} on ${options.path}`, jobSettingsOf(options), deps);
   }
 
   print(job: PrintJob): Promise<PrintResult> {
@@ -107,10 +123,10 @@ export class SerialPrinter implements ReceiptPrinter {
     const open = this.deps.open ?? openSerialPrinterLink;
     let link: SerialPrinterLink;
     try {
-      link = await open(this.config);
+      link = await open(this.options);
     } catch (err) {
       throw printerOffline(
-        `printer ${this.id}: cannot open ${this.config.path}: ${(err as Error).message}`,
+        `printer ${this.id}: cannot open ${this.options.path}: ${(err as Error).message}`,
         false,
         err,
       );
@@ -127,7 +143,7 @@ export class SerialPrinter implements ReceiptPrinter {
     link.onLost((err) => {
       if (this.link !== link) return; // a superseded link's late events are dropped
       this.link = null;
-      this.core.setState("offline", `${this.config.path} lost: ${err.message}`);
+      this.core.setState("offline", `${this.options.path} lost: ${err.message}`);
       this.abort?.(err);
     });
     this.link = link;
@@ -141,10 +157,10 @@ export class SerialPrinter implements ReceiptPrinter {
 
   /** Wait for `work`, failing at the timeout (then `onTimeout`) or when the line is lost. */
   private bounded<T>(work: Promise<T>, what: string, onTimeout?: () => Promise<void>): Promise<T> {
-    return this.race(work, this.config.timeoutMs, async () => {
+    return this.race(work, this.options.timeoutMs, async () => {
       await onTimeout?.();
       throw printerOffline(
-        `printer ${this.id} on ${this.config.path}: ${what} within ${this.config.timeoutMs} ms`,
+        `printer ${this.id} on ${this.options.path}: ${what} within ${this.options.timeoutMs} ms`,
         true,
       );
     });
@@ -162,7 +178,7 @@ export class SerialPrinter implements ReceiptPrinter {
       this.wake = check;
       check();
     });
-    return this.race<number | null>(waiting, Math.max(1, Math.floor(this.config.timeoutMs / 2)), async () => {
+    return this.race<number | null>(waiting, Math.max(1, Math.floor(this.options.timeoutMs / 2)), async () => {
       this.wake = null;
       return null;
     });
@@ -193,18 +209,18 @@ export class SerialPrinter implements ReceiptPrinter {
  * loaded here, on first use: a till with a network or preview printer never pays its
  * ~13 MB (bench/footprint.ts), as the serial reader does (serial-id-reader.ts).
  */
-export async function openSerialPrinterLink(config: SerialPrinterConfig): Promise<SerialPrinterLink> {
+export async function openSerialPrinterLink(line: SerialLineOptions): Promise<SerialPrinterLink> {
   const { SerialPort: Port } = await import("serialport");
   return new Promise((resolve, reject) => {
     const port = new Port({
-      path: config.path,
-      baudRate: config.baudRate,
-      dataBits: config.dataBits,
-      parity: config.parity,
-      stopBits: config.stopBits,
-      rtscts: config.flowControl === "rtscts",
-      xon: config.flowControl === "xonxoff",
-      xoff: config.flowControl === "xonxoff",
+      path: line.path,
+      baudRate: line.baudRate,
+      dataBits: line.dataBits,
+      parity: line.parity,
+      stopBits: line.stopBits,
+      rtscts: line.flowControl === "rtscts",
+      xon: line.flowControl === "xonxoff",
+      xoff: line.flowControl === "xonxoff",
       autoOpen: false,
     });
     port.on("error", () => {}); // an unheard 'error' would crash the agent; onLost reports it

@@ -13,15 +13,22 @@
  * is "unknown" too.
  */
 import { constants, promises as fs, type promises as fsp } from "node:fs";
-import type { UsbPrinterConfig } from "../../config/agent-config.js";
 import type { InterpretedStatus } from "./escpos-status.js";
 import { StatusReplyReader } from "./escpos-status.js";
-import { jobSettingsOf } from "./job-bytes.js";
+import { type JobSettings, jobSettingsOf } from "./job-bytes.js";
 import type { PrinterDeps } from "./preview-printer.js";
 import { askStatus, PrinterCore, printerOffline } from "./printer-core.js";
 import type { PrinterStatus, PrintJob, PrintResult, ReceiptPrinter } from "./receipt-printer.js";
 
 type FileHandle = fsp.FileHandle;
+
+/** What the USB printer is told: its device, how long to wait, how to render. */
+export interface UsbPrinterOptions extends JobSettings {
+  /** /dev/usb/lp0, or a udev link to it. */
+  path: string;
+  /** A write or a status query gives up after this long. */
+  timeoutMs: number;
+}
 
 export interface UsbPrinterDeps extends PrinterDeps {
   /** How long to wait between tries when the device answers EAGAIN (ms). Default 5. */
@@ -40,10 +47,10 @@ export class UsbPrinter implements ReceiptPrinter {
 
   constructor(
     readonly id: string,
-    private readonly config: UsbPrinterConfig,
+    private readonly options: UsbPrinterOptions,
     private readonly deps: UsbPrinterDeps,
   ) {
-    this.core = new PrinterCore(id, this.type, this.where(), jobSettingsOf(config), deps);
+    this.core = new PrinterCore(id, this.type, this.where(), jobSettingsOf(options), deps);
   }
 
   print(job: PrintJob): Promise<PrintResult> {
@@ -60,7 +67,7 @@ export class UsbPrinter implements ReceiptPrinter {
         if (!(await fh.stat()).isCharacterDevice()) {
           return {
             state: "unknown",
-            detail: `${this.config.path} is a plain file, not a printer: status cannot be asked`,
+            detail: `${this.options.path} is a plain file, not a printer: status cannot be asked`,
           };
         }
         const replies = new StatusReplyReader();
@@ -96,7 +103,7 @@ export class UsbPrinter implements ReceiptPrinter {
   }
 
   private where(): string {
-    return `printer ${this.id} at ${this.config.path}`;
+    return `printer ${this.id} at ${this.options.path}`;
   }
 
   /** Open the device (non-blocking, never as a controlling tty), use it, close it. */
@@ -104,7 +111,7 @@ export class UsbPrinter implements ReceiptPrinter {
     this.core.assertOpen();
     let fh: FileHandle;
     try {
-      fh = await fs.open(this.config.path, flags | constants.O_NOCTTY | constants.O_NONBLOCK);
+      fh = await fs.open(this.options.path, flags | constants.O_NOCTTY | constants.O_NONBLOCK);
     } catch (err) {
       throw printerOffline(`${this.where()}: cannot open: ${describe(err)}`, false, err);
     }
@@ -119,7 +126,7 @@ export class UsbPrinter implements ReceiptPrinter {
 
   /** Write everything before the deadline, waiting out EAGAIN (printer busy or buffer full). */
   private async writeAll(fh: FileHandle, bytes: Buffer, what: string): Promise<void> {
-    const deadline = Date.now() + this.config.timeoutMs;
+    const deadline = Date.now() + this.options.timeoutMs;
     let offset = 0;
     while (offset < bytes.length) {
       if (this.core.closed) throw printerOffline(`${this.where()}: closed during ${what}`, offset > 0);
@@ -132,7 +139,7 @@ export class UsbPrinter implements ReceiptPrinter {
         }
         if (Date.now() > deadline) {
           throw printerOffline(
-            `${this.where()}: ${what} failed: ${bytes.length - offset} of ${bytes.length} bytes not taken within ${this.config.timeoutMs} ms`,
+            `${this.where()}: ${what} failed: ${bytes.length - offset} of ${bytes.length} bytes not taken within ${this.options.timeoutMs} ms`,
             offset > 0,
           );
         }
@@ -143,7 +150,7 @@ export class UsbPrinter implements ReceiptPrinter {
 
   /** The next status reply byte, null after half the timeout, or "no-readback". */
   private async readReply(fh: FileHandle, replies: StatusReplyReader): Promise<number | null | "no-readback"> {
-    const deadline = Date.now() + Math.max(1, Math.floor(this.config.timeoutMs / 2));
+    const deadline = Date.now() + Math.max(1, Math.floor(this.options.timeoutMs / 2));
     const buf = Buffer.alloc(64);
     for (;;) {
       const byte = replies.take();

@@ -16,7 +16,7 @@ import { startHealthWatch } from "../../agent/runtime/health-watch.js";
 import { SwappablePrinter } from "../../agent/runtime/swappable-printer.js";
 import { Decider } from "../../agent/sale/decider.js";
 import { loadConfig } from "../../config/load-config.js";
-import { NullPrinter } from "../../drivers/printer/create-printer.js";
+import { NullPrinter } from "../../drivers/printer/null-printer.js";
 import type { PrintJob, PrintResult, ReceiptPrinter } from "../../drivers/printer/receipt-printer.js";
 import type { OfflineLimits } from "../../rules/offline-rules.js";
 import { hashPin } from "../../rules/pin.js";

@@ -3,10 +3,8 @@ import { createConnection, Socket } from "node:net";
 import { basename, join } from "node:path";
 import t, { type Test } from "tap";
 import { saleReceiptMarkup } from "../../agent/receipts/sale-receipt.js";
-import type { NetworkPrinterConfig } from "../../config/agent-config.js";
-import { createPrinter, NullPrinter } from "../../drivers/printer/create-printer.js";
 import { interpretStatus, StatusReplyReader } from "../../drivers/printer/escpos-status.js";
-import { NetworkPrinter } from "../../drivers/printer/network-printer.js";
+import { NetworkPrinter, type NetworkPrinterOptions } from "../../drivers/printer/network-printer.js";
 import { PreviewPrinter, previewFileStem } from "../../drivers/printer/preview-printer.js";
 import { mayHavePrinted, type PrintJob } from "../../drivers/printer/receipt-printer.js";
 import { isCardtermError } from "../../protocol/errors.js";
@@ -32,9 +30,9 @@ async function standIn(t: Test): Promise<TcpPrinterStandIn> {
 }
 
 /** A printer whose sockets the test can inspect afterwards. */
-function networkPrinter(t: Test, port: number, over: Partial<NetworkPrinterConfig> = {}) {
+function networkPrinter(t: Test, port: number, over: Partial<NetworkPrinterOptions> = {}) {
   const sockets: Socket[] = [];
-  const config: NetworkPrinterConfig = { type: "network", host: "127.0.0.1", port, paperWidth: 80, timeoutMs: TIMEOUT };
+  const config: NetworkPrinterOptions = { host: "127.0.0.1", port, paperWidth: 80, timeoutMs: TIMEOUT };
   const printer = new NetworkPrinter(
     "receipt",
     { ...config, ...over },
@@ -225,7 +223,7 @@ t.test("a connect that never completes is cut off at the timeout and the socket 
   const stuck = new Socket(); // never connects: like a host that drops SYNs
   const printer = new NetworkPrinter(
     "receipt",
-    { type: "network", host: "192.0.2.1", port: 9100, paperWidth: 58, timeoutMs: TIMEOUT },
+    { host: "192.0.2.1", port: 9100, paperWidth: 58, timeoutMs: TIMEOUT },
     { language: "en", connect: () => stuck },
   );
   t.teardown(() => printer.close());
@@ -269,7 +267,7 @@ t.test("the preview printer writes a real PNG, the SVG and the ESC/POS bytes und
   const dir = await tempDir(t);
   const printer = new PreviewPrinter(
     "receipt",
-    { type: "preview", previewDir: dir, paperWidth: 58 },
+    { previewDir: dir, paperWidth: 58 },
     { language: "zh-CN", now: () => NOW },
   );
   const result = await printer.print(job);
@@ -295,35 +293,10 @@ t.test("a preview dir that cannot be written: CT_PRINTER_OFFLINE and status offl
   const dir = await tempDir(t);
   const blocker = join(dir, "not-a-dir");
   writeFileSync(blocker, "");
-  const printer = new PreviewPrinter(
-    "receipt",
-    { type: "preview", previewDir: blocker, paperWidth: 80 },
-    { language: "en" },
-  );
+  const printer = new PreviewPrinter("receipt", { previewDir: blocker, paperWidth: 80 }, { language: "en" });
   await t.rejects(printer.print(job), { code: "CT_PRINTER_OFFLINE" });
   t.equal(printer.status().state, "offline");
   t.match(printer.status().detail, /not-a-dir/);
-});
-
-t.test("createPrinter builds each type; 'none' prints nothing and says so", async (t) => {
-  const none = createPrinter({ type: "none" }, { language: "zh-CN" });
-  t.ok(none instanceof NullPrinter);
-  t.equal(none.status().state, "closed");
-  t.equal(none.status().detail, "no printer configured");
-  await t.rejects(none.print(job), { code: "CT_PRINTER_OFFLINE", message: /no printer is configured/ });
-  await none.close();
-  await none.close();
-  const dir = await tempDir(t);
-  t.ok(
-    createPrinter({ type: "preview", previewDir: dir, paperWidth: 80 }, { language: "en" }) instanceof PreviewPrinter,
-  );
-  const net = createPrinter(
-    { type: "network", host: "127.0.0.1", port: 9, paperWidth: 80, timeoutMs: 100 },
-    { language: "en" },
-  );
-  t.ok(net instanceof NetworkPrinter);
-  t.equal(net.type, "network");
-  await net.close();
 });
 
 t.test("the status reader takes one reply byte per query from any chunking and skips other bytes", async (t) => {

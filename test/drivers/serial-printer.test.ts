@@ -6,9 +6,12 @@
  */
 import t, { type Test } from "tap";
 import { saleReceiptMarkup } from "../../agent/receipts/sale-receipt.js";
-import type { SerialPrinterConfig } from "../../config/agent-config.js";
 import { mayHavePrinted, type PrintJob } from "../../drivers/printer/receipt-printer.js";
-import { SerialPrinter, type SerialPrinterLink } from "../../drivers/printer/serial-printer.js";
+import {
+  SerialPrinter,
+  type SerialPrinterLink,
+  type SerialPrinterOptions,
+} from "../../drivers/printer/serial-printer.js";
 import { isCardtermError } from "../../protocol/errors.js";
 import { decodeEscPos } from "../helpers/escpos-decode.js";
 import { PtyPrinterStandIn } from "../helpers/pty-printer.js";
@@ -25,9 +28,8 @@ const job: PrintJob = {
   openDrawer: true,
 };
 
-function config(path: string, over: Partial<SerialPrinterConfig> = {}): SerialPrinterConfig {
+function config(path: string, over: Partial<SerialPrinterOptions> = {}): SerialPrinterOptions {
   return {
-    type: "serial",
     path,
     baudRate: 115200,
     dataBits: 8,
@@ -41,7 +43,7 @@ function config(path: string, over: Partial<SerialPrinterConfig> = {}): SerialPr
   };
 }
 
-async function rig(t: Test, over: Partial<SerialPrinterConfig> = {}) {
+async function rig(t: Test, over: Partial<SerialPrinterOptions> = {}) {
   const pair = await startPtyPair();
   t.teardown(() => pair.stop());
   const stand = await PtyPrinterStandIn.start(pair, { replies: { 2: STATUS.n2(), 4: STATUS.n4() } });

@@ -8,10 +8,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import t, { type Test } from "tap";
 import { saleReceiptMarkup } from "../../agent/receipts/sale-receipt.js";
-import type { UsbPrinterConfig } from "../../config/agent-config.js";
-import { createPrinter } from "../../drivers/printer/create-printer.js";
 import { mayHavePrinted, type PrintJob } from "../../drivers/printer/receipt-printer.js";
-import { UsbPrinter } from "../../drivers/printer/usb-printer.js";
+import { UsbPrinter, type UsbPrinterOptions } from "../../drivers/printer/usb-printer.js";
 import { isCardtermError } from "../../protocol/errors.js";
 import { decodeEscPos } from "../helpers/escpos-decode.js";
 import { PtyPrinterStandIn } from "../helpers/pty-printer.js";
@@ -28,10 +26,10 @@ const job: PrintJob = {
   markup: saleReceiptMarkup(SAMPLE_SALE, { language: "zh-CN", paperWidth: 58, timeZone: "Asia/Shanghai" }),
 };
 
-function usb(t: Test, path: string, over: Partial<UsbPrinterConfig> = {}): UsbPrinter {
+function usb(t: Test, path: string, over: Partial<UsbPrinterOptions> = {}): UsbPrinter {
   const printer = new UsbPrinter(
     "receipt",
-    { type: "usb", path, paperWidth: 58, timeoutMs: TIMEOUT, ...over },
+    { path, paperWidth: 58, timeoutMs: TIMEOUT, ...over },
     { language: "zh-CN" },
   );
   t.teardown(() => printer.close());
@@ -124,28 +122,4 @@ t.test("a device that stops taking data: the write gives up at the timeout and m
   t.ok(mayHavePrinted(r.error));
   t.ok(r.ms < TIMEOUT + SLACK, `${Math.round(r.ms)} ms`);
   stand.release();
-});
-
-t.test("createPrinter builds serial and USB printers from their config", async (t) => {
-  const u = createPrinter({ type: "usb", path: "/dev/usb/lp9", paperWidth: 80, timeoutMs: 100 }, { language: "en" });
-  t.equal(u.type, "usb");
-  t.equal(typeof u.refreshStatus, "function");
-  await u.close();
-  const s = createPrinter(
-    {
-      type: "serial",
-      path: "/dev/ttyS9",
-      baudRate: 9600,
-      dataBits: 8,
-      parity: "none",
-      stopBits: 1,
-      flowControl: "rtscts",
-      paperWidth: 58,
-      timeoutMs: 100,
-    },
-    { language: "en" },
-  );
-  t.equal(s.type, "serial");
-  await t.rejects(s.print(job), { code: "CT_PRINTER_OFFLINE" }, "no such port");
-  await s.close();
 });

@@ -39,7 +39,7 @@ async function rig(t: Test) {
   const dir = join(await tempDir(t), "print-queue");
   const printer = new NetworkPrinter(
     "receipt",
-    { type: "network", host: stand.host, port: stand.port, paperWidth: 80, timeoutMs: 400, drawerPin: 2 },
+    { host: stand.host, port: stand.port, paperWidth: 80, timeoutMs: 400, drawerPin: 2 },
     { language: "zh-CN" },
   );
   const queue = await PrintQueue.open({
