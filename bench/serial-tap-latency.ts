@@ -47,7 +47,6 @@ async function agentPath(pty: Awaited<ReturnType<typeof startPtyPair>>, dir: str
   const reader = new SerialIdReader(
     {
       id: "bench",
-      type: "serial-id",
       path: pty.agentPath,
       baudRate: 9600,
       dataBits: 8,

@@ -1,10 +1,19 @@
-/** One reader driver per configured reader; every driver gets the agent's clock and a child logger. */
-import type { ReaderConfig } from "../../config/agent-config.js";
+/**
+ * One reader driver per configured reader; every driver gets the agent's clock and a child
+ * logger, and the config mapped onto the options it declares (drivers/ never sees config/).
+ * The printer's table is agent/receipts/printer-registry.ts.
+ */
+import type {
+  KeyboardWedgeReaderConfig,
+  PcscReaderConfig,
+  ReaderConfig,
+  SerialIdReaderConfig,
+} from "../../config/agent-config.js";
 import type { CardReader } from "../../drivers/readers/card-reader.js";
-import { KeyboardWedgeReader } from "../../drivers/readers/keyboard-wedge-reader.js";
-import { PcscReader } from "../../drivers/readers/pcsc-reader.js";
+import { KeyboardWedgeReader, type KeyboardWedgeReaderOptions } from "../../drivers/readers/keyboard-wedge-reader.js";
+import { PcscReader, type PcscReaderOptions } from "../../drivers/readers/pcsc-reader.js";
 import type { ReaderLog } from "../../drivers/readers/serial-id-reader.js";
-import { SerialIdReader } from "../../drivers/readers/serial-id-reader.js";
+import { SerialIdReader, type SerialIdReaderOptions } from "../../drivers/readers/serial-id-reader.js";
 import { SimulatedReader } from "../../drivers/readers/simulated-reader.js";
 import type { Logger } from "../logger.js";
 
@@ -13,12 +22,27 @@ export function createReader(config: ReaderConfig, now: () => number, log: Logge
     case "simulated":
       return new SimulatedReader(config.id, now);
     case "serial-id":
-      return new SerialIdReader(config, { now, log: readerLog(log, config.id) });
+      return new SerialIdReader(serialIdOptions(config), { now, log: readerLog(log, config.id) });
     case "pcsc":
-      return new PcscReader(config, { now, log: readerLog(log, config.id) });
+      return new PcscReader(pcscOptions(config), { now, log: readerLog(log, config.id) });
     case "keyboard-wedge":
-      return new KeyboardWedgeReader(config, { now, log: readerLog(log, config.id) });
+      return new KeyboardWedgeReader(wedgeOptions(config), { now, log: readerLog(log, config.id) });
   }
+}
+
+function serialIdOptions(c: SerialIdReaderConfig): SerialIdReaderOptions {
+  const { id, path, baudRate, dataBits, parity, stopBits, delimiter, format, pattern, debounceMs } = c;
+  return { id, path, baudRate, dataBits, parity, stopBits, delimiter, format, pattern, debounceMs };
+}
+
+function pcscOptions(c: PcscReaderConfig): PcscReaderOptions {
+  const { id, readerName, aid, identity, memberNumber, feedback, debounceMs } = c;
+  return { id, readerName, aid, identity, memberNumber, feedback, debounceMs };
+}
+
+function wedgeOptions(c: KeyboardWedgeReaderConfig): KeyboardWedgeReaderOptions {
+  const { id, path, format, pattern, technology, uidByteOrder, grab, debounceMs } = c;
+  return { id, path, format, pattern, technology, uidByteOrder, grab, debounceMs };
 }
 
 /**

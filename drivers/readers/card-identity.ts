@@ -20,8 +20,8 @@
  *
  * Nothing here guesses: whatever cannot be mapped exactly is refused with a reason.
  */
-import type { IdLineFormat } from "../../config/agent-config.js";
 import { type CardId, isCardId } from "../../rules/card.js";
+import type { IdLineFormat } from "./id-line-format.js";
 
 export type IdentityResult = { ok: true; id: CardId } | { ok: false; reason: string };
 

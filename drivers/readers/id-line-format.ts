@@ -34,7 +34,8 @@
  * width (e.g. `^(?<id>\d{10})$`). `em4100` takes both widths, so a 12-digit line that lost
  * exactly its first two digits passes as a 10-digit one.
  */
-import type { IdLineFormat } from "../../config/agent-config.js";
+/** How an ID reader writes a card number on its line. */
+export type IdLineFormat = "decimal" | "hex" | "em4100" | "wiegand26" | "regex";
 
 export type IdLineResult = { ok: true; id: string } | { ok: false; reason: string };
 

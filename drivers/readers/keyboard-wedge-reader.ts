@@ -14,15 +14,31 @@
  * access to the device: run the agent in the `input` group (or a udev rule giving it the
  * reader).
  */
-import type { KeyboardWedgeReaderConfig } from "../../config/agent-config.js";
 import { wedgeCardId } from "./card-identity.js";
 import { type EvdevLink, EvdevOpenError, type EvdevOpener, openEvdev } from "./evdev-link.js";
-import { MAX_ID_LINE_CHARS, parseIdLine } from "./id-line-format.js";
+import { type IdLineFormat, MAX_ID_LINE_CHARS, parseIdLine } from "./id-line-format.js";
 import { compileIdPattern, invalidReaderConfig } from "./id-pattern.js";
 import { decodeInputEvents, inputEventSize, KeyLineDecoder } from "./input-event.js";
 import { LinkReader } from "./link-reader.js";
 import type { SupervisedReaderDeps } from "./reader-deps.js";
 import { maskLine } from "./serial-id-reader.js";
+
+/** What the keyboard-wedge reader is told: its device, how the number is typed. */
+export interface KeyboardWedgeReaderOptions {
+  id: string;
+  /** The evdev device, e.g. /dev/input/by-id/usb-…-event-kbd. */
+  path: string;
+  format: IdLineFormat;
+  /** For format regex: a pattern with a named group `id`. */
+  pattern?: string;
+  /** `id`: an ID-card number; `ic`: a chip UID (format hex or decimal). */
+  technology: "id" | "ic";
+  /** For technology ic: the order the reader types the UID bytes in. */
+  uidByteOrder: "msbFirst" | "lsbFirst";
+  /** Take the keyboard exclusively (EVIOCGRAB). */
+  grab: boolean;
+  debounceMs: number;
+}
 
 export interface KeyboardWedgeReaderDeps extends SupervisedReaderDeps {
   openDevice?: EvdevOpener;
@@ -72,7 +88,7 @@ export class KeyboardWedgeReader extends LinkReader<EvdevLink, ActiveLink> {
 
   /** Throws CT_CONFIG_INVALID for a config that can never work (permanent, not retried). */
   constructor(
-    private readonly config: KeyboardWedgeReaderConfig,
+    private readonly config: KeyboardWedgeReaderOptions,
     deps: KeyboardWedgeReaderDeps = {},
   ) {
     super();

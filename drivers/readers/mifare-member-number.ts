@@ -7,7 +7,21 @@
  *
  * Decoding is a pure function of the block (`decodeMemberNumber`), tested on bytes.
  */
-import type { MifareMemberNumberConfig } from "../../config/agent-config.js";
+
+/** Where and how a MIFARE Classic card holds the member number. */
+export interface MemberNumberBlock {
+  /** Sector 0-39 and data block within it. */
+  sector: number;
+  block: number;
+  keyType: "A" | "B";
+  /** The 6-byte sector key. */
+  key: Buffer;
+  encoding: "ascii" | "bcd" | "hex";
+  /** Bytes of the block that hold the number, from its start (1-16). */
+  length: number;
+  /** The technology the number is filed under. */
+  technology: "id" | "ic";
+}
 
 export type Transmit = (apdu: Buffer, maxResponse: number) => Promise<Buffer>;
 
@@ -23,10 +37,7 @@ export function absoluteBlock(sector: number, block: number): number {
 }
 
 /** Reads and decodes the member number. Rejects only when the card cannot be talked to. */
-export async function readMemberNumber(
-  transmit: Transmit,
-  config: MifareMemberNumberConfig,
-): Promise<MemberNumberResult> {
+export async function readMemberNumber(transmit: Transmit, config: MemberNumberBlock): Promise<MemberNumberResult> {
   const block = absoluteBlock(config.sector, config.block);
   const load = await transmit(Buffer.concat([Buffer.from([0xff, 0x82, 0x00, KEY_SLOT, 0x06]), config.key]), 2);
   if (!isOk(load)) return fail(`the reader refused to load the key (SW ${sw(load)})`);
@@ -47,7 +58,7 @@ export async function readMemberNumber(
 /** The member number in the first `length` bytes of a 16-byte block. */
 export function decodeMemberNumber(
   block: Buffer,
-  encoding: MifareMemberNumberConfig["encoding"],
+  encoding: MemberNumberBlock["encoding"],
   length: number,
 ): MemberNumberResult {
   const bytes = block.subarray(0, Math.max(1, Math.min(16, length)));

@@ -13,10 +13,19 @@
  *
  * A transmit that rejects (the card left the field, pcscd went away) rejects from here too.
  */
-import type { PcscReaderConfig } from "../../config/agent-config.js";
 import { appCardId, type IdentityResult, memberNumberCardId, uidCardId } from "./card-identity.js";
-import { readMemberNumber, type Transmit } from "./mifare-member-number.js";
+import { type MemberNumberBlock, readMemberNumber, type Transmit } from "./mifare-member-number.js";
 import type { PcscDevice } from "./pcsc-loader.js";
+
+/** How a chip card becomes a card id. */
+export interface CardIdentityOptions {
+  /** ISO 14443-4 application id (upper-case hex): such cards answer SELECT with their id. */
+  aid?: string;
+  /** `uid`: the chip's UID; `memberNumber`: the number in a MIFARE Classic block. */
+  identity: "uid" | "memberNumber";
+  /** With identity memberNumber. */
+  memberNumber?: MemberNumberBlock;
+}
 
 const GET_UID = Buffer.from([0xff, 0xca, 0x00, 0x00, 0x00]);
 const MAX_RESPONSE = 258;
@@ -28,7 +37,7 @@ export function isIso14443_4(atr: Buffer | undefined): boolean {
 export async function readCardIdentity(
   transmit: Transmit,
   atr: Buffer | undefined,
-  config: Pick<PcscReaderConfig, "aid" | "identity" | "memberNumber">,
+  config: CardIdentityOptions,
 ): Promise<IdentityResult> {
   if (config.aid !== undefined && isIso14443_4(atr)) return selectApplication(transmit, config.aid);
   if (config.identity === "memberNumber" && config.memberNumber) {

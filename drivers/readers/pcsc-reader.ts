@@ -16,10 +16,15 @@
  * of a superseded connection and reads of a card that has left are dropped. Clock,
  * random, timers, log and the library are injected.
  */
-import type { PcscReaderConfig } from "../../config/agent-config.js";
 import { isCardtermError } from "../../protocol/errors.js";
 import { CardReader, type ReaderStatus } from "./card-reader.js";
-import { acr122Feedback, readCardIdentity, supportsAcr122Feedback, transmitOrGone } from "./pcsc-card-read.js";
+import {
+  acr122Feedback,
+  type CardIdentityOptions,
+  readCardIdentity,
+  supportsAcr122Feedback,
+  transmitOrGone,
+} from "./pcsc-card-read.js";
 import {
   type LoadPcscLibrary,
   loadNfcPcsc,
@@ -36,6 +41,17 @@ import type { ReaderHealth } from "./reader-health.js";
 import { supervise } from "./reader-supervision.js";
 import type { ReopenTimer } from "./reopen-backoff.js";
 import type { TapDebouncer } from "./tap-debouncer.js";
+
+/** What the PC/SC reader is told: which readers, how a card becomes an id, feedback. */
+export interface PcscReaderOptions extends CardIdentityOptions {
+  id: string;
+  /** Substring of the PC/SC reader names this reader takes; all readers when absent. */
+  readerName?: string;
+  /** Blink and beep on an ACR122U after each read. */
+  feedback: boolean;
+  /** The same card read again within this window is one tap. */
+  debounceMs: number;
+}
 
 export interface PcscReaderDeps extends SupervisedReaderDeps {
   loadLibrary?: LoadPcscLibrary;
@@ -106,7 +122,7 @@ export class PcscReader extends CardReader {
   };
 
   constructor(
-    private readonly config: PcscReaderConfig,
+    private readonly config: PcscReaderOptions,
     deps: PcscReaderDeps = {},
   ) {
     super();

@@ -9,9 +9,8 @@
  * a power cut), and events from a superseded port are dropped by generation number.
  */
 import { ReadlineParser } from "@serialport/parser-readline";
-import type { SerialIdReaderConfig } from "../../config/agent-config.js";
 import { type CardId, cardId } from "../../rules/card.js";
-import { parseIdLine } from "./id-line-format.js";
+import { type IdLineFormat, parseIdLine } from "./id-line-format.js";
 import { compileIdPattern, invalidReaderConfig } from "./id-pattern.js";
 import { LineLengthGuard, MAX_LINE_BYTES } from "./line-length-guard.js";
 import { LinkReader } from "./link-reader.js";
@@ -28,6 +27,23 @@ export {
 } from "./reader-deps.js";
 export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from "./reopen-backoff.js";
 export type { PortFactory, SerialLink, SerialPortOptions } from "./serial-link.js";
+
+/** What the serial ID reader is told: its line, how a card's number is written on it. */
+export interface SerialIdReaderOptions {
+  id: string;
+  path: string;
+  baudRate: number;
+  dataBits: 7 | 8;
+  parity: "none" | "even" | "odd";
+  stopBits: 1 | 2;
+  /** Line delimiter the reader sends after each card. */
+  delimiter: string;
+  format: IdLineFormat;
+  /** For format regex: a pattern with a named group `id`. */
+  pattern?: string;
+  /** The same card read again within this window is one tap. */
+  debounceMs: number;
+}
 
 export interface SerialIdReaderDeps extends SupervisedReaderDeps {
   openPort?: PortFactory;
@@ -82,7 +98,7 @@ export class SerialIdReader extends LinkReader<SerialLink, ActiveLink> {
 
   /** Throws CT_CONFIG_INVALID for a config that can never work (permanent, not retried). */
   constructor(
-    private readonly config: SerialIdReaderConfig,
+    private readonly config: SerialIdReaderOptions,
     deps: SerialIdReaderDeps = {},
   ) {
     super();
