@@ -31,6 +31,11 @@ export const RULES: readonly Rule[] = [
     why: "rules and wire formats are shared and pure",
   },
   { from: ["lib/"], only: ["lib/"], why: "lib/ is the infrastructure below everything" },
+  {
+    from: ["drivers/"],
+    never: ["config/", "rules/money.ts"],
+    why: "drivers declare their options; agent/ maps config",
+  },
 ];
 
 /** What one file imports, by where each lands (project files relative to the root, with .ts). */
@@ -86,7 +91,7 @@ function sourceFiles(dir: string, out = new Map<string, string>()): Map<string, 
 
 t.test("the repository keeps every rule", async (t) => {
   const files = sourceFiles(ROOT);
-  for (const folder of ["agent/", "server/", "rules/", "protocol/", "lib/", "demo/"])
+  for (const folder of ["agent/", "server/", "rules/", "protocol/", "lib/", "demo/", "drivers/"])
     t.ok(
       [...files.keys()].some((f) => f.startsWith(folder)),
       `${folder} has .ts files (a rule about it checks something)`,
