@@ -1,5 +1,5 @@
 /**
- * Card operations on the local API (issue 7), decided by the server (card-operations.ts):
+ * Card operations on the local API, decided by the server (card-operations.ts):
  *
  *   POST /api/v1/cards                                   issue (cardIssue: cashier, supervisor)
  *   POST /api/v1/cards/{cardUid}/subcards                sub-card (cardIssue)

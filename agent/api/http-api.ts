@@ -44,7 +44,7 @@ export interface ApiDeps {
 export function buildApi(deps: ApiDeps): FastifyInstance {
   // Force-close on shutdown: an open event stream must not hold the agent's exit.
   // Bodies are never coerced ("25.00" is not 25 fen) and unknown fields are refused, not
-  // dropped (issue 13 defect 3; protocol/request-validation.ts).
+  // dropped (protocol/request-validation.ts).
   const app = Fastify({
     logger: false,
     bodyLimit: 64 * 1024,
@@ -99,7 +99,7 @@ function receiptRoutes(app: FastifyInstance, receipts: NonNullable<ApiDeps["rece
       lastError: j.lastError,
     })),
   }));
-  // A POST with no body at all is an empty one; anything in it is still checked (issue 13 defect 3).
+  // A POST with no body at all is an empty one; anything in it is still checked.
   const noBodyIsEmpty = async (req: FastifyRequest) => {
     req.body ??= {};
   };

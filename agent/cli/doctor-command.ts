@@ -1,5 +1,5 @@
 /**
- * `cardterm doctor` (issue 8): one table a field technician reads at the customer's site —
+ * `cardterm doctor` (docs/doctor.md): one table a field technician reads at the customer's site —
  * config, readers, printer, broker, server and clock, disk, journal — each row PASS, WARN
  * or FAIL with the fix and the error code, and how it was checked. It works beside a
  * running agent (asking it for the devices it holds) and without one (opening them).

@@ -1,7 +1,7 @@
 /**
- * The disk's row: free space on the file system that holds the data dir (journal, card
- * cache, print queue), and that the data dir takes a durable write — a probe file
- * written, fsynced and removed, as the journal writes (DESIGN §5). No approval is given
+ * The disk's row: free space on the file system that holds the data dir (journal, card cache,
+ * print queue), and that the data dir takes a durable write — a probe file written, fsynced and
+ * removed, as the journal writes (docs/architecture.md#the-journal). No approval is given
  * without a durable record, so a full or read-only disk stops the till.
  */
 import { constants } from "node:fs";

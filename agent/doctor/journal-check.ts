@@ -28,7 +28,7 @@ async function run(o: JournalCheckOptions, ctx: CheckContext): Promise<Finding> 
   try {
     const integrity = ledger.checkIntegrity();
     if (!integrity.ok) {
-      // Where it failed, and what still verifies and goes to the server (issue 13 defect 5).
+      // Where it failed, and what still verifies and goes to the server (docs/reconciliation.md).
       const at =
         integrity.failedSeq === null ? "" : say(`于第 ${integrity.failedSeq} 笔`, ` at seq ${integrity.failedSeq}`);
       // The running agent's count when it answers: its acks are in memory only (the files stay as found).

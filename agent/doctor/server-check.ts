@@ -1,7 +1,7 @@
 /**
  * The central server's row: a ping through the broker (protocol/ping.ts) must be answered
  * by the server, and the server's clock must agree with this box's. Receipt times, the
- * business day and the offline age limit (DESIGN §4 rule 7) all trust the box's clock:
+ * business day and the offline age limit (offline rule 7) all trust the box's clock:
  * beyond `warnSkewMs` the row warns, beyond `failSkewMs` it fails, with the NTP fix.
  *
  * The ping goes sealed with this till's key and only a sealed pong counts (docs/security.md),

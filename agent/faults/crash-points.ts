@@ -1,6 +1,7 @@
 /**
  * Named points on the way from tap to approval where the crash-sweep test kills the
- * agent (issue 3: "SIGKILL the agent at each await between tap and approval").
+ * agent: at each await between tap and approval, so that every approval the harness saw
+ * is found in the journal after the restart.
  *
  * Off unless the process starts with CARDTERM_CRASH_AT=<point>:<n> — then the n-th time
  * the point is reached, the process kills itself with SIGKILL, exactly as a power cut
@@ -19,7 +20,7 @@ export const CRASH_POINTS = [
   "sale:printed",
 ] as const;
 /**
- * On the online path only (issue 13, defect 1), so not in CRASH_POINTS, which the offline
+ * On the online path only (docs/reconciliation.md), so not in CRASH_POINTS, which the offline
  * crash sweep walks: after the intent is durable and before the server is asked, and after
  * the server approved (and holds the money) and before the till's commit.
  */

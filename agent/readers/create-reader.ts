@@ -47,8 +47,8 @@ function wedgeOptions(c: KeyboardWedgeReaderConfig): KeyboardWedgeReaderOptions 
 
 /**
  * The child logger carries `reader`; the drivers name their reader in their fields too
- * (they also log without a child). pino writes both, so every line had the key twice
- * (issue 15): the driver's copy is dropped when it is this reader's id, and kept under
+ * (they also log without a child). pino writes both, so every line had the key twice:
+ * the driver's copy is dropped when it is this reader's id, and kept under
  * another name in the odd case it is not.
  */
 function readerLog(log: Logger, id: string): ReaderLog {

@@ -1,6 +1,6 @@
 /**
  * One receipt, bracketed by two status checks (ESC/POS `DLE EOT`, through the printer's
- * `refreshStatus`). Issue 15 found a receipt lost when the paper ran out between two
+ * `refreshStatus`). A receipt was once lost when the paper ran out between two
  * status polls: the job went out unchecked, the sale said `printed: true`, and nothing
  * was queued. So:
  *
@@ -67,7 +67,7 @@ export class CheckedPrint {
  * Whether a failed print may have left a *complete* receipt with the customer: the
  * printer took every byte and only the check after it failed. A dropped connection or
  * paper that ran out leaves at most a torn-off part, which is no receipt: the copy
- * printed later is the customer's first and carries no REPRINT mark (issue 15, item 5).
+ * printed later is the customer's first and carries no REPRINT mark.
  */
 export function mayBeCompleteOnPaper(err: unknown): boolean {
   return isCardtermError(err) && err.details?.wholeJobSent === true;

@@ -2,7 +2,7 @@
  * The sale receipt: what the member takes home after a card payment, including points
  * used to pay part of it (积分抵扣) and a count-card use made with it (次卡核销).
  *
- * The card number is masked (DESIGN §1: full numbers never leave the box); the
+ * The card number is masked (full numbers never leave the box); the
  * transaction id is printed as a QR code and as text, so a printer that cannot draw the
  * code still shows it. An offline sale prints no balance: the terminal does not know it
  * for sure.

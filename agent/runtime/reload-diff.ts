@@ -1,6 +1,6 @@
 /**
- * What a config reload would change, key by key, and what each change takes (issue 8,
- * hot reload):
+ * What a config reload would change, key by key, and what each change takes (hot
+ * reload, docs/config.md):
  *
  * - `live`: swapped into the running components between two sales — offline limits and
  *   the decider's settings, operators, roles and the idle time-out, the API token, store name,

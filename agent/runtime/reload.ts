@@ -1,5 +1,5 @@
 /**
- * Hot reload (issue 8): the config file is read again (on SIGHUP or when it changes) and
+ * Hot reload (docs/config.md): the config file is read again (on SIGHUP or when it changes) and
  * judged by the same loader as at start-up. Then:
  *
  * - invalid → refused (CT_RELOAD_REFUSED), every problem logged with file:line and key;

@@ -6,7 +6,7 @@
  * (agent/cli/run-command.ts).
  *
  * `healthy` lets a stuck agent be restarted: while it returns false no WATCHDOG=1 is sent,
- * and systemd kills and restarts the service after WatchdogSec (STYLE point 6).
+ * and systemd kills and restarts the service after WatchdogSec (docs/deploy.md).
  *
  * Why a child process: the notify socket is a unix DATAGRAM socket, which Node cannot open.
  * `systemd-notify` (part of systemd, so present wherever NOTIFY_SOCKET is set) sends the

@@ -1,7 +1,8 @@
 /**
- * Approve or decline a debit (DESIGN §4): online against the server when it answers in
- * time, otherwise under the offline rules — with the same transaction id, so the server
- * can never apply it twice. Every approval is durable before this returns.
+ * Approve or decline a debit (docs/architecture.md#a-sale-from-tap-to-receipt): online against
+ * the server when it answers in time, otherwise under the offline rules — with the same
+ * transaction id, so the server can never apply it twice. Every approval is durable before this
+ * returns.
  *
  * A sale may redeem points (积分抵扣) and use a count package (次卡核销); an amount of 0
  * with only a use is a sale too. Online the server decides them on its ledger; offline
@@ -56,8 +57,8 @@ export interface DeciderDeps {
   now: () => number;
   log: Logger;
   /**
-   * The intent made durable before every online ask (issue 13, defect 1: no debit without
-   * the till's record; sale-intents.ts). Absent only when the agent runs with its internal
+   * The intent made durable before every online ask (no debit without the till's record:
+   * docs/reconciliation.md; sale-intents.ts). Absent only when the agent runs with its internal
    * `sale.intentLog: false`, which the benchmark uses to measure what the step costs.
    */
   intents?: SaleIntents | undefined;
@@ -94,12 +95,12 @@ export class Decider {
   }
 
   /**
-   * One decision per account at a time, with the till operations (account-locks.ts; alone
-   * while the till does not know the card's account): two online replies for one account
-   * can then never be cached in the wrong order (an older snapshot over a newer one), nor
-   * one card's snapshot hold or lack another's entry unknown to the till (issue 13 defect
-   * 2). Different accounts still decide in parallel; the offline check + commit is
-   * serialised for all.
+   * One decision per account at a time, with the till operations (account-locks.ts; alone while
+   * the till does not know the card's account): two online replies for one account can then
+   * never be cached in the wrong order (an older snapshot over a newer one), nor one card's
+   * snapshot hold or lack another's entry unknown to the till (the limits are per account:
+   * offline rules 5 and 8). Different accounts still decide in parallel; the offline check +
+   * commit is serialised for all.
    */
   decideSale(req: SaleRequest): Promise<Decision> {
     const settings = this.deps.settings;

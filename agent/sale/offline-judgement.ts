@@ -1,11 +1,12 @@
 /**
- * The offline judgement of a sale, from what the till holds (DESIGN §4): the limits and
- * the known balance (rules/offline-rules.ts), then the card rules on the cached
- * snapshot minus what this till's unsynced entries already spent (rules/sale-rules.ts,
- * unsynced-spend.ts) — points redeemed never beyond the points it knows of, uses never
- * beyond the uses it knows are left, a sub-card's limits on the day's spending it knows.
+ * The offline judgement of a sale, from what the till holds
+ * (docs/architecture.md#the-offline-rules): the limits and the known balance
+ * (rules/offline-rules.ts), then the card rules on the cached snapshot minus what this till's
+ * unsynced entries already spent (rules/sale-rules.ts, unsynced-spend.ts) — points redeemed
+ * never beyond the points it knows of, uses never beyond the uses it knows are left, a
+ * sub-card's limits on the day's spending it knows.
  *
- * Stored value, points and uses are the account's (issue 13 defect 2): judged on the
+ * Stored value, points and uses are the account's: judged on the
  * account's snapshot and on every unsynced entry of its cards; the per-card offline limits
  * and a sub-card's own limits on the card's own figures. A decline carries the limit and
  * what is left under it, for the cashier's words (rules/decline-detail.ts).

@@ -1,5 +1,5 @@
 /**
- * The intent step of an online sale (issue 13, defect 1; docs/reconciliation.md), as the
+ * The intent step of an online sale (docs/reconciliation.md), as the
  * decider sees it: an intent made durable before the server is asked, then settled by the
  * sale's outcome — its journal entry or the server's decline — or handed to the resolver
  * to release whatever the server may hold for a sale this till will not record.

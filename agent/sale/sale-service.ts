@@ -1,5 +1,6 @@
 /**
- * The sale flow at the till: tap → price → decide → commit → print (DESIGN §3).
+ * The sale flow at the till: tap → price → decide → commit → print
+ * (docs/architecture.md#a-sale-from-tap-to-receipt).
  *
  * The decision is durable before anything is shown or printed. The receipt goes to the
  * durable print queue, which the approval waits on for at most `receiptWaitMs` (about a

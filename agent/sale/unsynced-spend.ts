@@ -4,14 +4,15 @@
  * spending today. Derived from `pending()` every time, never kept as counters that could
  * drift (the same discipline as TerminalLedger.knownBalance).
  *
- * DESIGN §4 rule 8 for points and uses: the till may spend only what its cached snapshot
- * says exists, minus what its own unsynced entries spent since. Points earned by unsynced
- * sales are not counted as available — the server has not granted them yet.
+ * Offline rule 8 (docs/architecture.md#the-offline-rules) for points and uses: the till may
+ * spend only what its cached snapshot says exists, minus what its own unsynced entries spent
+ * since. Points earned by unsynced sales are not counted as available — the server has not
+ * granted them yet.
  *
  * Points and packages belong to the account, so entries on any of its cards (a primary
  * and its sub-cards, a member's IC and ID card) count against the account's snapshot; the
  * day's spending is the card's own, against its own snapshot. An entry is left out when
- * the snapshot it is counted against already includes it (issue 13 defect 2).
+ * the snapshot it is counted against already includes it.
  */
 
 import { countUseOf, type JournalEntry } from "../../protocol/journal-entry.js";
@@ -70,7 +71,7 @@ export interface UnsyncedOffline {
   /**
    * Offline sales on cards that may be on the account for all the till knows: cards it
    * does not know the account of — every other card when the asked one is new to it. The
-   * server, which knows every card's account, counts those that are (issue 13 defect 2).
+   * server, which knows every card's account, counts those that are.
    */
   others: { cardId: CardId; minor: Minor; points: number }[];
 }

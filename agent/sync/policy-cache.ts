@@ -3,12 +3,12 @@
  * messages), validated, kept only when newer than what the box holds, and stored
  * durably so an offline restart still prices and still refuses hotlisted cards.
  *
- * The hotlist follows deltas (DESIGN §5): a delta is applied only onto the exact version
- * it starts from. One that does not follow (a delta was missed while offline, or the
- * broker lost its queue) makes the terminal subscribe to the retained full document,
- * and unsubscribe again once it holds that version — so a change reaches a fleet as a
- * few bytes, and only a terminal that is behind fetches the whole list. The latest
- * delta is retained too, so a terminal that reconnects learns at once whether it is
+ * The hotlist follows deltas (docs/architecture.md#reconciliation-with-head-office): a delta is
+ * applied only onto the exact version it starts from. One that does not follow (a delta was
+ * missed while offline, or the broker lost its queue) makes the terminal subscribe to the
+ * retained full document, and unsubscribe again once it holds that version — so a change
+ * reaches a fleet as a few bytes, and only a terminal that is behind fetches the whole list.
+ * The latest delta is retained too, so a terminal that reconnects learns at once whether it is
  * current.
  */
 

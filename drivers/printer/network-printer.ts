@@ -1,5 +1,6 @@
 /**
- * A network ESC/POS printer: raw TCP, port 9100 (../shared/TESTBED.md, "Receipt printers").
+ * A network ESC/POS printer: raw TCP, port 9100
+ * (docs/architecture.md#what-the-parts-underneath-do).
  *
  * One connection per job, and one operation at a time. Printers on 9100 serve a single
  * client and queue or refuse others, so a kept-open connection would lock out every other

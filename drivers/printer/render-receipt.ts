@@ -2,13 +2,13 @@
  * Receipt rendering: receiptline markup → ESC/POS bytes for the printer, SVG and PNG for
  * previews. The same layout engine produces all three, so the preview is the receipt.
  *
- * Why receiptline and not `escpos` / `@node-escpos/core` (../shared/TESTBED.md, "Library
- * notes"): `escpos` 2.x/3.0-alpha breaks against serialport 13 and usb 3 and corrupts the
- * drawer command; `@node-escpos/core` sends a non-Epson QR command and its status reading
- * fails on split TCP reads. receiptline only lays out — it does no IO, which the drivers
- * own — and it knows the CJK code pages (GB18030 with FS &) and renders SVG from the same
- * markup. Its ESC/POS output is a string of byte values (iconv "binary"), turned into a
- * Buffer with latin1 below.
+ * Why receiptline and not `escpos` / `@node-escpos/core`
+ * (docs/architecture.md#what-the-parts-underneath-do): `escpos` 2.x/3.0-alpha breaks against
+ * serialport 13 and usb 3 and corrupts the drawer command; `@node-escpos/core` sends a
+ * non-Epson QR command and its status reading fails on split TCP reads. receiptline only lays
+ * out — it does no IO, which the drivers own — and it knows the CJK code pages (GB18030 with FS
+ * &) and renders SVG from the same markup. Its ESC/POS output is a string of byte values (iconv
+ * "binary"), turned into a Buffer with latin1 below.
  *
  * The command set is receiptline's "generic" ESC/POS, adjusted for the Chinese-market
  * printers this product targets:

@@ -1,5 +1,5 @@
 /**
- * One card identity (issue 4, item 4): every reader turns what it read into the one form
+ * One card identity: every reader turns what it read into the one form
  * of rules/card.ts, `<technology>:<id>`, by these rules and no others.
  *
  * - A chip UID (PC/SC `FF CA`, or a 13.56 MHz keyboard wedge with `technology: ic`) is

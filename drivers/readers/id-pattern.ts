@@ -1,7 +1,7 @@
 /**
  * The `regex` line format of ID readers (serial and keyboard wedge), checked when the
  * driver is built: a pattern that can never match is a permanent config error, not
- * something to retry (STYLE.md §5).
+ * something to retry (docs/architecture.md#rules-of-the-house).
  */
 import { CardtermError } from "../../protocol/errors.js";
 

@@ -40,8 +40,9 @@ class NodeSerialLink implements SerialLink {
   }
 
   /**
-   * An unplugged device (or a killed socat) ends in `close` with a DisconnectedError and
-   * no `error` (TESTBED.md); other faults arrive as `error`. Both mean: reopen.
+   * An unplugged device (or a killed socat) ends in `close` with a DisconnectedError and no
+   * `error` (docs/architecture.md#what-the-parts-underneath-do); other faults arrive as
+   * `error`. Both mean: reopen.
    */
   onLost(listener: (err: Error) => void): void {
     this.port.on("close", (err: Error | null) => {

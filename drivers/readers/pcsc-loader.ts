@@ -1,6 +1,7 @@
 /**
- * The PC/SC library as the driver needs it, kept behind a small interface so the driver
- * never imports nfc-pcsc itself (STYLE.md §1) and a box without it still runs.
+ * The PC/SC library as the driver needs it, kept behind a small interface so the driver never
+ * imports nfc-pcsc itself (docs/architecture.md#what-may-import-what) and a box without it
+ * still runs.
  *
  * nfc-pcsc is an *optional* dependency: its native module (@pokusew/pcsclite) builds only
  * where libpcsclite-dev is installed, and `npm ci` silently leaves the package out where

@@ -7,13 +7,13 @@
  * readers when unset): taps carry the configured reader id, logs and status name the
  * PC/SC reader. Status is `present` while at least one matching reader is attached.
  *
- * Supervision follows ./serial-id-reader.ts (STYLE.md §5): the library is loaded
- * dynamically (absent → `unavailable`, never retried, the detail says what to install);
- * pcscd is probed before each connection (./pcsc-loader.ts says why); when pcscd stops or
- * restarts nfc-pcsc emits `error` and `end` and never recovers, so the whole connection is
- * dropped and rebuilt with capped exponential backoff plus jitter. Every event carries the
- * generation of its connection, and a card read carries its card sequence number: events
- * of a superseded connection and reads of a card that has left are dropped. Clock,
+ * Supervision follows ./serial-id-reader.ts (docs/architecture.md#rules-of-the-house): the
+ * library is loaded dynamically (absent → `unavailable`, never retried, the detail says what to
+ * install); pcscd is probed before each connection (./pcsc-loader.ts says why); when pcscd
+ * stops or restarts nfc-pcsc emits `error` and `end` and never recovers, so the whole
+ * connection is dropped and rebuilt with capped exponential backoff plus jitter. Every event
+ * carries the generation of its connection, and a card read carries its card sequence number:
+ * events of a superseded connection and reads of a card that has left are dropped. Clock,
  * random, timers, log and the library are injected.
  */
 import { isCardtermError } from "../../protocol/errors.js";

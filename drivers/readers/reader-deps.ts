@@ -1,7 +1,7 @@
 /**
- * What every supervised reader driver is given rather than importing (STYLE.md §1):
- * clock, random, timers, log, backoff and the silence threshold, with the defaults used
- * on a real terminal.
+ * What every supervised reader driver is given rather than importing
+ * (docs/architecture.md#what-may-import-what): clock, random, timers, log, backoff and the
+ * silence threshold, with the defaults used on a real terminal.
  */
 import { type BackoffOptions, DEFAULT_BACKOFF } from "./reopen-backoff.js";
 

@@ -1,6 +1,7 @@
 /**
- * Capped exponential backoff plus jitter for reopening a lost device (STYLE.md §5): a
- * fleet of terminals must not reconnect in step after a power cut.
+ * Capped exponential backoff plus jitter for reopening a lost device
+ * (docs/architecture.md#rules-of-the-house): a fleet of terminals must not reconnect in step
+ * after a power cut.
  */
 import type { ReaderLog, ReaderTimers } from "./reader-deps.js";
 

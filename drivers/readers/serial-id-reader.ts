@@ -2,10 +2,10 @@
  * A 125 kHz ID-card reader on a serial line: the reader sends one text line per card
  * (format in ./id-line-format.ts) and this driver turns each into one `tap`.
  *
- * The transport is injected (`openPort`, default ./node-serial-port.ts, loaded only when
- * used), and so are clock, random, timers and log, so the supervision logic is tested
- * without waiting. Supervision follows STYLE.md §5: a lost port is reopened with capped
- * exponential backoff plus jitter (a fleet of terminals must not reconnect in step after
+ * The transport is injected (`openPort`, default ./node-serial-port.ts, loaded only when used),
+ * and so are clock, random, timers and log, so the supervision logic is tested without waiting.
+ * Supervision follows docs/architecture.md#rules-of-the-house: a lost port is reopened with
+ * capped exponential backoff plus jitter (a fleet of terminals must not reconnect in step after
  * a power cut), and events from a superseded port are dropped by generation number.
  */
 import { ReadlineParser } from "@serialport/parser-readline";

@@ -1,6 +1,6 @@
 /**
- * The head-office HTTP API inside cardterm-hq (issue 6): JSON under /api/v1, every error
- * `{ code, message }` with a stable code, a bearer admin token on every route but the
+ * The head-office HTTP API inside cardterm-hq (docs/back-office.md): JSON under /api/v1, every
+ * error `{ code, message }` with a stable code, a bearer admin token on every route but the
  * OpenAPI document and /healthz. Bound to 127.0.0.1 unless told otherwise, and it will not
  * listen beyond loopback without a token.
  */
@@ -74,7 +74,8 @@ export async function startHqHttp(opts: HqHttpOptions, deps: Omit<HqApiDeps, "to
 
 export function buildHqApi(deps: HqApiDeps): FastifyInstance {
   // Types are never coerced ("100" is not 100) and unknown fields are refused, not dropped
-  // (STYLE 4; issue 13 defect 3): the same validator options as the till's API.
+  // (nothing coerced, no unknown field: protocol/request-validation.ts): the same validator
+  // options as the till's API.
   const app = Fastify({ logger: false, bodyLimit: 256 * 1024, ajv: { customOptions: STRICT_AJV_OPTIONS } });
   const expected = deps.token === undefined ? undefined : digest(deps.token);
   app.addHook("onRequest", async (req) => {

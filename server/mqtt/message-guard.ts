@@ -1,5 +1,5 @@
 /**
- * The server's gate for everything a till sends (issue 13 defect 4; docs/security.md):
+ * The server's gate for everything a till sends (docs/security.md):
  * before any handler sees an uplink, its seal (protocol/message-mac.ts) must match the key
  * head office holds for the terminal its topic names, and a request that moves money must
  * be fresh (its clock within the window) and new (its id not seen before). Anything else

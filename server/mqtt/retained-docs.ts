@@ -1,8 +1,9 @@
 /**
- * Publishing the retained policy and hotlist documents (DESIGN §5). Reads and
- * publications run one at a time, so when two ingests change the hotlist at once the
- * retained message can never go back to an older version; an equal version is
- * published again (after a reconnect the broker may have lost it).
+ * Publishing the retained policy and hotlist documents
+ * (docs/architecture.md#reconciliation-with-head-office). Reads and publications run one at a
+ * time, so when two ingests change the hotlist at once the retained message can never go back
+ * to an older version; an equal version is published again (after a reconnect the broker may
+ * have lost it).
  *
  * A hotlist change goes out twice, both retained: as a delta from the version this
  * instance published last (what terminals apply), then as the full document (what a
@@ -39,7 +40,7 @@ export class RetainedDocs {
   constructor(
     private readonly source: DocumentSource,
     private readonly publish: DocPublish,
-    /** Each hotlist change published (issue 15: none was logged); card ids masked. */
+    /** Each hotlist change published (none used to be); card ids masked. */
     private readonly log?: { info(obj: object, msg: string): void },
   ) {}
 
