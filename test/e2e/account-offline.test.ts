@@ -7,15 +7,9 @@
  * Declines say the limit and what is left. The broker returns, the journal drains, and
  * the server's ledger has no shortfall.
  */
-import { randomBytes } from "node:crypto";
 import t from "tap";
-import { startAgent } from "../../agent/agent.js";
-import { silentLogger } from "../../agent/logger.js";
-import { startHqServer } from "../../server/hq-server.js";
-import { testAgentConfig } from "../helpers/agent-config.js";
-import { getJson, postSale } from "../helpers/api-client.js";
-import { startMosquitto } from "../helpers/mosquitto.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { postSale } from "../helpers/api-client.js";
+import { startRig } from "../helpers/rig.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const IC = "ic:04A1B2C3"; // 张伟, gold (pays 88%), account A0001, 1000.00
@@ -25,16 +19,8 @@ const SUB = "ic:5B5B5B5B"; // a sub-card of his IC card: 200.00 a day
 t.test(
   "three cards on one account, offline at one till: approvals stay within the account's known balance",
   async (t) => {
-    const broker = await startMosquitto();
-    t.teardown(() => broker.close());
-    const key = randomBytes(32);
-    const hq = await startHqServer({
-      mqttUrl: broker.url,
-      seedDemo: { terminals: [{ id: "T001", keyHex: key.toString("hex") }] },
-      reconnectPeriodMs: 200,
-      log: silentLogger(),
-    });
-    t.teardown(() => hq.close());
+    const rig = await startRig(t, { broker: "mosquitto", agent: "none" });
+    const { broker, hq } = rig;
     await hq.db.query(
       `INSERT INTO cards (card_id, account_id, card_type, status, primary_card_id, daily_limit)
      VALUES ($1, 'A0001', 'gold', 'active', NULL, NULL), ($2, 'A0001', 'gold', 'active', $3, 20000)`,
@@ -42,26 +28,13 @@ t.test(
     );
     // Offline limits that let each card alone spend most of the account.
     const offline = { perTransactionMinor: 60_000, perCardMinor: 80_000, terminalMinor: 300_000 };
-    const agent = await startAgent(
-      testAgentConfig({ dataDir: await tempDir(t), mqttUrl: broker.url, key, authTimeoutMs: 1000, offline }),
-      { log: silentLogger(), backoff: { baseMs: 100, capMs: 400 }, ackTimeoutMs: 2000 },
-    );
-    t.teardown(() => agent.close());
-    type Status = { broker: { connected: boolean }; policy: { policy: number | null }; journal: { pending: number } };
-    const status = () => getJson<Status>(`${agent.url}/api/v1/status`);
-    await waitFor("agent connected with the policy", async () => {
-      const s = await status();
-      return s.broker.connected && s.policy.policy !== null;
-    });
+    const { agent, api } = await rig.startAgent({ authTimeoutMs: 1000, offline });
+    const status = () => api.status();
 
     // 1. Each card is read online: the till learns each one's snapshot, all 1000.00.
     for (const card of [IC, ID, SUB]) {
-      const res = await fetch(`${agent.url}/api/v1/balance`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ cardUid: card }),
-      });
-      t.match(await res.json(), { balance: 100_000, source: "online" }, `${card} read online`);
+      const res = await api.call("POST", "/api/v1/balance", { cardUid: card });
+      t.match(res.body, { balance: 100_000, source: "online" }, `${card} read online`);
     }
 
     // 2. The broker goes away; the cashier sells on all three cards.

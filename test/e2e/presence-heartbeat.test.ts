@@ -1,28 +1,9 @@
-import { randomBytes } from "node:crypto";
 import t from "tap";
-import { startAgent } from "../../agent/agent.js";
-import { startEmbeddedBroker } from "../../agent/demo/embedded-broker.js";
-import { silentLogger } from "../../agent/logger.js";
-import { startHqServer } from "../../server/hq-server.js";
-import { testAgentConfig } from "../helpers/agent-config.js";
-import { freePort } from "../helpers/free-port.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { startRig } from "../helpers/rig.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 t.test("the server sees a terminal's presence and heartbeat: devices, queue depth, versions", async (t) => {
-  const broker = await startEmbeddedBroker(await freePort());
-  t.teardown(() => broker.close());
-  const key = randomBytes(32);
-  const hq = await startHqServer({
-    mqttUrl: broker.url,
-    seedDemo: { terminals: [{ id: "T001", keyHex: key.toString("hex") }] },
-    log: silentLogger(),
-  });
-  t.teardown(() => hq.close());
-  const agent = await startAgent(testAgentConfig({ dataDir: await tempDir(t), mqttUrl: broker.url, key }), {
-    log: silentLogger(),
-    heartbeatMs: 100,
-  });
+  const { hq, agent } = await startRig(t, { agent: { deps: { heartbeatMs: 100 }, ready: "none" } });
   // Policy and hotlist arrive as two retained messages: wait for a heartbeat that has both.
   const status = await waitFor("a heartbeat with the policy and hotlist versions", async () => {
     const s = await hq.ledger.terminalStatus("T001");

@@ -5,18 +5,12 @@
  * covered by the driver's own tests). The serial ID reader has its own e2e test.
  */
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { constants, promises as fs } from "node:fs";
 import t from "tap";
-import { startAgent } from "../../agent/agent.js";
-import { startEmbeddedBroker } from "../../agent/demo/embedded-broker.js";
-import { silentLogger } from "../../agent/logger.js";
-import { startHqServer } from "../../server/hq-server.js";
-import { testAgentConfig } from "../helpers/agent-config.js";
-import { getJson, postSale } from "../helpers/api-client.js";
-import { freePort } from "../helpers/free-port.js";
+import { postSale } from "../helpers/api-client.js";
 import { typed } from "../helpers/input-events.js";
 import { lockVpcd, pcscSkipReason, usePcscd } from "../helpers/pcscd.js";
+import { startRig } from "../helpers/rig.js";
 import { tempDir } from "../helpers/temp-dir.js";
 import { insertCard } from "../helpers/vpcd-card.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -36,45 +30,41 @@ t.test(
     t.teardown(unlock);
     const pcscd = await usePcscd();
     t.teardown(() => pcscd.stop());
-    const broker = await startEmbeddedBroker(await freePort());
-    t.teardown(() => broker.close());
-    const key = randomBytes(32);
-    const hq = await startHqServer({
-      mqttUrl: broker.url,
-      seedDemo: { terminals: [{ id: "T001", keyHex: key.toString("hex") }] },
-      log: silentLogger(),
-    });
-    t.teardown(() => hq.close());
     const dir = await tempDir(t);
     const fifo = `${dir}/usb-wedge-event-kbd`;
     execFileSync("mkfifo", [fifo]);
     const keyboard = await fs.open(fifo, constants.O_RDWR | constants.O_NONBLOCK);
     t.teardown(() => keyboard.close());
-    const config = testAgentConfig({
-      dataDir: `${dir}/agent`,
-      mqttUrl: broker.url,
-      key,
-      readers: [
-        { id: "ic", type: "pcsc", readerName: "Virtual PCD 00 00", identity: "uid", feedback: true, debounceMs: 1500 },
-        {
-          id: "wedge",
-          type: "keyboard-wedge",
-          path: fifo,
-          format: "decimal",
-          technology: "id",
-          uidByteOrder: "msbFirst",
-          grab: false,
-          debounceMs: 1500,
-        },
-      ],
+    const { hq, agent, api } = await startRig(t, {
+      agent: {
+        dataDir: `${dir}/agent`,
+        ready: "none",
+        readers: [
+          {
+            id: "ic",
+            type: "pcsc",
+            readerName: "Virtual PCD 00 00",
+            identity: "uid",
+            feedback: true,
+            debounceMs: 1500,
+          },
+          {
+            id: "wedge",
+            type: "keyboard-wedge",
+            path: fifo,
+            format: "decimal",
+            technology: "id",
+            uidByteOrder: "msbFirst",
+            grab: false,
+            debounceMs: 1500,
+          },
+        ],
+      },
     });
-    const agent = await startAgent(config, { log: silentLogger() });
-    t.teardown(() => agent.close());
-    type Status = { broker: { connected: boolean }; policy: { policy: number | null }; readers: { state: string }[] };
     await waitFor(
       "both readers present and the link up",
       async () => {
-        const s = await getJson<Status>(`${agent.url}/api/v1/status`);
+        const s = await api.status();
         return s.broker.connected && s.policy.policy !== null && s.readers.every((r) => r.state === "present");
       },
       20_000,

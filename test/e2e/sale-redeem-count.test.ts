@@ -7,21 +7,14 @@
  * the broker returns, the journal drains, and the server and the till agree on balance,
  * points and uses left, with reconcile() empty and no alert.
  */
-import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import t from "tap";
-import { startAgent } from "../../agent/agent.js";
 import { DEMO_OPERATORS } from "../../agent/demo/demo-operators.js";
-import { type EmbeddedBroker, startEmbeddedBroker } from "../../agent/demo/embedded-broker.js";
-import { silentLogger } from "../../agent/logger.js";
 import { previewFileStem } from "../../drivers/printer/preview-printer.js";
 import { grantPackage } from "../../server/backoffice/count-packages.js";
-import { startHqServer } from "../../server/hq-server.js";
-import { testAgentConfig } from "../helpers/agent-config.js";
 import { decodeEscPos } from "../helpers/escpos-decode.js";
-import { freePort } from "../helpers/free-port.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { startRig } from "../helpers/rig.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const GOLD = "04A1B2C3"; // 张伟, gold (88折; points pay up to half the bill, 1 point = 1 fen), 1000.00, 500 points
@@ -29,67 +22,25 @@ const CARD = `ic:${GOLD}`;
 const TOKEN = "pos-app-token-redeem-0123";
 
 t.test("points redemption and count uses, online and offline, reconciled exactly once", async (t) => {
-  const port = await freePort();
-  let broker: EmbeddedBroker | undefined = await startEmbeddedBroker(port);
-  t.teardown(() => broker?.close());
-  const key = randomBytes(32);
-  const hq = await startHqServer({
-    mqttUrl: broker.url,
-    seedDemo: { terminals: [{ id: "T001", keyHex: key.toString("hex") }] },
-    reconnectPeriodMs: 200,
-    log: silentLogger(),
-  });
-  t.teardown(() => hq.close());
+  const rig = await startRig(t, { agent: "none" });
+  const { hq, broker } = rig;
   const wash = await grantPackage(hq.db, { cardId: CARD, service: "洗车", uses: 3 }, { id: "hq-test", via: "cli" });
-  const dataDir = await tempDir(t);
-  const previewDir = join(dataDir, "receipts");
-  const agent = await startAgent(
-    testAgentConfig({
-      dataDir,
-      mqttUrl: broker.url,
-      key,
-      apiToken: TOKEN,
-      operators: DEMO_OPERATORS,
-      printer: { type: "preview", previewDir, paperWidth: 80 },
-    }),
-    { log: silentLogger(), backoff: { baseMs: 100, capMs: 400 }, ackTimeoutMs: 2000, receiptWaitMs: 10_000 },
-  );
-  t.teardown(() => agent.close());
-
-  const call = async (method: string, path: string, body?: unknown, session?: string) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    if (session) headers["x-cardterm-session"] = session;
-    const res = await fetch(`${agent.url}${path}`, {
-      method,
-      headers,
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
-  const status = async () => (await call("GET", "/api/v1/status")).body;
-  await waitFor("agent connected with the policy", async () => {
-    const s = await status();
-    return s.broker.connected && s.policy.policy !== null;
+  const { agent, api, previewDir } = await rig.startAgent({
+    apiToken: TOKEN,
+    operators: DEMO_OPERATORS,
+    preview: true,
+    deps: { receiptWaitMs: 10_000 },
   });
+  const call = api.call;
+  const status = () => api.status();
   const cashier = (await call("POST", "/api/v1/sessions", { operatorId: "001", pin: "1234" })).body.session;
   const sell = (body: Record<string, unknown>) => call("POST", "/api/v1/sales", { cardUid: GOLD, ...body }, cashier);
   /** What the printer put on paper for a transaction (the preview's raw ESC/POS, decoded). */
   const printed = async (txnId: string) =>
     decodeEscPos(await readFile(join(previewDir, `${previewFileStem(txnId)}.bin`))).lines.join("\n");
 
-  const events: string[] = [];
-  const stream = await fetch(`${agent.url}/api/v1/events`, { headers: { authorization: `Bearer ${TOKEN}` } });
-  const reader = stream.body!.getReader();
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (done) return;
-      events.push(new TextDecoder().decode(value));
-    }
-  })();
-  t.teardown(() => reader.cancel().catch(() => {}));
+  const events = await api.events();
+  t.teardown(() => events.close());
 
   // 1. Online: 300 points pay 3.00 of the 88.00 bill; points are earned on the 85.00 paid.
   const redeem = await sell({ amount: 10_000, redeemPoints: 300 });
@@ -128,8 +79,7 @@ t.test("points redemption and count uses, online and offline, reconciled exactly
   await waitFor("the online entries acknowledged", async () => (await status()).journal.pending === 0);
 
   // 3. Offline: redeem only what the till knows of — 204 cached, minus its own unsynced.
-  await broker.close();
-  broker = undefined;
+  await broker.stop();
   await waitFor("agent to notice the broker is gone", async () => !(await status()).broker.connected);
   const off1 = await sell({ amount: 5_000, redeemPoints: 150 });
   t.match(off1.body, { approved: true, mode: "offline", transaction: { pointsRedeemed: 150, net: 4_250 } });
@@ -158,7 +108,7 @@ t.test("points redemption and count uses, online and offline, reconciled exactly
   t.equal((await status()).journal.pending, 4);
 
   // 5. The broker returns: the journal drains, and both sides agree.
-  broker = await startEmbeddedBroker(port);
+  await broker.start();
   await waitFor("the journal to drain", async () => (await status()).journal.pending === 0, 20_000);
   await hq.idle();
   const server = await hq.ledger.getCard(CARD);
@@ -175,8 +125,8 @@ t.test("points redemption and count uses, online and offline, reconciled exactly
   const boss = (await call("POST", "/api/v1/sessions", { operatorId: "900", pin: "9999" })).body.session;
   const close = await call("GET", "/api/v1/close?format=json", undefined, boss);
   t.match(close.body, { countUses: { count: 3, uses: 3 }, total: { pointsRedeemed: 504 } });
-  await waitFor("the tap events", async () => (events.join("").match(/event: tap/g) ?? []).length >= 8);
-  const streamed = events.join("");
+  await waitFor("the tap events", async () => (events.text().match(/event: tap/g) ?? []).length >= 8);
+  const streamed = events.text();
   t.match(
     streamed,
     new RegExp(

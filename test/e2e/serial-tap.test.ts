@@ -1,56 +1,33 @@
-import { randomBytes } from "node:crypto";
 import t from "tap";
-import { startAgent } from "../../agent/agent.js";
-import { startEmbeddedBroker } from "../../agent/demo/embedded-broker.js";
-import { silentLogger } from "../../agent/logger.js";
-import { startHqServer } from "../../server/hq-server.js";
-import { testAgentConfig } from "../helpers/agent-config.js";
-import { getJson, postSale } from "../helpers/api-client.js";
-import { freePort } from "../helpers/free-port.js";
+import { postSale } from "../helpers/api-client.js";
+import { startRig } from "../helpers/rig.js";
 import { startPtyPair } from "../helpers/socat.js";
-import { tempDir } from "../helpers/temp-dir.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 t.test("a tap on the serial ID reader (socat pty) reaches an approved sale", async (t) => {
-  const broker = await startEmbeddedBroker(await freePort());
-  t.teardown(() => broker.close());
-  const key = randomBytes(32);
-  const hq = await startHqServer({
-    mqttUrl: broker.url,
-    seedDemo: { terminals: [{ id: "T001", keyHex: key.toString("hex") }] },
-    log: silentLogger(),
-  });
-  t.teardown(() => hq.close());
   const pty = await startPtyPair();
   t.teardown(() => pty.stop());
-  const config = testAgentConfig({
-    dataDir: await tempDir(t),
-    mqttUrl: broker.url,
-    key,
-    readers: [
-      {
-        id: "front",
-        type: "serial-id",
-        path: pty.agentPath,
-        baudRate: 9600,
-        dataBits: 8,
-        parity: "none",
-        stopBits: 1,
-        delimiter: "\r\n",
-        format: "decimal",
-        debounceMs: 300,
-      },
-    ],
+  const { hq, agent, api } = await startRig(t, {
+    agent: {
+      ready: "none",
+      readers: [
+        {
+          id: "front",
+          type: "serial-id",
+          path: pty.agentPath,
+          baudRate: 9600,
+          dataBits: 8,
+          parity: "none",
+          stopBits: 1,
+          delimiter: "\r\n",
+          format: "decimal",
+          debounceMs: 300,
+        },
+      ],
+    },
   });
-  const agent = await startAgent(config, { log: silentLogger() });
-  t.teardown(() => agent.close());
-  type Status = {
-    broker: { connected: boolean };
-    policy: { policy: number | null };
-    readers: { id: string; state: string }[];
-  };
   await waitFor("reader open and link up", async () => {
-    const s = await getJson<Status>(`${agent.url}/api/v1/status`);
+    const s = await api.status();
     return s.broker.connected && s.policy.policy !== null && s.readers[0]?.state === "present";
   });
 

@@ -5,56 +5,19 @@
  * today's transactions, the event stream, log-out — then the journal drains and the
  * server's ledger and the till agree to the fen.
  */
-import { randomBytes } from "node:crypto";
 import { request } from "node:http";
 import t from "tap";
-import { startAgent } from "../../agent/agent.js";
 import { DEMO_OPERATORS } from "../../agent/demo/demo-operators.js";
-import { startEmbeddedBroker } from "../../agent/demo/embedded-broker.js";
-import { silentLogger } from "../../agent/logger.js";
-import { startHqServer } from "../../server/hq-server.js";
-import { testAgentConfig } from "../helpers/agent-config.js";
-import { freePort } from "../helpers/free-port.js";
-import { tempDir } from "../helpers/temp-dir.js";
+import { startRig } from "../helpers/rig.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const GOLD = "04A1B2C3"; // 张伟, gold (pays 88%), 1000.00
 const TOKEN = "pos-app-token-0123456789";
 
 t.test("every till operation through the API, with operators and permissions, reconciled exactly once", async (t) => {
-  const broker = await startEmbeddedBroker(await freePort());
-  t.teardown(() => broker.close());
-  const key = randomBytes(32);
-  const hq = await startHqServer({
-    mqttUrl: broker.url,
-    seedDemo: { terminals: [{ id: "T001", keyHex: key.toString("hex") }] },
-    reconnectPeriodMs: 200,
-    log: silentLogger(),
-  });
-  t.teardown(() => hq.close());
-  const dataDir = await tempDir(t);
-  const agent = await startAgent(
-    testAgentConfig({ dataDir, mqttUrl: broker.url, key, apiToken: TOKEN, operators: DEMO_OPERATORS }),
-    { log: silentLogger(), backoff: { baseMs: 100, capMs: 400 }, ackTimeoutMs: 2000 },
-  );
-  t.teardown(() => agent.close());
-
-  const call = async (method: string, path: string, body?: unknown, session?: string, token = TOKEN) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    if (session) headers["x-cardterm-session"] = session;
-    const res = await fetch(`${agent.url}${path}`, {
-      method,
-      headers,
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
-  await waitFor("agent connected with the policy", async () => {
-    const s = (await call("GET", "/api/v1/status")).body;
-    return s.broker.connected && s.policy.policy !== null;
-  });
+  const { agent, hq, api } = await startRig(t, { agent: { apiToken: TOKEN, operators: DEMO_OPERATORS } });
+  const call = (method: string, path: string, body?: unknown, session?: string, token = TOKEN) =>
+    api.call(method, path, body, session, { authorization: `Bearer ${token}` });
 
   // The API token and the Host guard.
   t.match(await call("GET", "/api/v1/status", undefined, undefined, "wrong"), {
@@ -88,16 +51,7 @@ t.test("every till operation through the API, with operators and permissions, re
   const boss = (await call("POST", "/api/v1/sessions", { operatorId: "900", pin: "9999" })).body;
 
   // An event stream is open while the till works.
-  const events: string[] = [];
-  const stream = await fetch(`${agent.url}/api/v1/events`, { headers: { authorization: `Bearer ${TOKEN}` } });
-  const reader = stream.body!.getReader();
-  void (async () => {
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
-      if (done) return;
-      events.push(new TextDecoder().decode(value));
-    }
-  })();
+  const events = await api.events();
 
   // Sale (cashier): recorded under the cashier.
   const sale = await call("POST", "/api/v1/sales", { amount: 2500, cardUid: GOLD }, cashier.session);
@@ -180,9 +134,9 @@ t.test("every till operation through the API, with operators and permissions, re
   t.same(await hq.ledger.reconcile(), [], "every account equals its opening balance plus its transactions");
   t.same(await hq.ledger.listAlerts(), [], "no conflict between the till's journal and the online operations");
   t.equal(agent.ledger.knownBalance(`ic:${GOLD}`), 98_800, "the till agrees with the server");
-  await waitFor("the events to arrive", async () => events.join("").includes("event: decision"));
-  const streamed = events.join("");
+  await waitFor("the events to arrive", async () => events.text().includes("event: decision"));
+  const streamed = events.text();
   t.match(streamed, /event: decision\ndata: \{"approved":true,"mode":"online"/, "decisions stream as they happen");
   t.notOk(streamed.includes(GOLD), "card numbers are masked in the stream");
-  await reader.cancel();
+  await events.close();
 });

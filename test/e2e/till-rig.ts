@@ -9,7 +9,6 @@ import { DEMO_OPERATOR_PINS, DEMO_OPERATORS } from "../../agent/demo/demo-operat
 import type { SimulatedReader } from "../../drivers/readers/simulated-reader.js";
 import type { HqServer } from "../../server/hq-server.js";
 import { startRig } from "../helpers/rig.js";
-import { tempDir } from "../helpers/temp-dir.js";
 import type { TillApi } from "../helpers/till-api.js";
 
 export type { Reply } from "../helpers/till-api.js";
@@ -34,22 +33,19 @@ export async function startTillRig(
   t: { teardown(fn: () => unknown): void },
   over: { idleTimeoutMs?: number; tapTimeoutMs?: number } = {},
 ): Promise<TillRig> {
-  const dataDir = await tempDir(t);
-  const previewDir = `${dataDir}/receipts`;
   const operators = DEMO_OPERATORS.map((o) => ({
     ...o,
     cardUid: o.role === "cashier" ? OPERATOR_CARDS.cashier : OPERATOR_CARDS.supervisor,
   }));
   const rig = await startRig(t, {
     agent: {
-      dataDir,
       apiToken: API_TOKEN,
       operators,
-      printer: { type: "preview", previewDir, paperWidth: 80 },
+      preview: true,
       ...over,
       deps: { receiptWaitMs: 10_000 },
     },
   });
-  const { agent, hq, reader, api } = rig;
+  const { agent, hq, reader, api, previewDir } = rig;
   return { agent, hq, previewDir, reader, call: api.call, login: (id) => api.login(id) };
 }

@@ -46,6 +46,8 @@ export interface RigAgentOptions extends Partial<Omit<ConfigOptions, "mqttUrl" |
   idleTimeoutMs?: number;
   /** How long the agent waits for a tap; default testAgentConfig's 5 s. */
   tapTimeoutMs?: number;
+  /** The preview printer, writing each receipt into `previewDir` under the agent's data dir. */
+  preview?: boolean;
   /** Entries per upload batch (server.uploadBatchSize). */
   uploadBatchSize?: number;
   /** Over the rig's quick defaults (silent log, backoff 100–400 ms, ack time-out 2 s). */
@@ -71,6 +73,8 @@ export interface RigOptions {
 export interface RigAgent {
   agent: RunningAgent;
   dataDir: string;
+  /** Where the preview printer writes (`preview: true`): `${dataDir}/receipts`. */
+  previewDir: string;
   /** The agent's API, with the token the agent was given. */
   api: TillApi;
   /** The agent's simulated reader: `reader.tap(uid)` is a card on it. */
@@ -127,7 +131,10 @@ export async function startRig(t: Teardown, opts: RigOptions = {}): Promise<Rig>
     const mqttUrl = a.mqttUrl ?? broker?.url;
     if (!mqttUrl) throw new Error("the rig has no broker for the agent");
     const dataDir = a.dataDir ?? (await ownDir());
-    const config = agentConfig({ ...a, terminalId, dataDir, mqttUrl, key: keys[terminalId] ?? randomBytes(32) });
+    const previewDir = `${dataDir}/receipts`;
+    const printer = a.preview ? { type: "preview" as const, previewDir, paperWidth: 80 as const } : a.printer;
+    const key = keys[terminalId] ?? randomBytes(32);
+    const config = agentConfig({ ...a, terminalId, dataDir, mqttUrl, key, printer });
     const agent = await startAgent(config, {
       log: silentLogger(),
       backoff: { baseMs: 100, capMs: 400 },
@@ -139,7 +146,7 @@ export async function startRig(t: Teardown, opts: RigOptions = {}): Promise<Rig>
     if ((a.ready ?? "policy") === "policy") await waitFor("agent connected with the policy", () => tillReady(api));
     if (a.ready === "connected")
       await waitFor("agent connected to the broker", async () => (await api.status()).broker.connected);
-    return { agent, dataDir, api, reader: simulatedReader(agent) };
+    return { agent, dataDir, previewDir, api, reader: simulatedReader(agent) };
   };
   const first = opts.agent === "none" ? undefined : await startRigAgent(opts.agent);
   const key = keys[terminals[0] ?? "T001"] ?? randomBytes(32);
@@ -158,6 +165,9 @@ export async function startRig(t: Teardown, opts: RigOptions = {}): Promise<Rig>
     },
     get dataDir() {
       return present(first, "agent").dataDir;
+    },
+    get previewDir() {
+      return present(first, "agent").previewDir;
     },
     get api() {
       return present(first, "agent").api;

@@ -34,6 +34,15 @@ export interface TillApi {
   status(): Promise<TillStatus>;
   /** Logs in by PIN (a demo operator's unless `pin` is given); returns the session token. */
   login(operatorId: string, pin?: string): Promise<string>;
+  /** Opens the event stream (GET /api/v1/events), read in the background. */
+  events(): Promise<EventStream>;
+}
+
+export interface EventStream {
+  /** Everything the stream sent so far, as text. */
+  text(): string;
+  /** Stops reading; safe to call twice. */
+  close(): Promise<void>;
 }
 
 export function tillApi(url: string, token?: string | null): TillApi {
@@ -59,6 +68,22 @@ export function tillApi(url: string, token?: string | null): TillApi {
       const r = await call("POST", "/api/v1/sessions", { operatorId, pin: pin ?? known[operatorId] });
       if (r.status !== 200) throw new Error(`log-in of ${operatorId} failed: ${JSON.stringify(r.body)}`);
       return r.body.session as string;
+    },
+    async events() {
+      const stream = await fetch(`${url}/api/v1/events`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+      if (!stream.body) throw new Error(`the event stream answered ${stream.status} without a body`);
+      const reader = stream.body.getReader();
+      const chunks: string[] = [];
+      void (async () => {
+        for (;;) {
+          const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+          if (done) return;
+          chunks.push(new TextDecoder().decode(value));
+        }
+      })();
+      return { text: () => chunks.join(""), close: () => reader.cancel().catch(() => {}) };
     },
   };
 }
