@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the whole tap suite and ends with the plain line `N passed, N failed`, so a
-// run that executed no test is visible in CI (../shared/TESTBED.md). Extra arguments
-// go to tap (e.g. a test file).
+// run that executed no test is visible in CI (docs/architecture.md#testing-against-real-components).
+// Extra arguments go to tap (e.g. a test file).
 import { spawn } from "node:child_process";
 
 const args = process.argv.slice(2);

@@ -1,5 +1,5 @@
 /**
- * Issue 13 defect 2 as a property: one account with three cards — an IC card, an ID card
+ * Limits per account, as a property: one account with three cards — an IC card, an ID card
  * and a sub-card with its own per-payment and daily limits — and another member's card,
  * at one till. Random sequences of sales on all of them (one at a time and in bursts),
  * link changes, syncs of prefixes of the journal, card refreshes, waits, flushes and

@@ -1,5 +1,5 @@
 /**
- * Issue 13 defect 2: two cards on one account at one till, offline. The known balance,
+ * Limits per account: two cards on one account at one till, offline. The known balance,
  * the unsynced offline spend, points and count uses belong to the account (a member's IC
  * and ID card, a primary and its sub-card share them); the per-card offline limits and a
  * sub-card's own limits still apply per card on top.

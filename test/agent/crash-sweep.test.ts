@@ -1,10 +1,10 @@
 /**
- * Crash sweep (issue 3): the agent process is SIGKILLed at each crash point between tap
+ * Crash sweep: the agent process is SIGKILLed at each crash point between tap
  * and approval, again and again on the same data directory. After every kill the
  * journal must hold every approval the POS saw, with no gap in the sequence and a chain
  * that verifies — and the restarted agent approves again.
  *
- * Online (issue 13, defect 1), against Mosquitto and the central server: killed after the
+ * Online (docs/reconciliation.md), against Mosquitto and the central server: killed after the
  * till's intent is durable and before it asks, and after the server approved (holding the
  * money) and before the till's commit. Once restarted and drained, the server holds no
  * debit the till did not journal, no hold is left open, and the balance is whole.

@@ -1,5 +1,5 @@
 /**
- * The intent step of the decider (issue 13, defect 1): the intent is durable before the
+ * The intent step of the decider (docs/reconciliation.md): the intent is durable before the
  * server is asked, a till that cannot write it never asks, and each way a sale can end
  * either settles the intent (a journal entry, the server's decline) or releases what the
  * server may hold (declined offline after a timeout, a commit that failed). The server is

@@ -1,5 +1,5 @@
 /**
- * Disk full and I/O errors (issue 3): no approval without a durable record, nothing in
+ * Disk full and I/O errors: no approval without a durable record, nothing in
  * memory moves when a write fails, and the agent carries on when space returns — on the
  * crash shim, and on a real full filesystem (a tiny tmpfs) through the real writer.
  */

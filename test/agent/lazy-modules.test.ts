@@ -1,6 +1,6 @@
 /**
- * The agent loads a device's native module only when the device is configured (issue 15
- * item 8, bench/footprint.ts): `serialport` (~13 MB resident) for a serial reader or
+ * The agent loads a device's native module only when the device is configured (bench/README.md,
+ * "Footprint"): `serialport` (~13 MB resident) for a serial reader or
  * printer, `@resvg/resvg-js` for the preview printer's PNGs. Before, both were imported by
  * every agent, on every till. A real agent in a fresh process, its loaded packages listed.
  */

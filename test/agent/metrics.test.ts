@@ -1,5 +1,5 @@
 /**
- * GET /metrics (issue 8): the Prometheus text format read back strictly by an independent
+ * GET /metrics: the Prometheus text format read back strictly by an independent
  * parser, and the figures moving with real sales, declines and till operations on a real
  * agent against the real central server and broker — online, then offline.
  */

@@ -1,9 +1,9 @@
 /**
- * The offline rules as properties (issue 3, DESIGN §4): random sequences of sales (one at
- * a time and in bursts from several readers), link changes (up, down, timing out), syncs
- * of random prefixes of the journal, card refreshes, card-cache flushes, waits and
- * restarts, driving a real TerminalLedger on disk and the real Decider against a model of
- * the server. After every step:
+ * The offline rules as properties (docs/architecture.md#the-offline-rules): random sequences of
+ * sales (one at a time and in bursts from several readers), link changes (up, down, timing
+ * out), syncs of random prefixes of the journal, card refreshes, card-cache flushes, waits and
+ * restarts, driving a real TerminalLedger on disk and the real Decider against a model of the
+ * server. After every step:
  *   (a) the unsynced offline total and count, per card and per terminal, are within limits;
  *   (b) an approved offline debit never leaves a card's known balance negative;
  *   (c) every known balance equals the initial balance minus every approved debit (an
@@ -72,7 +72,7 @@ class ServerModel {
     return { ...c, accountId: `A${i}`, memberName: "会员", status: "active", balance: this.balance[i]!, points: 0 };
   }
 
-  /** Online authorisation: applied at once (DESIGN §5), against what the server knows. */
+  /** Online authorisation: applied at once, against what the server knows. */
   /** As server/ledger/authorise.ts: the till's unsynced offline debits are already spent. */
   authorise(txnId: string, i: number, gross: number, unsyncedOffline = 0): AuthReply {
     const type = cardTypeOf(policy, CARDS[i]!.cardType)!;

@@ -1,5 +1,5 @@
 /**
- * A till with no operators takes sales without any log-in (issue 15, item 5): the agent
+ * A till with no operators takes sales without any log-in: the agent
  * says so at every start, and `cardterm doctor` WARNs — FAILs when the API also listens
  * on the LAN without a token. Head office's stored operators count like the config's.
  */

@@ -1,5 +1,5 @@
 /**
- * Operators at the till from two sources (issue 7, agent/operators/roster.ts and
+ * Operators at the till from two sources (agent/operators/roster.ts and
  * sessions.ts), as pure units with a virtual clock: head office wins on the same id (its
  * role replaces the config's, its "disabled" removes the config's entry), config-only
  * operators stay, sessions end when their operator leaves or changes role, log-in is

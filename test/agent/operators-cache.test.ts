@@ -1,5 +1,5 @@
 /**
- * The till's copy of head office's operators (issue 7, agent/sync/operators-cache.ts),
+ * The till's copy of head office's operators (agent/sync/operators-cache.ts),
  * with a stand-in link and a real data directory: a newer document is stored before the
  * listener hears of it and is there again after a reopen; an older one, the same one
  * again, another till's, a malformed one and a cleared retained message change nothing;

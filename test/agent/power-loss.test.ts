@@ -1,5 +1,5 @@
 /**
- * Power loss (issue 3): a crash at any point of commits, acks, card refreshes and card-cache
+ * Power loss: a crash at any point of commits, acks, card refreshes and card-cache
  * flushes (cards.json, then the overlay out of journal.json) loses
  * nothing that was acknowledged, and the journal opens with a gapless, verifying chain
  * whose balances replay exactly. The same scenarios with a writer that skips a sync

@@ -1,5 +1,5 @@
 /**
- * DESIGN §4 rule 8 for points and count uses, as properties: random sequences of offline
+ * Offline rule 8 for points and count uses, as properties: random sequences of offline
  * sales that redeem points or use a count package, acknowledgements of random prefixes of
  * the journal (the server applied them) and card refreshes from a model of the server,
  * driving a real TerminalLedger on disk and the real Decider. After every step:

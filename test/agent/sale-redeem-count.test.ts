@@ -1,7 +1,7 @@
 /**
- * The decider with points redemption, count-card uses, sub-card limits and the PIN
- * (issue 7): offline only within what the cached snapshot says exists minus what this
- * till spent since (DESIGN §4 rule 8); online the server is asked with those figures and
+ * The decider with points redemption, count-card uses, sub-card limits and the PIN:
+ * offline only within what the cached snapshot says exists minus what this
+ * till spent since (offline rule 8); online the server is asked with those figures and
  * its answer journaled as it gave it.
  */
 import { randomBytes } from "node:crypto";

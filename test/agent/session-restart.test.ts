@@ -1,5 +1,5 @@
 /**
- * Operator sessions survive an agent restart when that is safe (issue 15: "after an agent
+ * Operator sessions survive an agent restart when that is safe ("after an agent
  * restart every cashier must log in again"): the real agent on a real data directory,
  * stopped and started again on it. A session still in its idle time-out goes on with the
  * same token; one whose time-out passed while the agent was down, one whose operator left

@@ -1,7 +1,7 @@
 /**
- * A journal that failed verification still tells the truth about itself (issue 13
- * defect 5): where it failed (failedSeq, reason), the entries that still verify on their
- * own as the outbox (pending), the sequence numbers it cannot vouch for as gaps — and
+ * A journal that failed verification still tells the truth about itself
+ * (docs/reconciliation.md): where it failed (failedSeq, reason), the entries that still verify
+ * on their own as the outbox (pending), the sequence numbers it cannot vouch for as gaps — and
  * the server's acks move nothing on disk: the evidence stays as found.
  */
 import { randomBytes } from "node:crypto";

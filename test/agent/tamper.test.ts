@@ -1,7 +1,7 @@
 /**
- * Tamper evidence on the box (issue 3, DESIGN §5): an entry edited, deleted, reordered,
- * re-signed with another key, a truncated file or a rewound chain head is detected when
- * the ledger opens, the message names the entry, approvals are refused with
+ * Tamper evidence on the box (docs/architecture.md#the-journal): an entry edited, deleted,
+ * reordered, re-signed with another key, a truncated file or a rewound chain head is detected
+ * when the ledger opens, the message names the entry, approvals are refused with
  * CT_JOURNAL_CORRUPT and the evidence is left as it was found.
  */
 import { randomBytes } from "node:crypto";

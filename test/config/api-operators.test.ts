@@ -1,4 +1,4 @@
-/** The API token (a secret from env or file) and the operators of a till, in the YAML config (issue 7). */
+/** The API token (a secret from env or file) and the operators of a till, in the YAML config. */
 import { writeFile } from "node:fs/promises";
 import t from "tap";
 import { loadConfig } from "../../config/load-config.js";

@@ -1,5 +1,5 @@
 /**
- * Issue 8's proof: each class of config mistake a technician makes is reported with the
+ * Each class of config mistake a technician makes is reported with the
  * file, the line and the key, and all of them at once (one pass of fixes, not one per
  * restart). Run through `cardterm config check` as a technician would, on real files.
  */

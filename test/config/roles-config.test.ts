@@ -1,5 +1,5 @@
 /**
- * The config's `roles:` section (issue 7): loaded as written, and refused — at its file
+ * The config's `roles:` section: loaded as written, and refused — at its file
  * and line, with the nearest valid name — when a role or a permission is misspelt, given
  * twice, or not a list. Through the real loader.
  */

@@ -1,5 +1,5 @@
 /**
- * Field defects in the config banner (issue 15, item 5): YAML syntax errors point at the
+ * Field defects in the config banner: YAML syntax errors point at the
  * line where the technician's slip is — the opening quote or bracket that is never
  * closed — not at the line after it (or the end of the file); an amount with three
  * decimals comes with the value to write instead.

@@ -1,7 +1,7 @@
 /**
- * The PC/SC reader against the real pcscd with vpcd's two virtual readers and cards
- * emulated in TypeScript (TESTBED.md, "IC cards"), plus what needs no pcscd: the missing
- * library, pcscd absent, and the pure decoders.
+ * The PC/SC reader against the real pcscd with vpcd's two virtual readers and cards emulated in
+ * TypeScript (docs/architecture.md#testing-against-real-components), plus what needs no pcscd:
+ * the missing library, pcscd absent, and the pure decoders.
  *
  * One pcscd serves the box, so the tests in this file run one after another, and each
  * waits for its cards to be seen leaving before the next is put down (pcscd polls

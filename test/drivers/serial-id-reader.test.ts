@@ -1,6 +1,7 @@
 /**
  * The serial ID-card reader, end to end over socat ptys with the real `serialport`
- * (TESTBED.md), plus its supervision logic over a fake port with a fake clock.
+ * (docs/architecture.md#testing-against-real-components), plus its supervision logic over a
+ * fake port with a fake clock.
  */
 import { spawn } from "node:child_process";
 import { promises as fs } from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * Issue 13, defect 3, at the till: the local API never coerces a body and never drops an
+ * Nothing coerced, at the till: the local API never coerces a body and never drops an
  * unknown field. Derived from the published OpenAPI document: for every route with a body
  * and every field in it, each shape the document does not admit ("25.00", "1e2", "100",
  * true, 25.5, below the minimum, null, a list, an object), an unknown field, a misspelt

@@ -1,5 +1,5 @@
 /**
- * The broker goes away and comes back (issue 15, item 5): tills took 8–22 s to reconnect
+ * The broker goes away and comes back: tills took 8–22 s to reconnect
  * after a LAN broker returned, and head office logged a warning about once a second the
  * whole time. With the defaults as shipped (no test backoff), against a real Mosquitto
  * killed and restarted: the till and the server are back within the backoff cap (5 s)

@@ -1,5 +1,5 @@
 /**
- * The console at the till, from the screenshots of issue 15 item 7, in Chromium against
+ * The console at the till, from the screenshots of field runs, in Chromium against
  * the real agent, server and broker — the browser in New York, the store in Shanghai:
  * card types by name (金卡, not gold); points and a count package used from the till
  * screen, offered by the balance query; a cashier told up front that refunds need a

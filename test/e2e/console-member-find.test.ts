@@ -1,5 +1,5 @@
 /**
- * Finding a member on the console's card screen (会员查询, issue 7), in Chromium against the
+ * Finding a member on the console's card screen (会员查询), in Chromium against the
  * real agent, central server and broker: a cashier finds 李娜 by her whole phone number
  * (phone masked, her card and its status listed), an unknown or partial number says so;
  * a supervisor finds her card by phone, reports it lost from the choice, and a sale with

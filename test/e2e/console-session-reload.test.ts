@@ -1,5 +1,5 @@
 /**
- * A page reload at the till does not log the cashier out (issue 15): in Chromium against
+ * A page reload at the till does not log the cashier out: in Chromium against
  * the real agent, a cashier logged in reloads the console and is still at the till, with
  * the same session (a sale goes through under it); after a log-out a reload shows the
  * log-in; a session the agent ended while the page was away brings the log-in back with a

@@ -1,8 +1,8 @@
 /**
- * The auditor's questions of issue 13, defect 1, asked of a real ledger and a real till's
- * data directory after the till has drained: is there a debit at the server that the till
- * never recorded? is a hold still waiting? does each card's balance equal what was paid in
- * minus what the till journaled?
+ * The auditor's questions (no debit without the till's record: docs/reconciliation.md), asked
+ * of a real ledger and a real till's data directory after the till has drained: is there a
+ * debit at the server that the till never recorded? is a hold still waiting? does each card's
+ * balance equal what was paid in minus what the till journaled?
  *
  * "Debit" is any sale transaction of the terminal at the server that moves money: today
  * every row of `transactions`; once online approvals are holds, a released hold moved

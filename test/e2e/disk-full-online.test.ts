@@ -1,8 +1,8 @@
 /**
- * Issue 13, defect 1, as the auditor found it: the till's data directory full, every sale
- * answered 503 CT_STORE_WRITE_FAILED — and yet each had been debited at the server. Real
- * parts: the agent as its own process (`cardterm run`) with its data dir on a 256 KiB
- * tmpfs, Mosquitto, the central server (on PGlite, in this process).
+ * No debit without the till's record (docs/reconciliation.md), as the auditor found it: the
+ * till's data directory full, every sale answered 503 CT_STORE_WRITE_FAILED — and yet each had
+ * been debited at the server. Real parts: the agent as its own process (`cardterm run`) with
+ * its data dir on a 256 KiB tmpfs, Mosquitto, the central server (on PGlite, in this process).
  *
  * After the disk has room again and the agent has restarted (resolving whatever it left)
  * and drained its journal, the ledger must hold no debit of a refused sale: every sale

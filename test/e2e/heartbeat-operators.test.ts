@@ -1,5 +1,5 @@
 /**
- * Which operators document each till holds (issue 8 follow-up): the heartbeat carries it
+ * Which operators document each till holds: the heartbeat carries it
  * (optional, so older tills stay accepted), head office stores it and shows it in
  * `cardterm-hq report terminals`. Through the real embedded broker, the server on PGlite in
  * a temp dir, a real agent, and the real CLI reading the same ledger afterwards.

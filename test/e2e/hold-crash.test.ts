@@ -1,10 +1,10 @@
 /**
- * Issue 13, defect 1, at the crash points of the online path: the agent as its own process
- * (`cardterm run`), SIGKILLed (CARDTERM_CRASH_AT) after its intent is durable, after the
- * server approved and before the till's commit, and just after the commit; Mosquitto; the
- * central server on PGlite in this process. After a restart the till resolves what it
- * left: a sale it never recorded is released (the member's balance whole), a sale it
- * recorded is confirmed and debited exactly once.
+ * No debit without the till's record (docs/reconciliation.md), at the crash points of the
+ * online path: the agent as its own process (`cardterm run`), SIGKILLed (CARDTERM_CRASH_AT)
+ * after its intent is durable, after the server approved and before the till's commit, and just
+ * after the commit; Mosquitto; the central server on PGlite in this process. After a restart
+ * the till resolves what it left: a sale it never recorded is released (the member's balance
+ * whole), a sale it recorded is confirmed and debited exactly once.
  */
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";

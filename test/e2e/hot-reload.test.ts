@@ -1,5 +1,5 @@
 /**
- * Hot reload under a loop of sales (issue 8): a real `cardterm run` child process, offline
+ * Hot reload under a loop of sales: a real `cardterm run` child process, offline
  * (a box that was online before: policy, cards, a recent contact), a network printer
  * stand-in, and four POS workers selling through the HTTP API the whole time while the
  * config file is changed under it:

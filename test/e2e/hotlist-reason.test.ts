@@ -1,5 +1,5 @@
 /**
- * Why a card is on the hotlist reaches the till (issue 15, item 5): a card listed for a
+ * Why a card is on the hotlist reaches the till: a card listed for a
  * shortfall — an offline sale elsewhere went past its balance — is declined offline
  * saying it owes money and to top it up, not "lost or frozen". Real Mosquitto, the real
  * server, a real agent; another till's batch makes the shortfall.

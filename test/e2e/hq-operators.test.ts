@@ -1,5 +1,5 @@
 /**
- * Operators from head office and roles from policy and config, end to end (issue 7): the
+ * Operators from head office and roles from policy and config, end to end: the
  * embedded broker (aedes), the real central server on PGlite, and the agent loaded from a
  * YAML file through the real loader, driven over its HTTP API.
  *

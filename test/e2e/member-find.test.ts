@@ -1,5 +1,5 @@
 /**
- * Finding a member at the till (会员查询, issue 7) through the local HTTP API, against the
+ * Finding a member at the till (会员查询) through the local HTTP API, against the
  * real central server (PGlite) and broker: by the whole phone number and by member id,
  * never by a prefix; the phone masked in the reply; each lookup in head office's audit log
  * (who, which till, the phone masked); at most five members; the memberFind permission at

@@ -1,5 +1,5 @@
 /**
- * Signed till messages (issue 13 defect 4, docs/security.md), against a real Mosquitto
+ * Signed till messages (docs/security.md), against a real Mosquitto
  * with a password per till and no ACL — the set-up where one till's broker password can
  * publish on every till's topics (deploy/mosquitto/acl stops that at the broker:
  * reconcile-security.test.ts) — the real server on PGlite and the real agent.

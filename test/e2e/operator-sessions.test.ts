@@ -1,5 +1,5 @@
 /**
- * Operator sessions at the till through the local API (issue 7), with the real server and
+ * Operator sessions at the till through the local API, with the real server and
  * broker behind the agent: log-in by operator card (its uid, or a tap on the reader), a
  * card that is no operator's refused, the idle time-out (a short api.idleTimeout in the
  * config), activity keeping a session alive, log-out, and five wrong PINs locking.

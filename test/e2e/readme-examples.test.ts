@@ -1,5 +1,5 @@
 /**
- * README's shell examples, run against the demo as README tells it (issue 15 item 6): the
+ * README's shell examples, run against the demo as README tells it: the
  * fenced blocks marked ```sh demo run, in order, in one shell while the demo (`npm start`) runs;
  * the blocks marked ```sh demo-stopped after it is stopped with Ctrl-C (SIGINT). A block
  * fails the test when a command in it fails (curl with --fail-with-body: a 4xx is a

@@ -1,5 +1,5 @@
 /**
- * Reconciliation under faults (issue 6): a real agent, a real Mosquitto and the real
+ * Reconciliation under faults: a real agent, a real Mosquitto and the real
  * server, with a fault proxy between the agent and the broker. Whatever the network and
  * the broker do — duplicate, reorder, lose acks, die mid-stream, drop queued messages
  * past their limit — the ledger ends holding every journal entry exactly once, and its

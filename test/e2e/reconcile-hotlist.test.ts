@@ -1,8 +1,9 @@
 /**
- * The hotlist as versioned retained documents with deltas (DESIGN §5), end to end: the
- * real server publishes a retained delta and a retained full document per change; the
- * real agent applies a delta only onto the version it holds, fetches the full document
- * when a delta does not follow, and reports the version it holds in its heartbeat.
+ * The hotlist as versioned retained documents with deltas
+ * (docs/architecture.md#reconciliation-with-head-office), end to end: the real server publishes
+ * a retained delta and a retained full document per change; the real agent applies a delta only
+ * onto the version it holds, fetches the full document when a delta does not follow, and
+ * reports the version it holds in its heartbeat.
  */
 import { readFile } from "node:fs/promises";
 import { pino } from "pino";

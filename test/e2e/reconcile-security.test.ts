@@ -1,5 +1,5 @@
 /**
- * Security of the link (issue 6), against a real Mosquitto set up as deploy/ ships it:
+ * Security of the link, against a real Mosquitto set up as deploy/ ships it:
  * TLS with the chain's own CA (made here with openssl), a password file with one user
  * per terminal (from provisioning), and deploy/mosquitto/acl. A terminal cannot speak
  * for another; a replayed batch changes nothing; a tampered entry is rejected, alerted at

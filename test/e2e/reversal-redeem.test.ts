@@ -1,6 +1,6 @@
 /**
  * Refunds and voids of sales paid with points or a count use, end to end through the
- * local HTTP API (issue 7) — the real central server on PGlite, the embedded broker and
+ * local HTTP API — the real central server on PGlite, the embedded broker and
  * the agent (till-rig.ts): a sale paying 300 points is refunded half, then the rest, and
  * the member has every point back; a count use is voided and the use is back; a paid sale
  * with a use gets its use back by a refund of the use alone. Each slip, decoded from the

@@ -1,5 +1,5 @@
 /**
- * `cardterm run` under a systemd stand-in (issue 8, deployment): a child process with
+ * `cardterm run` under a systemd stand-in: a child process with
  * NOTIFY_SOCKET and WATCHDOG_USEC set, talking to a real unix datagram socket through
  * systemd-notify — READY=1 with a STATUS= line once the API serves, WATCHDOG=1 at half
  * WATCHDOG_USEC, a STATUS= that follows the journal, RELOADING=1 … READY=1 around a

@@ -1,9 +1,9 @@
 /**
- * Issue 13, defect 1, the technician's way: the real agent SIGKILLed over and over (≥ 200
- * times) while three POS clients sell on four cards, online and offline in stretches (the
- * link to the broker cut and refused), one central server and one Mosquitto for the whole
- * run. The kills land wherever they land: before the ask, while the server decides,
- * between its approval and the till's commit, after.
+ * No debit without the till's record (docs/reconciliation.md), the technician's way: the real
+ * agent SIGKILLed over and over (≥ 200 times) while three POS clients sell on four cards,
+ * online and offline in stretches (the link to the broker cut and refused), one central server
+ * and one Mosquitto for the whole run. The kills land wherever they land: before the ask, while
+ * the server decides, between its approval and the till's commit, after.
  *
  * When the last agent has drained its journal and settled what it left open:
  * - every approval a client was shown is in the server's ledger exactly once;

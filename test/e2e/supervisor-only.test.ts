@@ -1,5 +1,5 @@
 /**
- * Every supervisor-only operation is refused to a cashier (issue 7), driven by the
+ * Every supervisor-only operation is refused to a cashier, driven by the
  * permissions, not by a hand-kept list: the routes the API serves must all be in the
  * OpenAPI document; the document marks each gated operation with its permission
  * (permissions.ts ROUTE_PERMISSIONS); every operation whose permission a supervisor has

@@ -1,8 +1,8 @@
 /**
- * Issue 13, defect 5, as the auditor found it: an entry edited in the journal on the box.
- * The agent rightly refused sales, but its status and heartbeat said 0 pending, head
- * office showed the till online with nothing pending and no alert, and the untampered
- * entries before and after the edited one were never uploaded.
+ * A tampered journal (docs/reconciliation.md, "A gap in a till's chain"), as the auditor found
+ * it: an entry edited in the journal on the box. The agent rightly refused sales, but its
+ * status and heartbeat said 0 pending, head office showed the till online with nothing pending
+ * and no alert, and the untampered entries before and after the edited one were never uploaded.
  *
  * Real parts: the agent as its own process (`cardterm run`), Mosquitto, the central
  * server on PGlite in a data directory (this process), `cardterm doctor` and

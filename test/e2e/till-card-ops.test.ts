@@ -1,6 +1,6 @@
 /**
  * Every card operation at the till through the local HTTP API, against the real central
- * server (PGlite) and broker (issue 7): issue to a new and to an existing member (and by a
+ * server (PGlite) and broker: issue to a new and to an existing member (and by a
  * tap), a sub-card sharing the balance, loss / unloss, freeze / unfreeze, replace, level
  * change, recycle, declines with their codes, a repeated request applied once, the audit
  * log naming the till's operator, a slip printed for each — and no journal entry for any

@@ -1,6 +1,6 @@
 /**
  * Debian's chromium driven by playwright-core, for the web console's browser tests
- * (../shared/TESTBED.md "A browser for the web console": no browser download here).
+ * (docs/architecture.md#testing-against-real-components: no browser download here).
  *
  * The browser runs as a playwright BrowserServer so the test knows its pid: teardown
  * closes it politely and then kills what is left of its process group by that pid.

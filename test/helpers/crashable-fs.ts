@@ -1,6 +1,7 @@
 /**
- * An in-memory disk that models the page cache, for power-loss tests (TESTBED: "a
- * filesystem shim that loses unsynced writes").
+ * An in-memory disk that models the page cache, for power-loss tests
+ * (docs/architecture.md#testing-against-real-components: a file system that loses unsynced
+ * writes).
  *
  * The model is POSIX at its least forgiving, not ext4 at its kindest:
  * - a file's data is durable only once that inode was fsynced after the write;

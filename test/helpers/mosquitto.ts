@@ -1,8 +1,8 @@
 /**
  * A real Mosquitto per test suite, on a free loopback port with its own config file
- * (TESTBED). `stop()` kills it by pid; `start()` brings it back on the same port, with
- * its persistence file, as a broker restart in production would (a SIGKILL loses what
- * was not yet saved; `stop("SIGTERM")` saves first).
+ * (docs/architecture.md#testing-against-real-components). `stop()` kills it by pid; `start()`
+ * brings it back on the same port, with its persistence file, as a broker restart in production
+ * would (a SIGKILL loses what was not yet saved; `stop("SIGTERM")` saves first).
  *
  * Options add what the security and fault suites need: a per-client queue limit, a TLS
  * listener, a password file and an ACL file. The broker's log is kept (`log()`) so a

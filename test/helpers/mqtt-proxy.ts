@@ -1,8 +1,8 @@
 /**
  * A fault-injecting TCP proxy on loopback between an MQTT client and its broker
- * (TESTBED "Faults you can cause"): it frames the byte stream into MQTT packets and can
- * drop, delay, duplicate (replay a PUBLISH 1–3 times) and reorder them, refuse new
- * connections and cut the live ones.
+ * (docs/architecture.md#testing-against-real-components): it frames the byte stream into MQTT
+ * packets and can drop, delay, duplicate (replay a PUBLISH 1–3 times) and reorder them, refuse
+ * new connections and cut the live ones.
  *
  * A dropped QoS 1 PUBLISH is answered with a PUBACK forged towards its sender, as if the
  * far side had taken it and lost it (a broker past `max_queued_messages` does exactly

@@ -1,8 +1,9 @@
 /**
- * The machine's pcscd with vpcd's two virtual readers (TESTBED.md, "IC cards"). One pcscd
- * serves the whole box, so this helper shares a running one and starts its own
- * (`pcscd --foreground`, as root) only when none answers; it stops only what it started,
- * by pid. `kill()` and `restart()` are the fault the PC/SC driver must survive.
+ * The machine's pcscd with vpcd's two virtual readers
+ * (docs/architecture.md#testing-against-real-components). One pcscd serves the whole box, so
+ * this helper shares a running one and starts its own (`pcscd --foreground`, as root) only when
+ * none answers; it stops only what it started, by pid. `kill()` and `restart()` are the fault
+ * the PC/SC driver must survive.
  *
  * Test files using vpcd hold `lockVpcd()` for their whole run: one run at a time per box.
  *

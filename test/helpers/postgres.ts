@@ -1,8 +1,8 @@
 /**
- * A real PostgreSQL 15 per test file or benchmark (TESTBED "PostgreSQL and PGlite"):
- * `initdb` into a temp dir, started on a free loopback port as a non-root user (the
- * server refuses to run as root), stopped by pid. Unix sockets go into the same dir, so
- * nothing outside it is touched.
+ * A real PostgreSQL 15 per test file or benchmark
+ * (docs/architecture.md#testing-against-real-components): `initdb` into a temp dir, started on
+ * a free loopback port as a non-root user (the server refuses to run as root), stopped by pid.
+ * Unix sockets go into the same dir, so nothing outside it is touched.
  *
  * `durable: false` (tests) turns fsync off for speed (commits still reach the OS, so a killed
  * PostgreSQL loses nothing); benchmarks keep the production defaults.

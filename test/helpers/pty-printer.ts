@@ -1,10 +1,10 @@
 /**
- * A serial (or usblp-like character device) receipt printer stand-in on the test side of
- * a socat pty pair (TESTBED.md, "socat pty pairs"): it keeps every byte the code under
- * test wrote to the device side and answers `DLE EOT n` with one byte per query — after
- * noise written separately, late, or not at all — like test/helpers/tcp-printer.ts does
- * over TCP. `hold()` stops reading, so the device's buffer fills and writes block, as on
- * a printer that stopped taking data.
+ * A serial (or usblp-like character device) receipt printer stand-in on the test side of a
+ * socat pty pair (docs/architecture.md#testing-against-real-components): it keeps every byte
+ * the code under test wrote to the device side and answers `DLE EOT n` with one byte per query
+ * — after noise written separately, late, or not at all — like test/helpers/tcp-printer.ts does
+ * over TCP. `hold()` stops reading, so the device's buffer fills and writes block, as on a
+ * printer that stopped taking data.
  *
  * The test side is read with non-blocking polls on a raw fd (O_NOCTTY: the test process
  * must never adopt the pty as its terminal).

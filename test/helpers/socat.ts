@@ -1,8 +1,9 @@
 /**
- * A linked pty pair from socat, standing in for a serial device (TESTBED.md, "socat pty
- * pairs"): the code under test opens `agentPath` with the real `serialport`, the test
- * writes what the device would send into `testPath`. Killing socat removes both links
- * and the agent's port closes with a DisconnectedError, as on an unplugged USB adapter.
+ * A linked pty pair from socat, standing in for a serial device
+ * (docs/architecture.md#testing-against-real-components): the code under test opens `agentPath`
+ * with the real `serialport`, the test writes what the device would send into `testPath`.
+ * Killing socat removes both links and the agent's port closes with a DisconnectedError, as on
+ * an unplugged USB adapter.
  *
  * Every socat started here is stopped by its pid; a process exit still running one kills it.
  */

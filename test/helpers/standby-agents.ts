@@ -1,6 +1,6 @@
 /**
  * Real agent processes for tests that restart the agent hundreds of times (the SIGKILL
- * loop of issue 13): `cardterm run` bundled once per test file with esbuild (as
+ * loop test): `cardterm run` bundled once per test file with esbuild (as
  * scripts/build-deb.sh transpiles the package), and always one standby process that has loaded it and waits for "go"
  * (standby-agent-main.ts). Through tsx a start costs ~2.8 s, of which ~2.4 s is loading
  * and transforming modules; bundled ~0.9 s, and with the loading done ahead ~0.4 s —

@@ -1,5 +1,5 @@
 /**
- * A network receipt printer stand-in (../shared/TESTBED.md, "Receipt printers"): a TCP
+ * A network receipt printer stand-in (docs/architecture.md#testing-against-real-components): a TCP
  * server on 127.0.0.1 and a free port that keeps every byte each connection sent, and
  * answers the real-time status query `DLE EOT n` (10 04 n) the way it is told — one byte
  * per query, after noise in its own segment, late, or not at all. It can go away and come

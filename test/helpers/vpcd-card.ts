@@ -1,8 +1,8 @@
 /**
- * A contactless card emulated in TypeScript behind vpcd's virtual readers (TESTBED.md,
- * "IC cards"): vpcd is a TCP server inside pcscd, and connecting to it *is* putting a card
- * on the reader; closing the socket takes it away. So this helper connects only to insert
- * a card — never to probe a port.
+ * A contactless card emulated in TypeScript behind vpcd's virtual readers
+ * (docs/architecture.md#testing-against-real-components): vpcd is a TCP server inside pcscd,
+ * and connecting to it *is* putting a card on the reader; closing the socket takes it away. So
+ * this helper connects only to insert a card — never to probe a port.
  *
  * Wire format both ways: a 2-byte big-endian length, then the payload. A 1-byte payload
  * from vpcd is a control code (00 off, 01 on, 02 reset, 04 send ATR) and only 04 is
@@ -67,8 +67,9 @@ let quickackHost: string | undefined;
 
 /**
  * 127.0.0.2 with a quick-ACK route when it exists or can be added (root), else 127.0.0.1.
- * Debian's vpcd writes each frame as two segments, so without quick ACK every APDU waits
- * ~40 ms for a delayed ACK (TESTBED.md). The route is additive and left in place.
+ * Debian's vpcd writes each frame as two segments, so without quick ACK every APDU waits ~40 ms
+ * for a delayed ACK (docs/architecture.md#testing-against-real-components). The route is
+ * additive and left in place.
  */
 export function emulatorHost(): string {
   if (quickackHost !== undefined) return quickackHost;

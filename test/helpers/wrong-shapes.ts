@@ -1,6 +1,6 @@
 /**
  * Wrong request bodies derived from a published JSON Schema (an OpenAPI request body),
- * for the tests of issue 13 defect 3: every field of a valid base body replaced in turn by
+ * for the tests that nothing is coerced: every field of a valid base body replaced in turn by
  * each shape its schema does not admit — numeric strings ("25.00", "1e2", "100"), booleans,
  * floats, numbers below the minimum, null, arrays, objects — plus an unknown field, a
  * misspelt optional field (redeemPoints → redeemPoint) and each required field left out.

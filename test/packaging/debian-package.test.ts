@@ -1,5 +1,5 @@
 /**
- * The till's Debian package (issue 15, item 2): built by scripts/build-deb.sh, installed
+ * The till's Debian package: built by scripts/build-deb.sh, installed
  * on this machine with dpkg -i, used as a technician would, upgraded over a local edit,
  * removed, purged — the journal survives a purge unless asked — and purged for good.
  *

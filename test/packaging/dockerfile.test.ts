@@ -1,5 +1,5 @@
 /**
- * The Dockerfile, checked against the repository without building it (issue 15, item 3:
+ * The Dockerfile, checked against the repository without building it (there is
  * no container engine here, no hadolint in Debian). Each check names the mistake it
  * catches: a COPY of a file that was renamed, a build stage missing a source folder the
  * TypeScript build includes, an `npm run` of a script that is gone, a native module

@@ -148,7 +148,7 @@ t.test("restart with receipts waiting: printed after the restart, in order, each
 });
 
 // A printer cut off mid-receipt is in print-status-checks.test.ts: its retry is the
-// customer's first receipt, not a REPRINT (issue 15, item 5).
+// customer's first receipt, not a REPRINT.
 
 t.test("a crash during an attempt: after the restart the receipt prints again, marked REPRINT", async (t) => {
   const { stand, dir, open } = await rig(t);

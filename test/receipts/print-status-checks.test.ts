@@ -3,7 +3,7 @@
  * stand-in: paper that runs out between two status polls, or while the receipt prints,
  * leaves the receipt queued — never `printed: true` — and it prints when the paper is
  * back. A copy is marked REPRINT only when a complete one may already be in the
- * customer's hands: not after a dropped connection or a paper-out (issue 15, item 5).
+ * customer's hands: not after a dropped connection or a paper-out.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,5 +1,5 @@
 /**
- * Offline declines name the limit and what is left (issue 15: "本卡离线额度剩余 ¥35.00"),
+ * Offline declines name the limit and what is left ("本卡离线额度剩余 ¥35.00"),
  * in zh-CN and en; without figures the plain words stay as they were.
  */
 import t from "tap";

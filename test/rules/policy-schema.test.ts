@@ -3,7 +3,7 @@ import { decodeMessage, encodeMessage } from "../../protocol/messages.js";
 import { demoPolicy, type PolicyDocument } from "../../rules/policy.js";
 import { topUpTierProblems } from "../../rules/top-up.js";
 
-/** A policy document as published before issue 3: no redemption, no PIN rules. */
+/** A policy document as published before redemption and PIN rules existed: no redemption, no PIN rules. */
 function yesterdaysPolicy(): PolicyDocument {
   const p = demoPolicy();
   delete p.pin;

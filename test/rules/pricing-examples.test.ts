@@ -1,5 +1,5 @@
 /**
- * Worked examples written from the rules (issue 3, proof d). Every expected figure is
+ * Worked examples written from the rules (docs/policy.md). Every expected figure is
  * worked out by hand in the row's comment — never by calling the code under test.
  *
  * Rules: discount = gross × (1 − rate), rounded half-up to the fen; bill = gross − discount;

@@ -1,5 +1,5 @@
 /**
- * Properties of the pricing rules (issue 3), checked with fast-check over random card
+ * Properties of the pricing rules, checked with fast-check over random card
  * types and amounts. The references are BigInt arithmetic on the exact rationals, written
  * here independently of rules/money.ts.
  */

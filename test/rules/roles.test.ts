@@ -1,5 +1,5 @@
 /**
- * The role table's layers (issue 7, rules/roles.ts): built-in < policy < config, where
+ * The role table's layers (rules/roles.ts): built-in < policy < config, where
  * the policy replaces a role's list and the config only narrows it. As properties over
  * random sections: the config never widens beyond what the chain grants, a role the config
  * leaves out keeps the chain's list, a role the policy leaves out keeps the built-in list;

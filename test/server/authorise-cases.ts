@@ -1,6 +1,7 @@
 /**
- * Online authorisation's cases (DESIGN §4), run on PGlite (authorise.test.ts) and on a
- * real PostgreSQL 15 (postgres.test.ts), where concurrent requests really race.
+ * Online authorisation's cases (docs/architecture.md#online-intent-ask-hold-commit), run on
+ * PGlite (authorise.test.ts) and on a real PostgreSQL 15 (postgres.test.ts), where concurrent
+ * requests really race.
  */
 import type { Test } from "tap";
 import type { AuthReply } from "../../protocol/messages.js";

@@ -1,5 +1,5 @@
 /**
- * The card operations of the back office (issue 6): issue, sub-cards, loss / unloss /
+ * The card operations of the back office: issue, sub-cards, loss / unloss /
  * freeze / unfreeze / recycle, replace, level, top-up — run on PGlite
  * (backoffice.test.ts) and on PostgreSQL 15 (backoffice-postgres.test.ts).
  */

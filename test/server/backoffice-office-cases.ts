@@ -1,5 +1,5 @@
 /**
- * The rest of the back office (issue 6): members, policy, operators, reports, audit,
+ * The rest of the back office: members, policy, operators, reports, audit,
  * and hotlist pruning — on PGlite (backoffice.test.ts) and PostgreSQL (backoffice-postgres.test.ts).
  */
 import type { Test } from "tap";

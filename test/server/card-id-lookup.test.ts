@@ -1,5 +1,5 @@
 /**
- * `cardterm-hq card show 04AABBCC` without `ic:` (issue 15, item 5: it said "not in the
+ * `cardterm-hq card show 04AABBCC` without `ic:` (it said "not in the
  * ledger"): a bare number is looked up under each card technology; one match is that
  * card, none says the expected form, two ask for the full id. The lookup on PGlite (or
  * CARDTERM_TEST_DATABASE_URL), then the command itself as a technician runs it.

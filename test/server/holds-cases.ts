@@ -1,5 +1,5 @@
 /**
- * The hold state machine at the server (issue 13, defect 1; docs/reconciliation.md), run on
+ * The hold state machine at the server (docs/reconciliation.md), run on
  * PGlite (holds.test.ts) and on PostgreSQL 15 (holds-postgres.test.ts): an online approval
  * is held, the till's journal entry or `confirm` confirms it, the till's `release` or the
  * expiry job gives it all back, a release after a confirm is refused, a late request after

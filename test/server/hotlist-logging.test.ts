@@ -1,6 +1,6 @@
 /**
- * Head office's log says when money goes short and when the hotlist changes (issue 15,
- * item 5: neither was logged): a batch that makes a shortfall logs a warning naming the
+ * Head office's log says when money goes short and when the hotlist changes (neither
+ * used to be): a batch that makes a shortfall logs a warning naming the
  * till and the count; every published hotlist change logs its version, what was added
  * and removed (card ids masked) and why. Embedded broker, the real server on PGlite.
  */

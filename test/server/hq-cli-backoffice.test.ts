@@ -1,6 +1,6 @@
 /**
  * The back-office commands of cardterm-hq, run as child processes on a PGlite data
- * directory (issue 6): what the technician types, what they read, the exit status, and
+ * directory: what the technician types, what they read, the exit status, and
  * the ledger they leave behind.
  */
 import { spawn } from "node:child_process";

@@ -1,5 +1,5 @@
 /**
- * `cardterm-hq operator …` and the policy's roles at the command line (issue 7), run as
+ * `cardterm-hq operator …` and the policy's roles at the command line, run as
  * child processes on a PGlite data directory: an operator with an operator card and only
  * some tills, changed and given a new PIN (its till document following), listed; a policy
  * naming an unknown permission refused with the nearest one; `policy show` saying what

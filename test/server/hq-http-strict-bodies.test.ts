@@ -1,5 +1,5 @@
 /**
- * Issue 13, defect 3, at head office: the head-office API never coerces a body and never
+ * Nothing coerced, at head office: the head-office API never coerces a body and never
  * drops an unknown field. Derived from its published OpenAPI document: for every operation
  * with a body and every field in it (a policy's card types too), each shape the document
  * does not admit ("25.00", "1e2", "100", true, 25.5, below the minimum, null, a list, an

@@ -1,5 +1,5 @@
 /**
- * The head-office API through real fastify on a loopback port (issue 6): the bearer
+ * The head-office API through real fastify on a loopback port: the bearer
  * token, every error shape, and the flows a head office runs — with what terminals
  * receive over MQTT checked, not assumed.
  */

@@ -1,8 +1,8 @@
 /**
  * The first cardterm-hq command on a new --data-dir creates the embedded PostgreSQL,
  * which takes seconds (8–14 s measured on the 2-vCPU VM): it says so on stderr before,
- * and when the ledger is ready, so the technician does not take it for a hang (issue 15
- * defect). stdout stays the command's own (--json is parsed by scripts). A second
+ * and when the ledger is ready, so the technician does not take it for a hang.
+ * stdout stays the command's own (--json is parsed by scripts). A second
  * command on the same directory says nothing of it.
  */
 import { spawnSync } from "node:child_process";

@@ -1,5 +1,5 @@
 /**
- * Operators from head office and the server's role check (issue 7), on PGlite: each
+ * Operators from head office and the server's role check, on PGlite: each
  * till's operators document (its store's operators, limited ones only at their tills,
  * disabled ones as bare ids, the PIN as a hash the till's verifier takes, the version
  * rising with every change), published retained on the till's own topic through a real

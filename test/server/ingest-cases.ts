@@ -1,7 +1,8 @@
 /**
- * The journal ingest's cases (DESIGN §5), run on PGlite (ingest.test.ts) and on a real
- * PostgreSQL 15 (postgres.test.ts): exactly once, gaps held, duplicates skipped,
- * conflicts and forgeries rejected and alerted, shortfalls hotlisted, deltas on record.
+ * The journal ingest's cases (docs/architecture.md#the-servers-ingest), run on PGlite
+ * (ingest.test.ts) and on a real PostgreSQL 15 (postgres.test.ts): exactly once, gaps held,
+ * duplicates skipped, conflicts and forgeries rejected and alerted, shortfalls hotlisted,
+ * deltas on record.
  */
 import fc from "fast-check";
 import type { Test } from "tap";

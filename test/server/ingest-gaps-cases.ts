@@ -1,5 +1,5 @@
 /**
- * A gap in a till's chain (issue 13 defect 5), on PGlite (ingest-gaps.test.ts) and
+ * A gap in a till's chain (docs/reconciliation.md), on PGlite (ingest-gaps.test.ts) and
  * PostgreSQL 15 (postgres.test.ts): a till whose journal failed verification declares
  * the sequence numbers it cannot send; the server skips over them only up to an entry
  * whose own MAC holds, records the gap with the hash the real entry must have, raises

@@ -1,5 +1,5 @@
 /**
- * The embedded ledger's PostgreSQL runs with a buffer pool sized for it (issue 15 item 8):
+ * The embedded ledger's PostgreSQL runs with a buffer pool sized for it:
  * PGlite's stock shared_buffers is 128 MB inside the WASM heap, which the demo filled with
  * pages it reads once (~150 MB of its ~390 MB). On disk and in memory alike, 16 MB; and a
  * ledger bigger than that still answers (pages beyond the pool are read again, not lost).

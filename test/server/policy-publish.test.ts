@@ -1,5 +1,5 @@
 /**
- * The policy document for a fresh head office (issue 15, item 5): publishing lists every
+ * The policy document for a fresh head office: publishing lists every
  * problem at once, each at its JSON path (it said only the first); the annotated example
  * shipped in config/examples/head-office/ publishes as it is, through the command a
  * technician runs; docs/policy.md documents every field the schema has.

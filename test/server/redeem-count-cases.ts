@@ -1,5 +1,5 @@
 /**
- * Points redemption, count-card uses, sub-card limits and the PIN at the server (issue 7):
+ * Points redemption, count-card uses, sub-card limits and the PIN at the server:
  * decided online by authorise() against the ledger, applied exactly once by the journal
  * ingest, over-spends by tills offline alerted and never rejected, and reconcile() squares
  * every account, its points and its packages afterwards.

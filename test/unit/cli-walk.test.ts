@@ -1,6 +1,6 @@
 /**
  * Every command and group of both tools, from their command tables, with --help, with a
- * bogus flag and with no arguments (issue 15, item 1): help exits 0 and shows the
+ * bogus flag and with no arguments: help exits 0 and shows the
  * command's usage (and examples, for a command); a bogus flag or a missing argument exits
  * 2 with one line and the usage; nothing ever prints a stack frame.
  */

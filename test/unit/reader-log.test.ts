@@ -1,5 +1,5 @@
 /**
- * A reader's log lines carry its id once (issue 15, item 5: every reader line had the
+ * A reader's log lines carry its id once (every reader line had the
  * `reader` key twice — the child logger's binding and the driver's own field — which
  * JSON tools read as one and log shippers reject or overwrite). A serial reader on a
  * path that does not exist logs its open failure; the raw JSON line is checked.
