@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import type { AgentConfig } from "../config/agent-config.js";
 import type { CardReader } from "../drivers/readers/card-reader.js";
+import { realTimers, type Timers } from "../lib/timers.js";
 import { topics } from "../protocol/topics.js";
 import { cardTypeOf } from "../rules/policy.js";
 import { operatorFor } from "./api/api-auth.js";
@@ -56,6 +57,8 @@ import { AGENT_VERSION } from "./version.js";
 
 export interface AgentDeps {
   now?: () => number;
+  /** Every timer of the till's own parts (lib/timers.ts); a test passes virtual ones with their `now`. */
+  timers?: Timers;
   newTxnId?: () => string;
   log?: Logger;
   fs?: DurableFs;
@@ -109,6 +112,7 @@ export interface RunningAgent {
 
 export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<RunningAgent> {
   const now = deps.now ?? Date.now;
+  const timers = deps.timers ?? realTimers;
   const log = deps.log ?? createLogger({ name: "cardterm" });
   const terminalId = config.terminal.id;
   // What a reload may change is read through `live`; what only a restart changes (the id,
@@ -157,11 +161,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     subscriptions: [topics.ack(terminalId), topics.authReply(terminalId), topics.tillOpReply(terminalId)],
     log: log.child({ c: "mqtt" }),
     now,
+    timers,
     backoff: deps.backoff,
   });
   const contact = () => ledger.noteContact(now());
-  const auth = new AuthClient(link, terminalId, log.child({ c: "auth" }), contact);
-  const tillOpClient = new TillOpClient(link, terminalId, log.child({ c: "till-op" }), contact);
+  const auth = new AuthClient(link, terminalId, log.child({ c: "auth" }), contact, timers);
+  const tillOpClient = new TillOpClient(link, terminalId, log.child({ c: "till-op" }), contact, timers);
   const holds =
     intentLog &&
     new HoldResolver({
@@ -170,6 +175,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       journalHas: (txnId) => ledger.pending().some((e) => e.txnId === txnId),
       log: log.child({ c: "holds" }),
       timeoutMs: Math.max(config.server.authTimeoutMs, 3_000),
+      now,
+      timers,
     });
   link.on("connected", () => holds?.kick());
   const uploader = new JournalUploader(link, ledger, {
@@ -177,6 +184,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     batchSize: config.server.uploadBatchSize,
     ackTimeoutMs: deps.ackTimeoutMs ?? 10_000,
     now,
+    timers,
     log: log.child({ c: "sync" }),
   });
   policies.attach(link);
@@ -203,7 +211,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     server: () => link.serverView(),
     lastReload: () => reloader.last(),
   });
-  const taps = new TapSource(readers, log.child({ c: "readers" }));
+  const taps = new TapSource(readers, log.child({ c: "readers" }), timers);
   // The hotlist with this till's own card operations marked until the server's delta arrives.
   const hotlist = new HotlistOverlay({
     cards: () => policies.hotlist(),
@@ -273,7 +281,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   );
   sessions.persist = (list) => sessionStore.save(list);
   log.info(sessions.restore(stored), "operator sessions from before the restart");
-  const events = new EventHub(now);
+  const events = new EventHub(now, timers);
   const today = () => businessDay(now(), live.current.terminal.timeZone);
   const reloader = new ConfigReloader({
     file: config.source,
@@ -310,7 +318,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
       devices: deviceStates,
       integrity: () => ledger.checkIntegrity(),
     },
-    { intervalMs: deps.heartbeatMs ?? 30_000, now, log: log.child({ c: "heartbeat" }) },
+    { intervalMs: deps.heartbeatMs ?? 30_000, now, timers, log: log.child({ c: "heartbeat" }) },
   );
 
   for (const reader of readers) await reader.start();
@@ -404,11 +412,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   });
   const url = await api.listen({ host: config.api.host, port: config.api.port });
   log.info({ url, terminalId }, "agent ready");
-  const deviceWatch = setInterval(
-    () => events.devices({ ...deviceStates(), broker: link.status().connected ? "connected" : "disconnected" }),
-    1_000,
-  );
-  deviceWatch.unref();
+  const deviceWatch = timers
+    .setInterval(
+      () => events.devices({ ...deviceStates(), broker: link.status().connected ? "connected" : "disconnected" }),
+      1_000,
+    )
+    .unref();
 
   let closed = false;
   return {
@@ -429,7 +438,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     async close() {
       if (closed) return;
       closed = true;
-      clearInterval(deviceWatch);
+      timers.clearInterval(deviceWatch);
       await reloader.close();
       await api.close();
       heartbeat.close();

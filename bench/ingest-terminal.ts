@@ -8,6 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { silentLogger } from "../agent/logger.js";
 import { JournalUploader, type UploadSource } from "../agent/sync/journal-uploader.js";
 import { MqttLink } from "../agent/sync/mqtt-link.js";
+import { realTimers } from "../lib/timers.js";
 import type { JournalEntry } from "../protocol/journal-entry.js";
 import { topics } from "../protocol/topics.js";
 import { TestTerminal } from "../test/server/test-terminal.js";
@@ -104,6 +105,7 @@ export async function runTerminal(job: TerminalJob, ready: () => void, go: Promi
     window: job.window,
     ackTimeoutMs: 30_000,
     now: Date.now,
+    timers: realTimers,
     log,
   });
   uploader.kick();

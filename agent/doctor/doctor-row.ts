@@ -5,6 +5,7 @@
  * the running agent (which holds the devices) or done by the doctor itself.
  */
 import type { Language } from "../../config/agent-config.js";
+import { realTimers, sleep, type Timers } from "../../lib/timers.js";
 import type { ErrorCode } from "../../protocol/errors.js";
 
 /** PASS and WARN leave the exit code at 0; any FAIL makes it 1; SKIP could not be checked (a prerequisite failed). */
@@ -36,6 +37,8 @@ export interface CheckContext {
   /** Aborted when the check ran out of time: close what it opened. */
   signal: AbortSignal;
   now: () => number;
+  /** The runner's timers, for a check's own waits (pause); absent: Node's. */
+  timers?: Timers;
 }
 
 export interface DoctorCheck {
@@ -65,12 +68,6 @@ export function shortDuration(ms: number): string {
 }
 
 /** Wait `ms`, or less when `signal` aborts (a check that ran out of time stops waiting). */
-export function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+export function pause(ms: number, signal?: AbortSignal, timers: Timers = realTimers): Promise<void> {
+  return sleep(timers, ms, signal);
 }

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import mqtt, { type MqttClient } from "mqtt";
 import type { AgentConfig } from "../../config/agent-config.js";
+import { realTimers, type Timers } from "../../lib/timers.js";
 import { tlsOptions } from "../sync/mqtt-link.js";
 import type { Finding, Say } from "./doctor-row.js";
 
@@ -18,8 +19,9 @@ export interface ProbeConnection {
 /** Connects or rejects within `timeoutMs` (or when `signal` aborts); never retries. */
 export async function connectProbe(
   config: AgentConfig,
-  opts: { timeoutMs: number; signal: AbortSignal; now: () => number },
+  opts: { timeoutMs: number; signal: AbortSignal; now: () => number; timers?: Timers | undefined },
 ): Promise<ProbeConnection> {
+  const timers = opts.timers ?? realTimers;
   const s = config.server;
   const started = opts.now();
   const client = mqtt.connect(s.mqttUrl, {
@@ -35,10 +37,10 @@ export async function connectProbe(
   try {
     await new Promise<void>((resolve, reject) => {
       const abort = () => reject(new Error(`no answer within ${opts.timeoutMs} ms`));
-      const timer = setTimeout(abort, opts.timeoutMs);
+      const timer = timers.setTimeout(abort, opts.timeoutMs);
       opts.signal.addEventListener("abort", abort, { once: true });
       const done = (err?: Error) => {
-        clearTimeout(timer);
+        timers.clearTimeout(timer);
         opts.signal.removeEventListener("abort", abort);
         if (err) reject(err);
         else resolve();

@@ -6,6 +6,7 @@
  * timeouts are tested without waiting.
  */
 import type { Language } from "../../config/agent-config.js";
+import { realTimers, type Timer, type Timers } from "../../lib/timers.js";
 import type { CheckContext, DoctorCheck, DoctorRow, Finding } from "./doctor-row.js";
 import { sayIn } from "./doctor-row.js";
 
@@ -14,8 +15,8 @@ export interface RunnerDeps {
   /** Each check's deadline. */
   timeoutMs: number;
   now?: () => number;
-  setTimer?: (fn: () => void, ms: number) => unknown;
-  clearTimer?: (timer: unknown) => void;
+  /** The deadlines' timers (default Node's). */
+  timers?: Timers;
 }
 
 /** Every check's row, in the order given. Never rejects. */
@@ -25,21 +26,20 @@ export function runChecks(checks: readonly DoctorCheck[], deps: RunnerDeps): Pro
 
 async function runOne(check: DoctorCheck, deps: RunnerDeps): Promise<DoctorRow> {
   const now = deps.now ?? Date.now;
-  const setTimer = deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
-  const clearTimer = deps.clearTimer ?? ((t) => clearTimeout(t as NodeJS.Timeout));
+  const timers = deps.timers ?? realTimers;
   const started = now();
   const limit = check.timeoutMs ?? deps.timeoutMs;
   const aborter = new AbortController();
-  const ctx: CheckContext = { lang: deps.lang, signal: aborter.signal, now };
-  let timer: unknown;
+  const ctx: CheckContext = { lang: deps.lang, signal: aborter.signal, now, timers };
+  let timer: Timer | undefined;
   const late = new Promise<Finding>((resolve) => {
-    timer = setTimer(() => {
+    timer = timers.setTimeout(() => {
       aborter.abort();
       resolve(timedOut(check, limit, deps.lang));
     }, limit);
   });
   const finding = await Promise.race([check.run(ctx).catch((err: unknown) => crashed(check, err, deps.lang)), late]);
-  clearTimer(timer);
+  timers.clearTimeout(timer);
   return { check: check.check, label: check.label, ...finding, ms: Math.max(0, now() - started) };
 }
 

@@ -30,9 +30,10 @@
  * durably (disk full) still prints it from memory.
  */
 import { canTakeJobs, type ReceiptPrinter } from "../../drivers/printer/receipt-printer.js";
+import { Backoff } from "../../lib/backoff.js";
+import { realTimers, type Timer, type Timers } from "../../lib/timers.js";
 import { CardtermError } from "../../protocol/errors.js";
 import { type DurableFs, nodeDurableFs } from "../store/durable-file.js";
-import { Backoff } from "../sync/backoff.js";
 import { CheckedPrint, mayBeCompleteOnPaper } from "./checked-print.js";
 import type { PrintQueueStatus, QueueLog, ReceiptOutcome, StoredJob } from "./print-job.js";
 import { PrintJobFiles } from "./print-job-files.js";
@@ -49,6 +50,8 @@ export interface PrintQueueOptions {
   layout: ReceiptLayout;
   fs?: DurableFs;
   now?: () => number;
+  /** The retry's and the submit wait's timers (default Node's). */
+  timers?: Timers;
   log?: QueueLog;
   /** Retry backoff while the printer is away. Default 2 s doubling to 60 s, jittered. */
   retry?: { baseMs: number; capMs: number; random?: () => number };
@@ -77,10 +80,11 @@ export class PrintQueue {
   private readonly waiters = new Map<string, Waiter[]>();
   private readonly files: PrintJobFiles;
   private readonly now: () => number;
+  private readonly timers: Timers;
   private readonly backoff: Backoff;
   private readonly checked: CheckedPrint;
   private pumping: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   private nextRetryAt: number | null = null;
   private closed = false;
   private lastPrune = 0;
@@ -90,6 +94,7 @@ export class PrintQueue {
   private constructor(private readonly opts: PrintQueueOptions) {
     this.files = new PrintJobFiles(opts.dir, opts.fs ?? nodeDurableFs, opts.log);
     this.now = opts.now ?? Date.now;
+    this.timers = opts.timers ?? realTimers;
     this.backoff = new Backoff(opts.retry ?? { baseMs: 2_000, capMs: 60_000 });
     this.checked = new CheckedPrint(opts.printer);
   }
@@ -295,16 +300,17 @@ export class PrintQueue {
     if (this.closed || this.timer) return;
     const delay = this.backoff.next();
     this.nextRetryAt = this.now() + delay;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.nextRetryAt = null;
-      this.kick();
-    }, delay);
-    this.timer.unref?.();
+    this.timer = this.timers
+      .setTimeout(() => {
+        this.timer = null;
+        this.nextRetryAt = null;
+        this.kick();
+      }, delay)
+      .unref();
   }
 
   private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer);
     this.timer = null;
     this.nextRetryAt = null;
   }
@@ -317,9 +323,9 @@ export class PrintQueue {
 
   private wait(id: string, waitMs: number): Promise<ReceiptOutcome> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => done({ jobId: id, printed: "queued" }), waitMs);
+      const timer = this.timers.setTimeout(() => done({ jobId: id, printed: "queued" }), waitMs);
       const done = (o: ReceiptOutcome) => {
-        clearTimeout(timer);
+        this.timers.clearTimeout(timer);
         const list = this.waiters.get(id);
         const rest = list?.filter((w) => w !== done) ?? [];
         if (rest.length > 0) this.waiters.set(id, rest);

@@ -8,6 +8,7 @@
  */
 import { EventEmitter } from "node:events";
 import { canTakeJobs, type PrinterStatus, type ReceiptPrinter } from "../../drivers/printer/receipt-printer.js";
+import { realTimers, type Timer, type Timers } from "../../lib/timers.js";
 
 export interface PrinterMonitorOptions {
   printer: ReceiptPrinter;
@@ -20,16 +21,20 @@ export interface PrinterMonitorOptions {
   /** The printer can take jobs again and some are waiting. */
   onReady: () => void;
   log?: { info(obj: object, msg: string): void };
+  /** The polls' timers (default Node's). */
+  timers?: Timers;
 }
 
 export class PrinterMonitor extends EventEmitter<{ status: [PrinterStatus] }> {
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
+  private readonly timers: Timers;
   private last: PrinterStatus;
   private running: Promise<PrinterStatus> | null = null;
   private stopped = true;
 
   constructor(private readonly opts: PrinterMonitorOptions) {
     super();
+    this.timers = opts.timers ?? realTimers;
     this.last = opts.printer.status();
   }
 
@@ -43,7 +48,7 @@ export class PrinterMonitor extends EventEmitter<{ status: [PrinterStatus] }> {
   /** Stop polling; waits for a poll in flight. Safe to call twice. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer);
     this.timer = null;
     await this.running;
   }
@@ -71,7 +76,7 @@ export class PrinterMonitor extends EventEmitter<{ status: [PrinterStatus] }> {
     if (this.stopped) return;
     this.note(this.opts.printer.status());
     if (!this.timer) return; // a poll is running: it picks the busy cadence itself
-    clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer);
     this.schedule(this.busyMs());
   }
 
@@ -87,11 +92,12 @@ export class PrinterMonitor extends EventEmitter<{ status: [PrinterStatus] }> {
   }
 
   private schedule(delay: number): void {
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.poll();
-    }, delay);
-    this.timer.unref?.();
+    this.timer = this.timers
+      .setTimeout(() => {
+        this.timer = null;
+        void this.poll();
+      }, delay)
+      .unref();
   }
 
   private async ask(): Promise<PrinterStatus> {

@@ -11,6 +11,7 @@
  */
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
+import { realTimers, type Timer, type Timers } from "../../lib/timers.js";
 
 export interface ConfigWatch {
   close(): void;
@@ -19,19 +20,20 @@ export interface ConfigWatch {
 export function watchConfigFile(
   file: string,
   onChange: () => void,
-  opts: { debounceMs?: number; log?: { warn(obj: object, msg: string): void } } = {},
+  opts: { debounceMs?: number; log?: { warn(obj: object, msg: string): void }; timers?: Timers } = {},
 ): ConfigWatch {
   const path = resolve(file);
   const name = basename(path);
   const debounceMs = opts.debounceMs ?? 500;
-  let timer: NodeJS.Timeout | null = null;
+  const timers = opts.timers ?? realTimers;
+  let timer: Timer | null = null;
   let watcher: FSWatcher | null = null;
   try {
     watcher = watch(dirname(path), { persistent: false }, (_event, changed) => {
       // Some platforms give no name; then any change in the directory counts.
       if (changed !== null && changed.toString() !== name) return;
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => {
+      timers.clearTimeout(timer);
+      timer = timers.setTimeout(() => {
         timer = null;
         onChange();
       }, debounceMs);
@@ -44,7 +46,7 @@ export function watchConfigFile(
   }
   return {
     close() {
-      if (timer) clearTimeout(timer);
+      timers.clearTimeout(timer);
       timer = null;
       watcher?.close();
       watcher = null;

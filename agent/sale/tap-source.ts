@@ -7,6 +7,7 @@
 import { EventEmitter } from "node:events";
 import type { CardReader, CardTap } from "../../drivers/readers/card-reader.js";
 import { SimulatedReader } from "../../drivers/readers/simulated-reader.js";
+import { realTimers, type Timers } from "../../lib/timers.js";
 import { CardtermError } from "../../protocol/errors.js";
 import { maskCardId } from "../../rules/card.js";
 import type { Logger } from "../logger.js";
@@ -23,6 +24,8 @@ export class TapSource extends EventEmitter<{ tap: [CardTap] }> {
   constructor(
     readonly readers: CardReader[],
     private readonly log: Logger,
+    /** The tap wait's deadline (default Node's timers). */
+    private readonly timers: Timers = realTimers,
   ) {
     super();
     for (const reader of readers) reader.on("tap", (tap) => this.onTap(tap));
@@ -48,15 +51,15 @@ export class TapSource extends EventEmitter<{ tap: [CardTap] }> {
       const waiter: Waiter = {
         readerId,
         resolve: (tap) => {
-          clearTimeout(timer);
+          this.timers.clearTimeout(timer);
           resolve(tap);
         },
         cancel: () => {
-          clearTimeout(timer);
+          this.timers.clearTimeout(timer);
           reject(new CardtermError("CT_NO_TAP", "the wait for a card was cancelled at the till"));
         },
       };
-      const timer = setTimeout(() => {
+      const timer = this.timers.setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
         reject(new CardtermError("CT_NO_TAP", `no card was tapped within ${Math.round(timeoutMs / 1000)} s`));
       }, timeoutMs);

@@ -10,6 +10,7 @@
  * check, and the till's standing shows it (server-standing.ts).
  */
 import { randomUUID } from "node:crypto";
+import { realTimers, type Timers } from "../../lib/timers.js";
 import { type AuthReply, type AuthRequest, decodeMessage } from "../../protocol/messages.js";
 import type { RefusalNotice } from "../../protocol/refusal-notice.js";
 import { topics } from "../../protocol/topics.js";
@@ -19,14 +20,17 @@ import type { MqttLink } from "./mqtt-link.js";
 import { ReplyWaiters } from "./reply-waiters.js";
 
 export class AuthClient implements OnlineAuthoriser {
-  private readonly replies = new ReplyWaiters<AuthReply | RefusalNotice>();
+  private readonly replies: ReplyWaiters<AuthReply | RefusalNotice>;
 
+  /** `timers`: the reply deadlines' (default Node's). */
   constructor(
     private readonly link: MqttLink,
     private readonly terminalId: string,
     private readonly log: Logger,
     private readonly onContact: () => void,
+    timers: Timers = realTimers,
   ) {
+    this.replies = new ReplyWaiters(timers);
     link.on("message", (topic, payload) => {
       if (topic === topics.authReply(terminalId)) this.onReply(payload);
     });

@@ -3,6 +3,7 @@
  * policy, hotlist and operators versions held, published on every connect and every `intervalMs`.
  * QoS 0: a lost heartbeat is replaced by the next one; nothing depends on each.
  */
+import type { Timer, Timers } from "../../lib/timers.js";
 import { forHeartbeat, type JournalIntegrity } from "../../protocol/journal-integrity.js";
 import type { Heartbeat } from "../../protocol/messages.js";
 import { topics } from "../../protocol/topics.js";
@@ -21,20 +22,19 @@ export interface HeartbeatSource {
 }
 
 export class HeartbeatPublisher {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
 
   constructor(
     private readonly link: MqttLink,
     private readonly terminalId: string,
     private readonly source: HeartbeatSource,
-    private readonly opts: { intervalMs: number; now: () => number; log: Logger },
+    private readonly opts: { intervalMs: number; now: () => number; timers: Timers; log: Logger },
   ) {
     link.on("connected", () => this.beat());
   }
 
   start(): void {
-    this.timer = setInterval(() => this.beat(), this.opts.intervalMs);
-    this.timer.unref();
+    this.timer = this.opts.timers.setInterval(() => this.beat(), this.opts.intervalMs).unref();
   }
 
   beat(): void {
@@ -56,6 +56,6 @@ export class HeartbeatPublisher {
   }
 
   close(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.opts.timers.clearInterval(this.timer);
   }
 }

@@ -13,6 +13,7 @@
  * the server has answered, however long it is unreachable. Every answer settles it — the
  * server's moves are idempotent, so asking twice after a crash is harmless.
  */
+import type { Timer, Timers } from "../../lib/timers.js";
 import { isCardtermError } from "../../protocol/errors.js";
 import type { HoldAction } from "../../protocol/holds.js";
 import type { Intent, IntentLog } from "../journal/intent-log.js";
@@ -28,18 +29,20 @@ export interface HoldResolverDeps {
   timeoutMs: number;
   /** How often to try again while intents wait (the link may have come back). */
   retryMs?: number;
+  /** The clock a request is stamped with, and the timer of the retries. */
+  now: () => number;
+  timers: Timers;
 }
 
 export class HoldResolver {
   /** Intents to resolve, by txnId, with what to ask. */
   private readonly queue = new Map<string, { intent: Intent; action: HoldAction }>();
   private running: Promise<void> | undefined;
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: Timer;
   private closed = false;
 
   constructor(private readonly deps: HoldResolverDeps) {
-    this.timer = setInterval(() => this.kick(), deps.retryMs ?? 5_000);
-    this.timer.unref();
+    this.timer = deps.timers.setInterval(() => this.kick(), deps.retryMs ?? 5_000).unref();
   }
 
   /** The intents a previous run left open: confirm what the journal has, release the rest. */
@@ -78,7 +81,7 @@ export class HoldResolver {
 
   close(): void {
     this.closed = true;
-    clearInterval(this.timer);
+    this.deps.timers.clearInterval(this.timer);
   }
 
   private async drain(): Promise<void> {
@@ -94,7 +97,16 @@ export class HoldResolver {
     const { txnId, cardId, amount, operatorId, businessDay } = intent;
     try {
       const reply = await this.deps.server.hold(
-        { op: "hold", action, txnId, cardId, amount, operatorId, businessDay, at: new Date().toISOString() },
+        {
+          op: "hold",
+          action,
+          txnId,
+          cardId,
+          amount,
+          operatorId,
+          businessDay,
+          at: new Date(this.deps.now()).toISOString(),
+        },
         this.deps.timeoutMs,
       );
       if (reply.ok) this.deps.log.info(reply.hold, "hold resolved");

@@ -12,6 +12,7 @@
  * Acks that arrive while one is being written are folded into one write of the highest:
  * a long backlog is trimmed in a few journal writes, not one per batch.
  */
+import type { Timer, Timers } from "../../lib/timers.js";
 import { decodeMessage, type JournalBatch, MAX_BATCH_GAPS } from "../../protocol/messages.js";
 import { topics } from "../../protocol/topics.js";
 import type { TerminalLedger } from "../journal/terminal-ledger.js";
@@ -29,6 +30,7 @@ export interface UploaderOptions {
   /** Batches sent ahead of the server's ack. Default 8 (bench/ingest-drain.ts: 4 → 8 is +15% on a backlog). */
   window?: number;
   now: () => number;
+  timers: Timers;
   log: Logger;
 }
 
@@ -36,9 +38,9 @@ export class JournalUploader {
   /** The last seq of each batch in flight, ascending. */
   private inFlight: number[] = [];
   /** Fires when the ack has not moved for ackTimeoutMs while batches are in flight. */
-  private stallTimer: NodeJS.Timeout | undefined;
+  private stallTimer: Timer | undefined;
   /** Picks up entries committed without a kick (and acts as a slow retry). */
-  private readonly poll: NodeJS.Timeout;
+  private readonly poll: Timer;
   private ackTarget = 0;
   private acking = false;
   private lastSyncAt: number | null = null;
@@ -58,8 +60,7 @@ export class JournalUploader {
     link.on("message", (topic, payload) => {
       if (topic === topics.ack(opts.terminalId)) void this.onAck(payload);
     });
-    this.poll = setInterval(() => this.kick(), opts.ackTimeoutMs);
-    this.poll.unref();
+    this.poll = opts.timers.setInterval(() => this.kick(), opts.ackTimeoutMs).unref();
   }
 
   /** Send batches until the window is full or nothing is left. Called after every commit. */
@@ -150,13 +151,13 @@ export class JournalUploader {
   /** (Re)starts the stall timer: on progress, or when the first batch goes out. */
   private armStallTimer(progress: boolean): void {
     if (this.inFlight.length === 0) {
-      clearTimeout(this.stallTimer);
+      this.opts.timers.clearTimeout(this.stallTimer);
       this.stallTimer = undefined;
       return;
     }
     if (this.stallTimer && !progress) return;
-    clearTimeout(this.stallTimer);
-    this.stallTimer = setTimeout(() => {
+    this.opts.timers.clearTimeout(this.stallTimer);
+    this.stallTimer = this.opts.timers.setTimeout(() => {
       this.stallTimer = undefined;
       const acked = this.ledger.summary().ackedSeq;
       this.opts.log.warn({ ackedSeq: acked, inFlight: this.inFlight.length }, "no ack from the server; resending");
@@ -166,7 +167,7 @@ export class JournalUploader {
   }
 
   private resetInFlight(): void {
-    clearTimeout(this.stallTimer);
+    this.opts.timers.clearTimeout(this.stallTimer);
     this.stallTimer = undefined;
     this.inFlight = [];
   }
@@ -181,7 +182,7 @@ export class JournalUploader {
 
   close(): void {
     this.closed = true;
-    clearInterval(this.poll);
+    this.opts.timers.clearInterval(this.poll);
     this.resetInFlight();
   }
 }

@@ -21,13 +21,13 @@
 import { EventEmitter } from "node:events";
 import { readFileSync } from "node:fs";
 import mqtt, { type MqttClient } from "mqtt";
-import { BROKER_RECONNECT } from "../../lib/backoff.js";
+import { Backoff, BROKER_RECONNECT } from "../../lib/backoff.js";
 import { OutageLog } from "../../lib/outage-log.js";
+import { realTimers, type Timer, type Timers } from "../../lib/timers.js";
 import type { Presence } from "../../protocol/messages.js";
 import type { RefusalNotice } from "../../protocol/refusal-notice.js";
 import { topics } from "../../protocol/topics.js";
 import type { Logger } from "../logger.js";
-import { Backoff } from "./backoff.js";
 import { LinkSeal } from "./link-seal.js";
 import { ServerStanding, StandingProbe, type StandingView } from "./server-standing.js";
 
@@ -42,6 +42,8 @@ export interface MqttLinkOptions {
   tls?: MqttTlsFiles | undefined;
   log: Logger;
   now?: () => number;
+  /** The reconnect backoff's and the standing probe's timers (default Node's). */
+  timers?: Timers;
   backoff?: { baseMs: number; capMs: number };
   protocolVersion?: 4 | 5;
   /** The terminal's 32-byte key: requests are sealed with it and replies checked (docs/security.md). */
@@ -68,7 +70,7 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
   private client: MqttClient | undefined;
   private readonly backoff: Backoff;
   private readonly outage: OutageLog;
-  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconnectTimer: Timer | undefined;
   private closing = false;
   private lastError: string | null = null;
   private connectedSince: number | null = null;
@@ -83,24 +85,28 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
   private readonly probe: StandingProbe | undefined;
   /** Whether head office takes this till's messages (server-standing.ts). */
   readonly standing: ServerStanding;
+  private readonly now: () => number;
+  private readonly timers: Timers;
 
   constructor(private readonly opts: MqttLinkOptions) {
     super();
-    this.backoff = new Backoff(opts.backoff ?? BROKER_RECONNECT);
-    this.outage = new OutageLog({ what: "broker", log: opts.log, now: opts.now ?? Date.now });
-    this.subscribed = new Set(opts.subscriptions);
     const now = opts.now ?? Date.now;
+    this.now = now;
+    this.timers = opts.timers ?? realTimers;
+    this.backoff = new Backoff(opts.backoff ?? BROKER_RECONNECT);
+    this.outage = new OutageLog({ what: "broker", log: opts.log, now });
+    this.subscribed = new Set(opts.subscriptions);
     this.standing = new ServerStanding(now, opts.log);
     if (opts.key) {
       this.seal = new LinkSeal(opts.key, now, opts.log);
-      this.probe = new StandingProbe(this, opts.terminalId, this.standing, { now, log: opts.log });
+      this.probe = new StandingProbe(this, opts.terminalId, this.standing, { now, timers: this.timers, log: opts.log });
     }
   }
 
   start(): void {
     const { opts } = this;
     const presence = (state: Presence["state"]): string =>
-      JSON.stringify({ v: 1, state, at: new Date((opts.now ?? Date.now)()).toISOString() } satisfies Presence);
+      JSON.stringify({ v: 1, state, at: new Date(this.now()).toISOString() } satisfies Presence);
     const client = mqtt.connect(opts.url, {
       clientId: `cardterm-${opts.terminalId}`,
       username: opts.username,
@@ -125,7 +131,7 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
       this.backoff.reset();
       this.outage.recovered();
       this.lastError = null;
-      this.connectedSince = (opts.now ?? Date.now)();
+      this.connectedSince = this.now();
       (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
       client.publish(topics.presence(opts.terminalId), presence("online"), { qos: 1, retain: true });
       client.subscribe([...this.subscribed], { qos: 1 }, (err) => {
@@ -168,7 +174,7 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
     if (this.closing || this.reconnectTimer) return;
     const delay = this.backoff.next();
     this.outage.failed(this.lastError, delay);
-    this.reconnectTimer = setTimeout(() => {
+    this.reconnectTimer = this.timers.setTimeout(() => {
       this.reconnectTimer = undefined;
       if (!this.closing) this.client?.reconnect();
     }, delay);
@@ -242,11 +248,15 @@ export class MqttLink extends EventEmitter<MqttLinkEvents> {
     if (this.closing) return;
     this.closing = true;
     this.probe?.close();
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.timers.clearTimeout(this.reconnectTimer);
     const client = this.client;
     if (!client) return;
     if (client.connected) {
-      const offline = JSON.stringify({ v: 1, state: "offline", at: new Date().toISOString() } satisfies Presence);
+      const offline = JSON.stringify({
+        v: 1,
+        state: "offline",
+        at: new Date(this.now()).toISOString(),
+      } satisfies Presence);
       await new Promise<void>((resolve) =>
         client.publish(topics.presence(this.opts.terminalId), offline, { qos: 1, retain: true }, () => resolve()),
       );

@@ -1,3 +1,5 @@
+import { realTimers, type Timer, type Timers } from "../../lib/timers.js";
+
 /**
  * Replies matched to requests by the correlation id in their payload (MQTT 3.1.1 has no
  * response-topic property), each waited for until a deadline. Shared by the online
@@ -6,18 +8,20 @@
 export class ReplyWaiters<T> {
   private readonly waiting = new Map<string, { resolve: (reply: T) => void; reject: (err: Error) => void }>();
 
+  constructor(private readonly timers: Timers = realTimers) {}
+
   /** Run `send`, then wait for the reply to `corr`: the reply, or "timeout"; throws what fail() gives it. */
   async wait(corr: string, timeoutMs: number, send: () => void): Promise<T | "timeout"> {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
     const replied = new Promise<T>((resolve, reject) => this.waiting.set(corr, { resolve, reject }));
     const deadline = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), timeoutMs);
+      timer = this.timers.setTimeout(() => resolve("timeout"), timeoutMs);
     });
     try {
       send();
       return await Promise.race([replied, deadline]);
     } finally {
-      clearTimeout(timer);
+      this.timers.clearTimeout(timer);
       this.waiting.delete(corr);
     }
   }

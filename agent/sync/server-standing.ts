@@ -13,6 +13,7 @@
  * registered), so the standing is known before the first sale.
  */
 import { randomUUID } from "node:crypto";
+import type { Timer, Timers } from "../../lib/timers.js";
 import { CardtermError } from "../../protocol/errors.js";
 import { MESSAGE_WINDOW_MS } from "../../protocol/message-mac.js";
 import { clockSkewMs, decodePing, type PingRequest } from "../../protocol/ping.js";
@@ -96,14 +97,14 @@ export interface ProbeLink {
 
 export class StandingProbe {
   #pending: { corr: string; sentAt: number } | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: Timer | undefined;
   #closed = false;
 
   constructor(
     private readonly link: ProbeLink,
     private readonly terminalId: string,
     private readonly standing: ServerStanding,
-    private readonly opts: { now: () => number; log: Logger; retryMs?: number },
+    private readonly opts: { now: () => number; timers: Timers; log: Logger; retryMs?: number },
   ) {
     link.subscribe(topics.pong(terminalId));
     link.on("connected", () => this.ping());
@@ -120,7 +121,7 @@ export class StandingProbe {
 
   close(): void {
     this.#closed = true;
-    clearTimeout(this.#timer);
+    this.opts.timers.clearTimeout(this.#timer);
   }
 
   private ping(): void {
@@ -156,11 +157,12 @@ export class StandingProbe {
 
   /** Ask again later while head office does not take this till (or has not answered). */
   private again(): void {
-    clearTimeout(this.#timer);
+    this.opts.timers.clearTimeout(this.#timer);
     if (this.#closed) return;
-    this.#timer = setTimeout(() => {
-      if (this.standing.view().standing !== "registered") this.ping();
-    }, this.opts.retryMs ?? 60_000);
-    this.#timer.unref?.();
+    this.#timer = this.opts.timers
+      .setTimeout(() => {
+        if (this.standing.view().standing !== "registered") this.ping();
+      }, this.opts.retryMs ?? 60_000)
+      .unref();
   }
 }

@@ -5,6 +5,7 @@
  * the same txnId, which the server answers from its ledger without moving money twice.
  */
 import { randomUUID } from "node:crypto";
+import { realTimers, type Timers } from "../../lib/timers.js";
 import { CardtermError } from "../../protocol/errors.js";
 import { decodeMessage, encodeMessage } from "../../protocol/messages.js";
 import type {
@@ -54,14 +55,17 @@ export interface TillOpServer {
 }
 
 export class TillOpClient implements TillOpServer {
-  private readonly replies = new ReplyWaiters<TillOpAnyReply>();
+  private readonly replies: ReplyWaiters<TillOpAnyReply>;
 
+  /** `timers`: the reply deadlines' (default Node's). */
   constructor(
     private readonly link: MqttLink,
     private readonly terminalId: string,
     private readonly log: Logger,
     private readonly onContact: () => void,
+    timers: Timers = realTimers,
   ) {
+    this.replies = new ReplyWaiters(timers);
     link.on("message", (topic, payload) => {
       if (topic === topics.tillOpReply(terminalId)) this.onReply(payload);
     });

@@ -7,6 +7,7 @@ import t from "tap";
 import type { DoctorCheck, DoctorRow, Finding } from "../../agent/doctor/doctor-row.js";
 import { type DoctorReport, displayWidth, renderJson, renderTable } from "../../agent/doctor/render-table.js";
 import { exitCodeOf, runChecks } from "../../agent/doctor/run-checks.js";
+import type { Timer, Timers } from "../../lib/timers.js";
 
 function check(name: string, run: DoctorCheck["run"], extra: Partial<DoctorCheck> = {}): DoctorCheck {
   return { check: name, label: name, via: "direct", run, ...extra };
@@ -15,17 +16,19 @@ const pass = (detail: string): Finding => ({ verdict: "PASS", via: "direct", det
 
 /** Timers that fire only when the test says so. */
 function manualTimers() {
-  const pending: { fn: () => void; ms: number; cleared: boolean }[] = [];
+  const pending: { fn: () => void; ms: number; cleared: boolean; unref(): Timer }[] = [];
+  const set = (fn: () => void, ms: number): Timer => {
+    const timer = { fn, ms, cleared: false, unref: () => timer };
+    pending.push(timer);
+    return timer;
+  };
+  const clear = (timer: Timer | null | undefined) => {
+    if (timer) (timer as unknown as { cleared: boolean }).cleared = true;
+  };
+  const timers: Timers = { setTimeout: set, clearTimeout: clear, setInterval: set, clearInterval: clear };
   return {
     pending,
-    setTimer: (fn: () => void, ms: number) => {
-      const timer = { fn, ms, cleared: false };
-      pending.push(timer);
-      return timer;
-    },
-    clearTimer: (timer: unknown) => {
-      (timer as { cleared: boolean }).cleared = true;
-    },
+    timers,
     fireAll() {
       for (const p of pending) if (!p.cleared) p.fn();
     },
@@ -45,7 +48,7 @@ t.test("a check that hangs fails with CT_CHECK_TIMEOUT, is told to stop, and the
       }),
   );
   const quick = check("disk", async () => pass("77 GB free"));
-  const running = runChecks([hung, quick], { lang: "en", timeoutMs: 10_000, ...timers });
+  const running = runChecks([hung, quick], { lang: "en", timeoutMs: 10_000, timers: timers.timers });
   await new Promise((r) => setImmediate(r));
   t.same(
     timers.pending.map((p) => p.ms),
@@ -64,7 +67,7 @@ t.test("a check may ask for a longer deadline than the others (waiting for a tap
   const timers = manualTimers();
   const running = runChecks(
     [check("reader:front", async () => pass("read"), { timeoutMs: 35_000 }), check("disk", async () => pass("ok"))],
-    { lang: "en", timeoutMs: 10_000, ...timers },
+    { lang: "en", timeoutMs: 10_000, timers: timers.timers },
   );
   await running;
   t.same(
