@@ -6,6 +6,7 @@
 
 import { readFileSync } from "node:fs";
 import { type Logger, pino } from "pino";
+import type { Timers } from "../lib/timers.js";
 import { DocWatch } from "./backoffice/doc-watch.js";
 import { operatorDocuments } from "./backoffice/operator-docs.js";
 import type { Db } from "./db/db.js";
@@ -64,6 +65,8 @@ export interface HqServerOptions {
   acceptUnsignedTills?: boolean | undefined;
   /** The clock till messages are judged fresh by and pings answered with (tests move it); default Date.now. */
   now?: (() => number) | undefined;
+  /** The timers of the link, the document watch and the expiry job (lib/timers.ts); default Node's. */
+  timers?: Timers | undefined;
   /** How long an online approval stays held without the till's word (ledger/holds.ts); default 15 min. */
   holdTtlMs?: number | undefined;
   /** How often the expiry job looks for holds past their deadline; default 1 min. */
@@ -115,11 +118,16 @@ export async function startHqServer(opts: HqServerOptions): Promise<HqServer> {
       ledger: ledgerOver(db, opts.memberLookupLimit, opts.holdTtlMs ?? DEFAULT_HOLD_TTL_MS),
       acceptUnsignedTills: opts.acceptUnsignedTills,
       ...(opts.now ? { now: opts.now } : {}),
+      timers: opts.timers,
       log,
     });
-    const docs = new DocWatch(db, link, log, { pollMs: opts.docPollMs, retention: opts.hotlistRetention });
+    const docs = new DocWatch(db, link, log, {
+      pollMs: opts.docPollMs,
+      retention: opts.hotlistRetention,
+      timers: opts.timers,
+    });
     watch = docs;
-    expiry = new HoldExpiry(db, log, { everyMs: opts.holdSweepMs });
+    expiry = new HoldExpiry(db, log, { everyMs: opts.holdSweepMs, timers: opts.timers });
     if (opts.http) {
       http = await startHqHttp(opts.http, { db, published: () => docs.check(), log, timeZone: opts.timeZone });
     }

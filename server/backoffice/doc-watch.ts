@@ -9,6 +9,7 @@
  * operators documents whose contents changed.
  */
 import type { Logger } from "pino";
+import { realTimers, type Timer, type Timers } from "../../lib/timers.js";
 import type { Db } from "../db/db.js";
 import { toSafeInt } from "../db/int.js";
 import { DEFAULT_HOTLIST_RETENTION, type HotlistRetention, pruneHotlistChanges } from "../ledger/hotlist.js";
@@ -19,20 +20,22 @@ const PRUNE_MS = 60 * 60 * 1000;
 export class DocWatch {
   #seen = { policy: -1, hotlist: -1, operators: "" };
   #checking: Promise<void> | undefined;
-  readonly #timers: NodeJS.Timeout[];
+  readonly #timers: Timer[];
+  readonly #clock: Timers;
 
   constructor(
     private readonly db: Db,
     private readonly link: Pick<HqLink, "publishPolicy" | "publishHotlist" | "publishOperators">,
     private readonly log: Logger,
-    opts: { pollMs?: number | undefined; retention?: HotlistRetention | undefined } = {},
+    opts: { pollMs?: number | undefined; retention?: HotlistRetention | undefined; timers?: Timers | undefined } = {},
   ) {
     const retention = opts.retention ?? DEFAULT_HOTLIST_RETENTION;
+    const timers = opts.timers ?? realTimers;
+    this.#clock = timers;
     this.#timers = [
-      setInterval(() => this.check().catch(() => {}), opts.pollMs ?? 5000),
-      setInterval(() => this.prune(retention), PRUNE_MS),
+      timers.setInterval(() => this.check().catch(() => {}), opts.pollMs ?? 5000).unref(),
+      timers.setInterval(() => this.prune(retention), PRUNE_MS).unref(),
     ];
-    for (const t of this.#timers) t.unref();
     // The first look only records the versions (the link published both on connect).
     this.#checking = this.#check().catch(() => {});
     this.prune(retention);
@@ -74,6 +77,6 @@ export class DocWatch {
   }
 
   stop(): void {
-    for (const t of this.#timers) clearInterval(t);
+    for (const t of this.#timers) this.#clock.clearInterval(t);
   }
 }

@@ -8,6 +8,7 @@
  * and acts only on a row still held (holds.ts), so a hold is released once.
  */
 import type { Logger } from "pino";
+import { realTimers, type Timer, type Timers } from "../../lib/timers.js";
 import type { Db } from "../db/db.js";
 import { expiredHolds, releaseHold } from "./holds.js";
 
@@ -15,10 +16,13 @@ export interface HoldExpiryOptions {
   /** How often to look; default a minute (the TTL is minutes). */
   everyMs?: number | undefined;
   now?: (() => number) | undefined;
+  /** The sweep's timer; default Node's. */
+  timers?: Timers | undefined;
 }
 
 export class HoldExpiry {
-  readonly #timer: NodeJS.Timeout;
+  readonly #timers: Timers;
+  readonly #timer: Timer;
   #running: Promise<number> | undefined;
 
   constructor(
@@ -26,8 +30,8 @@ export class HoldExpiry {
     private readonly log: Logger,
     private readonly opts: HoldExpiryOptions = {},
   ) {
-    this.#timer = setInterval(() => void this.sweep().catch(() => 0), opts.everyMs ?? 60_000);
-    this.#timer.unref();
+    this.#timers = opts.timers ?? realTimers;
+    this.#timer = this.#timers.setInterval(() => void this.sweep().catch(() => 0), opts.everyMs ?? 60_000).unref();
   }
 
   /** Releases every hold past its deadline; resolves with how many. One sweep at a time. */
@@ -59,6 +63,6 @@ export class HoldExpiry {
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    this.#timers.clearInterval(this.#timer);
   }
 }

@@ -12,6 +12,7 @@
 
 import mqtt, { type MqttClient } from "mqtt";
 import type { Logger } from "pino";
+import { realTimers, settlesWithin, type Timers } from "../../lib/timers.js";
 import {
   type AuthRequest,
   decodeMessage,
@@ -63,6 +64,8 @@ export interface HqLinkOptions {
   log: Logger;
   /** The clock a ping is answered with (`cardterm doctor`'s clock-skew row) and requests are judged fresh by; default Date.now. */
   now?: () => number;
+  /** The reconnect backoff's, the connect wait's and close's flush wait's timers; default Node's. */
+  timers?: Timers | undefined;
   /** Take unsealed messages from older tills during an upgrade (docs/security.md); default false. */
   acceptUnsignedTills?: boolean | undefined;
 }
@@ -102,10 +105,11 @@ export async function connectHqLink(opts: HqLinkOptions): Promise<HqLink> {
     connectTimeout: opts.connectTimeoutMs ?? 30_000,
     ...tlsOptions(opts.tls),
   });
-  superviseReconnects(client, { backoff: reconnectBackoff(opts.reconnectPeriodMs), log, now: opts.now });
+  const timers = opts.timers ?? realTimers;
+  superviseReconnects(client, { backoff: reconnectBackoff(opts.reconnectPeriodMs), log, now: opts.now, timers });
   const link = new Link(client, opts, log);
   try {
-    await waitForConnect(client, opts.connectTimeoutMs ?? 30_000, opts.url);
+    await waitForConnect(client, opts.connectTimeoutMs ?? 30_000, opts.url, timers);
     await link.ready;
   } catch (err) {
     await client.endAsync(true).catch(() => {});
@@ -400,7 +404,8 @@ class Link implements HqLink {
     this.#closing ??= (async () => {
       await this.#work.idle();
       // A graceful end waits for every outgoing PUBACK, forever if the broker is gone.
-      const flushed = this.client.connected && (await settlesWithin(this.#outgoing.idle(), flushMs));
+      const flushed =
+        this.client.connected && (await settlesWithin(this.opts.timers ?? realTimers, this.#outgoing.idle(), flushMs));
       await this.client.endAsync(!flushed);
     })();
     return this.#closing;
@@ -437,14 +442,6 @@ function takeMergeable(box: JournalBatch[], terminalId: string): JournalBatch[] 
     entries += next.entries.length;
   }
   return taken;
-}
-
-function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  return Promise.race([p.then(() => true), timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The broker URL without any password, for logs. */

@@ -13,19 +13,23 @@
 import type { MqttClient } from "mqtt";
 import { Backoff, type BackoffOptions, BROKER_RECONNECT } from "../../lib/backoff.js";
 import { OutageLog, type OutageLogSink } from "../../lib/outage-log.js";
+import { realTimers, type Timer, type Timers } from "../../lib/timers.js";
 
 export interface ReconnectOptions {
   /** Default BROKER_RECONNECT: 1 s doubling to 5 s. */
   backoff?: BackoffOptions;
   log: OutageLogSink;
   now?: () => number;
+  /** The waits between attempts (default Node's timers). */
+  timers?: Timers | undefined;
 }
 
 export function superviseReconnects(client: MqttClient, o: ReconnectOptions): void {
   const backoff = new Backoff(o.backoff ?? BROKER_RECONNECT);
   const outage = new OutageLog({ what: "MQTT broker", log: o.log, now: o.now ?? Date.now });
   let lastError: string | null = null;
-  let timer: NodeJS.Timeout | undefined;
+  const timers = o.timers ?? realTimers;
+  let timer: Timer | undefined;
   const ended = () => client.disconnecting || client.disconnected;
   client.on("error", (err) => {
     lastError = err.message;
@@ -39,14 +43,15 @@ export function superviseReconnects(client: MqttClient, o: ReconnectOptions): vo
     if (ended() || timer) return;
     const delay = backoff.next();
     outage.failed(lastError, delay);
-    timer = setTimeout(() => {
-      timer = undefined;
-      if (ended() || client.connected) return;
-      client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
-    }, delay);
-    timer.unref?.();
+    timer = timers
+      .setTimeout(() => {
+        timer = undefined;
+        if (ended() || client.connected) return;
+        client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
+      }, delay)
+      .unref();
   });
-  client.once("end", () => clearTimeout(timer));
+  client.once("end", () => timers.clearTimeout(timer));
 }
 
 /** `reconnectPeriodMs` of the server's options read as the cap (tests shorten it); base at most 1 s. */

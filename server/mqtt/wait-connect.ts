@@ -3,9 +3,15 @@
  * last error the client saw (bad credentials, refused connection, …).
  */
 import type { MqttClient } from "mqtt";
+import { realTimers, type Timers } from "../../lib/timers.js";
 import { CardtermError } from "../../protocol/errors.js";
 
-export function waitForConnect(client: MqttClient, timeoutMs: number, url: string): Promise<void> {
+export function waitForConnect(
+  client: MqttClient,
+  timeoutMs: number,
+  url: string,
+  timers: Timers = realTimers,
+): Promise<void> {
   if (client.connected) return Promise.resolve();
   return new Promise((resolve, reject) => {
     let lastError: Error | undefined;
@@ -13,7 +19,7 @@ export function waitForConnect(client: MqttClient, timeoutMs: number, url: strin
       lastError = err;
     };
     const cleanup = () => {
-      clearTimeout(timer);
+      timers.clearTimeout(timer);
       client.off("connect", onConnect);
       client.off("error", onError);
     };
@@ -21,7 +27,7 @@ export function waitForConnect(client: MqttClient, timeoutMs: number, url: strin
       cleanup();
       resolve();
     };
-    const timer = setTimeout(() => {
+    const timer = timers.setTimeout(() => {
       cleanup();
       const why = lastError ? `: ${lastError.message}` : "";
       reject(
