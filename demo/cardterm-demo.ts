@@ -4,10 +4,8 @@
  * this file gives it its output, its exit and the words for errors it knows, as
  * agent/cli/cardterm.ts does for the till's command.
  */
-import { writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Explained, runCli } from "../lib/cli/run-cli.js";
+import type { Explained } from "../lib/cli/run-cli.js";
+import { runMain } from "../lib/cli/run-main.js";
 import { isCardtermError } from "../protocol/errors.js";
 import { DEMO_CLI } from "./demo-command.js";
 
@@ -25,22 +23,4 @@ function explain(err: unknown): Explained | undefined {
   return undefined;
 }
 
-/** The whole error, for the support ticket: CARDTERM_CRASH_DIR, else the temp directory. */
-function crashLog(text: string): string | undefined {
-  const file = join(process.env.CARDTERM_CRASH_DIR ?? tmpdir(), `cardterm-demo-error-${Date.now()}-${process.pid}.log`);
-  try {
-    writeFileSync(file, text, { mode: 0o600 });
-    return file;
-  } catch {
-    return undefined;
-  }
-}
-
-const io = { out: (t: string) => console.log(t), err: (t: string) => console.error(t), crashLog };
-runCli(DEMO_CLI, process.argv.slice(2), io, explain).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`cardterm-demo: unexpected error: ${(err as Error)?.message ?? String(err)}`);
-    process.exit(1);
-  },
-);
+runMain("cardterm-demo", DEMO_CLI, explain);

@@ -9,10 +9,8 @@
  * RestartPreventExitStatus in deploy/systemd/cardterm.service); other known errors print
  * their code and exit 1; an unforeseen one prints a line and where its details were kept.
  */
-import { writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Explained, runCli } from "../../lib/cli/run-cli.js";
+import type { Explained } from "../../lib/cli/run-cli.js";
+import { runMain } from "../../lib/cli/run-main.js";
 import { isCardtermError } from "../../protocol/errors.js";
 import { AGENT_CLI } from "./agent-commands.js";
 
@@ -30,23 +28,4 @@ function explain(err: unknown): Explained | undefined {
   return undefined;
 }
 
-/** The whole error, for the support ticket: CARDTERM_CRASH_DIR, else the temp directory. */
-function crashLog(text: string): string | undefined {
-  const file = join(process.env.CARDTERM_CRASH_DIR ?? tmpdir(), `cardterm-error-${Date.now()}-${process.pid}.log`);
-  try {
-    writeFileSync(file, text, { mode: 0o600 });
-    return file;
-  } catch {
-    return undefined;
-  }
-}
-
-const io = { out: (t: string) => console.log(t), err: (t: string) => console.error(t), crashLog };
-runCli(AGENT_CLI, process.argv.slice(2), io, explain).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    // Only a fault in the command line itself gets here (runCli reports every run's error).
-    console.error(`cardterm: unexpected error: ${(err as Error)?.message ?? String(err)}`);
-    process.exit(1);
-  },
-);
+runMain("cardterm", AGENT_CLI, explain);

@@ -8,10 +8,8 @@
  * Passwords and tokens come only from the environment or a file (argv is world-readable).
  * Errors go to stderr with their code; the exit status is 2 for a usage error, 1 otherwise.
  */
-import { writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Explained, runCli } from "../../lib/cli/run-cli.js";
+import type { Explained } from "../../lib/cli/run-cli.js";
+import { runMain } from "../../lib/cli/run-main.js";
 import { isCardtermError } from "../../protocol/errors.js";
 import { HQ_CLI } from "./hq-commands.js";
 
@@ -24,22 +22,4 @@ function explain(err: unknown): Explained | undefined {
   return undefined;
 }
 
-/** The whole error, for the support ticket: CARDTERM_CRASH_DIR, else the temp directory. */
-function crashLog(text: string): string | undefined {
-  const file = join(process.env.CARDTERM_CRASH_DIR ?? tmpdir(), `cardterm-hq-error-${Date.now()}-${process.pid}.log`);
-  try {
-    writeFileSync(file, text, { mode: 0o600 });
-    return file;
-  } catch {
-    return undefined;
-  }
-}
-
-const io = { out: (t: string) => console.log(t), err: (t: string) => console.error(t), crashLog };
-runCli(HQ_CLI, process.argv.slice(2), io, explain).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`cardterm-hq: unexpected error: ${(err as Error)?.message ?? String(err)}`);
-    process.exit(1);
-  },
-);
+runMain("cardterm-hq", HQ_CLI, explain);
